@@ -1,0 +1,51 @@
+"""Run real Nix from tests: parse, evaluate, instantiate."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+TESTS = Path(__file__).resolve().parent
+PRELUDE = TESTS.parent / "translator" / "lock2nix" / "nix" / "prelude.nix"
+STANDIN = TESTS / "nixpkgs"
+
+
+class NixError(AssertionError):
+    """Nix refused an expression; the message carries Nix's own error."""
+
+
+def have_nix() -> bool:
+    return shutil.which("nix-instantiate") is not None
+
+
+def run(args: list[str], *, stdin: str | None = None, timeout: float = 600) -> str:
+    proc = subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise NixError(f"{' '.join(args[:3])} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    return proc.stdout
+
+
+def parse_file(path: Path) -> None:
+    run(["nix-instantiate", "--parse", str(path)])
+
+
+def eval_json(expr: str, *, strict: bool = True, timeout: float = 600) -> Any:
+    args = ["nix-instantiate", "--eval", "--json", "-E", expr]
+    if strict:
+        args.insert(2, "--strict")
+    return json.loads(run(args, timeout=timeout))
+
+
+def eval_raw(expr: str) -> str:
+    """Evaluate to a string and return it verbatim."""
+    out = run(["nix-instantiate", "--eval", "--strict", "--json", "-E", expr])
+    return json.loads(out)
+
+
+def nix_str(value: str) -> str:
+    """A Nix string literal for test-controlled text (JSON strings are valid Nix strings
+    once ``${`` is escaped)."""
+    return json.dumps(value).replace("${", "\\${")

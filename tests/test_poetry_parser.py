@@ -1,0 +1,192 @@
+"""poetry.lock parsing: every lock version, sources, groups, extras, markers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lock2nix.errors import Lock2NixError
+from lock2nix.model import ArchiveSource, DirectorySource, IndexSource, VcsSource
+from lock2nix.parsers import parse
+from lock2nix.parsers.poetry import python_requirement
+
+from .conftest import FIXTURES, POETRY_CASES
+
+POETRY = FIXTURES / "poetry"
+
+
+def load(case: str):
+    lock = POETRY / case / "poetry.lock"
+    return parse(str(lock), lock.read_bytes(), directory=lock.parent)
+
+
+def by_name(lock, name):
+    return [p for p in lock.packages if p.name == name]
+
+
+@pytest.mark.parametrize(
+    ("case", "version", "count"),
+    [
+        ("nix-community__poetry2nix__tests-path-deps-level2", None, 14),
+        ("saleor__saleor__2020-lock10", "1.0", 203),
+        ("python-poetry__poetry__2022-lock11", "1.1", 82),
+        ("microsoft__graphrag__2025-01", "2.0", 215),
+        ("sinaptik-ai__pandas-ai__2024-10-large", "2.0", 309),
+        ("Textualize__textual__2025-lock21", "2.1", 111),
+        ("zauberzeug__nicegui__2025-lock21-dups", "2.1", 165),
+    ],
+)
+def test_every_lock_version(case, version, count) -> None:
+    lock = load(case)
+    assert lock.format_version == version
+    assert len(lock.packages) == count
+
+
+@pytest.mark.parametrize("case", POETRY_CASES)
+def test_every_package_has_hashed_artifacts_or_a_pinned_source(case) -> None:
+    for package in load(case).packages:
+        source = package.source
+        if isinstance(source, IndexSource):
+            artifacts = [*source.wheels, *([source.sdist] if source.sdist else [])]
+            assert artifacts, package.entry
+            assert all(len(a.hashes["sha256"]) == 64 for a in artifacts), package.entry
+        elif isinstance(source, VcsSource):
+            assert len(source.commit_id) == 40
+        elif isinstance(source, ArchiveSource):
+            assert source.artifact.hashes["sha256"]
+
+
+def test_lock_1x_metadata_files_are_split_by_version() -> None:
+    # [metadata.files] lists files per name; each package keeps its own version's.
+    lock = load("python-poetry__poetry__2022-lock11")
+    for package in lock.packages:
+        if isinstance(package.source, IndexSource):
+            for artifact in [*package.source.wheels, *([package.source.sdist] if package.source.sdist else [])]:
+                assert package.version in artifact.filename or package.name.replace("-", "_") in artifact.filename.lower()
+
+
+def test_duplicated_names_keep_each_version_with_its_marker() -> None:
+    lock = load("zauberzeug__nicegui__2025-lock21-dups")
+    numpy = by_name(lock, "numpy")
+    assert {p.version for p in numpy} == {"2.0.2", "2.2.6", "2.3.4"}
+    assert all(p.marker for p in numpy)
+    assert len({p.marker for p in numpy}) == 3
+
+
+def test_groups_from_categories_lock_1x() -> None:
+    lock = load("python-poetry__poetry__2022-lock11")
+    groups = {p.name: p.groups for p in lock.packages}
+    assert groups["cachecontrol"] == frozenset({"main"})
+    assert groups["pytest"] == frozenset({"dev"})
+
+
+def test_groups_walked_when_the_lock_has_none() -> None:
+    # lock 2.0 records no categories: groups come from the pyproject's groups.
+    lock = load("microsoft__graphrag__2025-01")
+    groups = {p.name: p.groups for p in lock.packages}
+    assert "main" in groups["tiktoken"]
+    assert groups["pytest"] == frozenset({"dev"})
+
+
+def test_groups_and_per_group_markers_lock_21() -> None:
+    lock = load("python-poetry__poetry__head-lock21")
+    groups = {p.name: p.groups for p in lock.packages}
+    assert "typing" in groups["mypy"]
+    assert "test" in groups["pytest"]
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "kind", "detail"),
+    [
+        ("python-poetry__poetry__head-lock21", "poetry-core", VcsSource, "e3998b0e111dc03e4aa721fd054c48e5c7de6fc5"),
+        ("nix-community__poetry2nix__tests-git-deps-pinned", "alembic", VcsSource, "8d6bb007a4de046c4d338f4b79b40c9fcbf73ab7"),
+        ("nix-community__poetry2nix__tests-use-url-wheel", "de-core-news-sm", ArchiveSource, "de_core_news_sm-3.6.0-py3-none-any.whl"),
+        ("nix-community__poetry2nix__tests-path-deps-level2", "trivial", DirectorySource, "../path-deps/../trivial"),
+        ("nix-community__poetry2nix__tests-legacy", "urllib3", IndexSource, "https://pypi.org/simple/"),
+        (
+            "huggingface__text-generation-inference__server-2023-legacy-torch",
+            "torch",
+            IndexSource,
+            "https://download.pytorch.org/whl/cu118/",
+        ),
+    ],
+)
+def test_source_kinds(case, name, kind, detail) -> None:
+    (package,) = by_name(load(case), name)
+    source = package.source
+    assert isinstance(source, kind)
+    text = {
+        VcsSource: lambda s: s.commit_id,
+        ArchiveSource: lambda s: s.artifact.filename,
+        DirectorySource: lambda s: s.path,
+        IndexSource: lambda s: s.url,
+    }[kind](source)
+    assert text == detail
+
+
+def test_extras_carry_their_dependencies() -> None:
+    lock = load("python-poetry__poetry__2022-lock11")
+    (cachecontrol,) = by_name(lock, "cachecontrol")
+    assert [d.name for d in cachecontrol.extras["filecache"]] == ["lockfile"]
+    assert all(d.name != "lockfile" for d in cachecontrol.dependencies)
+
+
+def test_root_project_groups_and_extras() -> None:
+    lock = load("jfilter__split-folders__small-lock21")
+    root = lock.root
+    assert root is not None and root.name == "split-folders" and root.version == "0.5.1"
+    assert sorted(d.name for d in root.groups["dev"]) == ["pytest", "ruff", "tqdm"]
+    assert [d.name for d in root.extras["full"]] == ["tqdm"]
+    assert root.requires_python == ">=3.10"
+    assert root.build_system is not None and root.build_system.backend == "poetry.core.masonry.api"
+
+
+def test_package_mode_false() -> None:
+    assert load("python-poetry__poetry-core__vendors-small").root.is_package is False
+
+
+@pytest.mark.parametrize(
+    ("constraint", "specifier", "has_marker"),
+    [
+        ("^3.7", "<4.0,>=3.7", False),
+        (">=3.6.2,<4.0.0", "<4.0.0,>=3.6.2", False),
+        ("~2.7 || ^3.5", None, True),
+        ("*", None, False),
+        (">=3.9,<3.9.7 || >3.9.7,<4.0", None, True),
+    ],
+)
+def test_python_constraints(constraint, specifier, has_marker) -> None:
+    spec, marker = python_requirement(constraint, where="test")
+    assert spec == specifier
+    assert (marker is not None) is has_marker
+
+
+def _lock_text(package_body: str, metadata: str = 'lock-version = "2.0"\npython-versions = "^3.9"\ncontent-hash = "x"') -> bytes:
+    return f'[[package]]\n{package_body}\n\n[metadata]\n{metadata}\n'.encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('name = "a"\nversion = "1"\nfiles = []', "records no files"),
+        ('name = "a"\nversion = "1"\nfiles = [{file = "a-1.tar.gz", hash = "md5:0123"}]', "only an md5"),
+        ('name = "a"\nversion = "1"\nfiles = [{file = "a-1.tar.gz"}]', "has no hash"),
+        ('name = "a"\nversion = 1\nfiles = []', "'version' must be a string"),
+        ('name = "a"\nversion = "1"\nfiles = []\n[package.source]\ntype = "hg"\nurl = "x"', "not supported"),
+        ('name = "a"\nversion = "1"\nfiles = []\n[package.source]\ntype = "git"\nurl = "x"\nreference = "main"', "no resolved commit"),
+        ('name = "a"\nversion = "1"\nfiles = [{file = "a-1.tar.gz", hash = "sha256:00"}]\n[package.dependencies]\nb = {version = "*", markers = "python_version <<< 3"}', "invalid marker"),
+    ],
+)
+def test_bad_entries_name_the_file_and_package(tmp_path: Path, body: str, message: str) -> None:
+    with pytest.raises(Lock2NixError) as info:
+        parse(str(tmp_path / "poetry.lock"), _lock_text(body), directory=tmp_path)
+    text = str(info.value)
+    assert str(tmp_path / "poetry.lock") in text
+    assert message in text
+    assert "package 'a'" in text or "unsupported" in text
+
+
+def test_unknown_lock_version_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(Lock2NixError, match="lock-version 9.0 is not supported"):
+        parse("poetry.lock", _lock_text('name = "a"\nversion = "1"\nfiles = []', 'lock-version = "9.0"'), directory=tmp_path)

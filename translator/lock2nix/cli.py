@@ -1,0 +1,241 @@
+"""The ``lock2nix`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import Lock2NixError
+
+EXIT_OK = 0
+EXIT_STALE = 1
+EXIT_ERROR = 2
+DIGEST_PREFIX = "lock2nix-inputs: "
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lock2nix",
+        description="Translate a Python lock file (poetry.lock) into a nixpkgs overlay.",
+        epilog="Use the overlay with: import <nixpkgs> { overlays = [ (import ./overlay.nix) ]; }",
+    )
+    parser.add_argument(
+        "lock",
+        nargs="?",
+        help="lock file to translate (default: the lock in the current directory; '-' reads stdin)",
+    )
+    parser.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
+    parser.add_argument("--emit", choices=("overlay", "model"), default="overlay", help="what to write (default: overlay)")
+    parser.add_argument(
+        "--prefer",
+        choices=("wheel", "sdist"),
+        default="wheel",
+        help="build from wheels when a compatible one exists (default), or from sdists",
+    )
+    parser.add_argument("--offline", action="store_true", help="use only the on-disk cache; never touch the network")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="index and git-hash cache (default: $LOCK2NIX_CACHE_DIR or ~/.cache/lock2nix)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="with -o: exit 0 if the output is current, 1 if it is stale, 2 on errors; write nothing",
+    )
+    parser.add_argument("--force", action="store_true", help="regenerate even if the output's input digest matches")
+    parser.add_argument("--version", action="version", version=f"lock2nix {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except Lock2NixError as exc:
+        print(f"lock2nix: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("lock2nix: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, exit 2
+        if os.environ.get("LOCK2NIX_DEBUG"):
+            raise
+        where = args.lock or "the lock file"
+        print(
+            f"lock2nix: error: {where}: could not translate ({type(exc).__name__}: {exc}); "
+            "set LOCK2NIX_DEBUG=1 for details and please report it",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .parsers import companions, find_lock
+
+    if args.check and not args.output:
+        raise Lock2NixError("--check needs -o FILE, the overlay to check")
+    if args.lock == "-":
+        lock_name = "-"
+        data = sys.stdin.buffer.read()
+        directory = Path.cwd()
+        inputs = [("-", data)]
+    else:
+        lock_path = Path(args.lock) if args.lock else find_lock(Path.cwd())
+        lock_name = str(lock_path)
+        data = _read(lock_path)
+        directory = lock_path.parent
+        inputs = [(lock_path.name, data)]
+        for companion in companions(lock_path):
+            inputs.append((companion.name, _read(companion)))
+    output = Path(args.output) if args.output else None
+
+    digest = _digest(inputs, args)
+    if output is not None and args.emit == "overlay" and not args.force:
+        current = _recorded_digest(output)
+        if current == digest:
+            return EXIT_OK
+        if args.check:
+            state = "missing" if current is None and not output.exists() else "stale"
+            print(f"lock2nix: {output} is {state}: its inputs changed; run without --check to regenerate", file=sys.stderr)
+            return EXIT_STALE
+
+    from . import parsers, resolve
+
+    lock = parsers.parse(lock_name, data, directory=directory)
+    settings = resolve.Settings(cache_dir=_cache_dir(args), offline=args.offline)
+    lock = resolve.resolve(lock, settings)
+
+    if args.emit == "model":
+        text = json.dumps(lock.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    else:
+        from .generate import Options, generate
+
+        out_dir = (output.parent if output is not None else Path.cwd()).resolve()
+        lock_dir = os.path.relpath(directory.resolve(), out_dir).replace(os.sep, "/")
+        options = Options(
+            prefer=args.prefer,
+            lock_dir=lock_dir,
+            header=_header(inputs, lock_name, output, out_dir, args, digest),
+            output_name=output.name if output is not None else None,
+        )
+        text = generate(lock, options)
+
+    if args.check:
+        assert output is not None
+        current_text = output.read_text(encoding="utf-8") if output.exists() else None
+        if current_text == text:
+            return EXIT_OK
+        print(f"lock2nix: {output} is stale; run without --check to regenerate", file=sys.stderr)
+        return EXIT_STALE
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomic(output, text)
+    return EXIT_OK
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise Lock2NixError("no such file", file=str(path)) from None
+    except IsADirectoryError:
+        raise Lock2NixError("is a directory, not a lock file", file=str(path)) from None
+    except OSError as exc:
+        raise Lock2NixError(f"cannot read: {exc.strerror}", file=str(path)) from None
+
+
+def _cache_dir(args: argparse.Namespace) -> Path:
+    if args.cache_dir is not None:
+        return args.cache_dir
+    env = os.environ.get("LOCK2NIX_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "lock2nix"
+
+
+def _digest(inputs: list[tuple[str, bytes]], args: argparse.Namespace) -> str:
+    """What the output depends on: tool version, options and every input's bytes."""
+    h = hashlib.sha256()
+    h.update(f"lock2nix {__version__}\0prefer={args.prefer}\0emit={args.emit}\0".encode())
+    for name, data in inputs:
+        h.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
+    return "sha256-" + __import__("base64").b64encode(h.digest()).decode()
+
+
+def _recorded_digest(output: Path) -> str | None:
+    """The input digest in an existing overlay's header, if any."""
+    try:
+        with output.open("r", encoding="utf-8") as f:
+            for _ in range(12):
+                line = f.readline()
+                if not line.startswith("#"):
+                    break
+                _, sep, value = line.partition(DIGEST_PREFIX)
+                if sep:
+                    return value.strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def _header(
+    inputs: list[tuple[str, bytes]],
+    lock_name: str,
+    output: Path | None,
+    out_dir: Path,
+    args: argparse.Namespace,
+    digest: str,
+) -> tuple[str, ...]:
+    names = " and ".join(name for name, _ in inputs)
+    if lock_name == "-":
+        command = "lock2nix - < LOCK"
+    else:
+        command = "lock2nix " + os.path.relpath(Path(lock_name).resolve(), out_dir).replace(os.sep, "/")
+    if args.prefer != "wheel":
+        command += f" --prefer {args.prefer}"
+    command += f" -o {output.name}" if output is not None else " > overlay.nix"
+    return (
+        f"Generated by lock2nix {__version__} from {names}. Do not edit by hand;",
+        "regenerate from the directory of this file with:",
+        f"  {command}",
+        "",
+        "Use: import <nixpkgs> { overlays = [ (import ./overlay.nix) ]; }",
+        "Every Python package set gets the locked packages (python3Packages.<name>);",
+        "lock2nixProjects.<project> has python, package, runtimeEnv and devEnv.",
+        f"{DIGEST_PREFIX}{digest}",
+    )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` completely or not at all."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise Lock2NixError(f"cannot write: {exc.strerror}", file=str(path)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

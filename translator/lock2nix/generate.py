@@ -1,0 +1,507 @@
+"""Resolved lock model → nixpkgs overlay.
+
+The overlay is one function ``final: prev: { ... }``.  Locked packages enter
+every interpreter's package set through ``pythonPackagesExtensions``; wheel or
+sdist and every PEP 508 marker are decided when Nix evaluates, by helpers the
+overlay carries with it (``nix/prelude.nix``).  The root project gets a
+derivation and environments under ``lock2nixProjects.<name>``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+from packaging.utils import NormalizedName
+
+from . import __version__, build_systems, markers, nix, wheels
+from .markers import ANY_EXTRA, Condition
+from .model import (
+    MAIN_GROUP,
+    ArchiveSource,
+    Artifact,
+    Dependency,
+    DirectorySource,
+    IndexSource,
+    Lock,
+    NixpkgsSource,
+    Package,
+    RootProject,
+    VcsSource,
+)
+
+PRELUDE = Path(__file__).with_name("nix") / "prelude.nix"
+# Names the prelude exports that generated code may use.
+HELPERS = (
+    "env",
+    "versionOlder",
+    "versionAtMost",
+    "versionNewer",
+    "versionAtLeast",
+    "versionEqual",
+    "versionNotEqual",
+    "versionCompatible",
+    "hasInfix",
+    "optionals",
+    "mkPackage",
+    "cleanSource",
+)
+# Interpreter attributes tried for the project's environments, preferred first.
+INTERPRETERS = ("python3", "python314", "python313", "python312", "python311", "python310", "python39")
+TEST_RUNNERS = {"pytest": "pytestCheckHook"}
+
+
+@dataclass(frozen=True)
+class Options:
+    prefer: str = "wheel"
+    #: Directory of the lock file relative to the generated file's directory.
+    lock_dir: str = "."
+    #: Header lines (tool version, regenerate command, input digest).
+    header: tuple[str, ...] = ()
+    #: File name of the overlay, kept out of the project's source.
+    output_name: str | None = None
+
+
+@dataclass
+class _Graph:
+    """Edges between locked names after extras are expanded and cycles broken."""
+
+    lock: Lock
+    by_name: dict[str, list[Package]] = field(default_factory=dict)
+    dropped: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for package in self.lock.packages:
+            if isinstance(package.source, NixpkgsSource):
+                continue
+            self.by_name.setdefault(package.name, []).append(package)
+        for versions in self.by_name.values():
+            versions.sort(key=lambda p: wheels.version_key(p.version), reverse=True)
+        self._break_cycles()
+
+    def edges(self, deps: Iterable[Dependency], extras_context: frozenset[str] = frozenset()) -> list[tuple[str, Condition]]:
+        """Locked targets of ``deps`` (with requested extras expanded) and their conditions."""
+        out: list[tuple[str, Condition]] = []
+        seen: set[tuple[str, str, tuple[str, ...]]] = set()
+        stack = [(d, markers.compile_marker(d.marker, extras_context)) for d in deps]
+        while stack:
+            dep, cond = stack.pop(0)
+            if cond is False or dep.name not in self.by_name:
+                continue
+            key = (dep.name, str(cond), dep.extras)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append((dep.name, cond))
+            for extra in dep.extras:
+                for target in self.by_name[dep.name]:
+                    for extra_dep in target.extras.get(extra, ()):
+                        extra_cond = markers.conjunction(
+                            [cond, markers.compile_marker(extra_dep.marker, frozenset({extra}))]
+                        )
+                        stack.append((extra_dep, extra_cond))
+        return out
+
+    def package_edges(self, package: Package) -> list[tuple[str, Condition]]:
+        dropped = self.dropped.get(package.name, {})
+        return [
+            (name, cond)
+            for name, cond in self.edges(package.dependencies)
+            if name != package.name and name not in dropped
+        ]
+
+    def _break_cycles(self) -> None:
+        # Depth-first from names in sorted order; a back edge closes a cycle and is
+        # dropped, so the result is the same on every run.
+        adjacency: dict[str, list[str]] = {}
+        for name, versions in sorted(self.by_name.items()):
+            targets: set[str] = set()
+            for package in versions:
+                targets.update(t for t, _ in self.edges(package.dependencies) if t != name)
+            adjacency[name] = sorted(targets)
+        state: dict[str, int] = {}
+        for start in adjacency:
+            if state.get(start):
+                continue
+            path: list[str] = [start]
+            state[start] = 1
+            iterators = [iter(adjacency[start])]
+            while iterators:
+                target = next(iterators[-1], None)
+                if target is None:
+                    iterators.pop()
+                    state[path.pop()] = 2
+                    continue
+                if state.get(target) == 1:
+                    cycle = path[path.index(target):] + [target]
+                    self.dropped.setdefault(path[-1], {})[target] = cycle
+                elif not state.get(target):
+                    state[target] = 1
+                    path.append(target)
+                    iterators.append(iter(adjacency[target]))
+
+
+def generate(lock: Lock, options: Options) -> str:
+    return _Generator(lock, options).render()
+
+
+class _Generator:
+    def __init__(self, lock: Lock, options: Options) -> None:
+        self.lock = lock
+        self.options = options
+        self.graph = _Graph(lock)
+        self.root = lock.root
+        self.lock_dir = Path(lock.file).parent
+
+    # --- top level ------------------------------------------------------------
+
+    def render(self) -> str:
+        lines = [f"# {line}".rstrip() if line else "#" for line in self.options.header]
+        lines.append("final: prev:")
+        lines.append("let")
+        lines.append("  # lock2nix helpers: PEP 508 markers, wheel tags and the package builder,")
+        lines.append("  # evaluated per interpreter. Only builtins, so Nix >= 2.8 is enough.")
+        lines.append("  lock2nix = (")
+        lines.extend(_indent(PRELUDE.read_text(encoding="utf-8").rstrip("\n"), "    "))
+        lines.append(f"  ) {{ inherit final; prefer = {nix.string(self.options.prefer).code}; }};")
+        if self.root is not None:
+            lines.extend(self._project_groups())
+        lines.append("in")
+        lines.append("{")
+        lines.append("  pythonPackagesExtensions = prev.pythonPackagesExtensions ++ [")
+        lines.append("    (")
+        lines.append("      pyFinal: pyPrev:")
+        lines.extend(self._extension_body("      "))
+        lines.append("    )")
+        lines.append("  ];")
+        if self.root is not None:
+            lines.extend(self._project_attrs())
+        lines.append("}")
+        return nix.join_lines(lines)
+
+    def _extension_body(self, indent: str) -> list[str]:
+        inner = indent + "  "
+        private: list[str] = []
+        public: list[str] = []
+        for name in sorted(self.graph.by_name):
+            versions = self.graph.by_name[name]
+            if len(versions) == 1:
+                public.append(self._attr(name, self._guarded(versions[0]), inner))
+                continue
+            choices: list[tuple[Condition, str]] = []
+            for package in versions:
+                binding = _binding_name(package)
+                private.append(self._binding(binding, self._package_expr(package), inner))
+                choices.append((self._package_condition(package), binding))
+            public.append(
+                self._attr(
+                    name,
+                    nix.Commented(_select_version(choices), f"{len(versions)} versions locked; markers pick one"),
+                    inner,
+                )
+            )
+        if self.root is not None and self.root.is_package:
+            public.append(self._attr(self.root.name, self._root_package(), inner))
+        used = _used_helpers("\n".join(private + public))
+        lines = [f"{indent}let"]
+        lines.append(f"{indent}  inherit (lock2nix pyFinal)")
+        lines.extend(f"{indent}    {h}" for h in used)
+        lines.append(f"{indent}    ;")
+        if self.root is not None and self.root.is_package:
+            lines.append(f"{indent}  groups = projectGroups pyFinal;")
+        lines.extend(private)
+        lines.append(f"{indent}in")
+        lines.append(f"{indent}{{")
+        lines.extend(public)
+        lines.append(f"{indent}}}")
+        return lines
+
+    @staticmethod
+    def _attr(name: str, value: object, indent: str) -> str:
+        return nix.entry(name, value, indent)
+
+    @staticmethod
+    def _binding(name: str, value: object, indent: str) -> str:
+        return nix.binding(name, value, indent)
+
+    # --- one package ----------------------------------------------------------
+
+    def _package_condition(self, package: Package) -> Condition:
+        requires_python = wheels.relevant_requires_python(package.requires_python, self.lock.requires_python)
+        return markers.conjunction(
+            [
+                markers.compile_marker(package.marker, ANY_EXTRA),
+                markers.compile_requires_python(requires_python),
+            ]
+        )
+
+    def _guarded(self, package: Package) -> object:
+        expr = self._package_expr(package)
+        cond = self._package_condition(package)
+        if cond is True:
+            return expr
+        if cond is False:
+            return nix.Commented(None, f"{package.version}: never installed on a supported interpreter")
+        return nix.IfElse(markers.render(cond), expr, None)
+
+    def _package_expr(self, package: Package) -> object:
+        args: dict[str, object] = {
+            "pname": package.name,
+            "version": package.version,
+        }
+        source = package.source
+        wheel_only = False
+        if isinstance(source, IndexSource):
+            kept = wheels.usable_wheels(source.wheels, self.lock.requires_python)
+            if kept:
+                args["wheels"] = [_artifact_attrs(a) for a in kept]
+            if source.sdist is not None:
+                args["sdist"] = _artifact_attrs(source.sdist)
+            wheel_only = source.sdist is None
+        elif isinstance(source, VcsSource):
+            args["src"] = nix.Call(nix.Expr("final.fetchgit"), _fetchgit_args(package, source))
+        elif isinstance(source, ArchiveSource):
+            args["src"] = self._archive_src(source)
+            args["isWheel"] = source.artifact.is_wheel
+            wheel_only = source.artifact.is_wheel
+        elif isinstance(source, DirectorySource):
+            args["src"] = self._local_src(package.name, source.path)
+        if not wheel_only:
+            args["build-system"] = [
+                nix.select("pyFinal", attr) for attr in build_systems.for_package(package, self.lock_dir)
+            ]
+        dependencies = self._dependency_list(self.graph.package_edges(package))
+        dropped = self.graph.dropped.get(package.name, {})
+        if dropped:
+            notes = "; ".join(
+                f"{target} (cycle {' -> '.join(cycle)})" for target, cycle in sorted(dropped.items())
+            )
+            dependencies = nix.Commented(dependencies, f"lock2nix dropped {notes}")
+        args["dependencies"] = dependencies
+        optional = {
+            extra: self._dependency_list(
+                [(n, c) for n, c in self.graph.edges(deps, frozenset({extra})) if n != package.name]
+            )
+            for extra, deps in sorted(package.extras.items())
+        }
+        optional = {k: v for k, v in optional.items() if v != []}
+        if optional:
+            args["optional-dependencies"] = optional
+        subdirectory = getattr(source, "subdirectory", None)
+        if subdirectory:
+            args["subdirectory"] = subdirectory
+        attrs: dict[str, object] = {}
+        if dropped:
+            # The dropped edge is missing at build time; the runtime check would flag it.
+            attrs["dontCheckRuntimeDeps"] = True
+        if attrs:
+            args["attrs"] = attrs
+        return nix.Call(nix.Expr("mkPackage"), args)
+
+    def _archive_src(self, source: ArchiveSource) -> object:
+        if source.path is not None:
+            return self._path(source.path)
+        return nix.Call(
+            nix.Expr("final.fetchurl"),
+            {
+                "url": source.url,
+                "hash": _sri(source.artifact),
+                "name": source.artifact.filename,
+            },
+        )
+
+    def _local_src(self, name: str, relative: str) -> nix.Expr:
+        return nix.Expr(f"cleanSource {nix.string(f'{name}-source').code} {self._path(relative).code}")
+
+    def _path(self, relative: str) -> nix.Expr:
+        return nix.path(_join(self.options.lock_dir, relative))
+
+    def _dependency_list(self, edges: Sequence[tuple[str, Condition]]) -> object:
+        """Group edges into an unconditional list and ``optionals cond [ ... ]`` parts."""
+        unconditional: list[str] = []
+        conditional: dict[str, tuple[Condition, list[str]]] = {}
+        merged: dict[str, Condition] = {}
+        order: list[str] = []
+        for name, cond in edges:
+            if name not in merged:
+                order.append(name)
+                merged[name] = cond
+            else:
+                merged[name] = markers.disjunction([merged[name], cond])
+        for name in sorted(order):
+            cond = merged[name]
+            if cond is True:
+                unconditional.append(name)
+            else:
+                key = markers.render(cond).code
+                conditional.setdefault(key, (cond, []))[1].append(name)
+        parts: list[object] = []
+        if unconditional or not conditional:
+            parts.append([nix.select("pyFinal", n) for n in unconditional])
+        for key in sorted(conditional):
+            cond, names = conditional[key]
+            parts.append(nix.Call(nix.Expr("optionals"), cond, [nix.select("pyFinal", n) for n in names]))
+        return parts[0] if len(parts) == 1 else nix.Concat(tuple(parts))
+
+    # --- the root project -----------------------------------------------------
+
+    def _project_groups(self) -> list[str]:
+        assert self.root is not None
+        groups = {g: self._dependency_list(self.graph.edges(deps)) for g, deps in sorted(self.root.groups.items())}
+        groups.setdefault(MAIN_GROUP, [])
+        extras = {
+            extra: self._dependency_list(self.graph.edges(deps, frozenset({extra})))
+            for extra, deps in sorted(self.root.extras.items())
+        }
+        body = nix.render({"groups": dict(sorted(groups.items())), "extras": extras}, "    ")
+        lines = [
+            "  # The root project's dependencies per group and per extra, in one package set.",
+            "  projectGroups =",
+            "    pyFinal:",
+        ]
+        used = _used_helpers(body)
+        if used:
+            lines += ["    let", "      inherit (lock2nix pyFinal)", *(f"        {h}" for h in used), "        ;", "    in"]
+        lines.append(f"    {body};")
+        return lines
+
+    def _root_package(self) -> object:
+        root = self.root
+        assert root is not None
+        check_names = sorted({n for g, deps in root.groups.items() if g != MAIN_GROUP for n, _ in self.graph.edges(deps)})
+        args: dict[str, object] = {
+            "pname": root.name,
+            "version": root.version or "0",
+            "src": self._local_src(root.name, root.path),
+            "pyproject": True,
+            "build-system": [
+                nix.select("pyFinal", attr) for attr in build_systems.from_requirements(
+                    root.build_system.requires if root.build_system else ()
+                )
+            ],
+            "dependencies": nix.Expr("groups.groups.main"),
+        }
+        if root.extras:
+            args["optional-dependencies"] = nix.Expr("groups.extras")
+        check_groups = [g for g in root.groups if g != MAIN_GROUP]
+        if check_groups:
+            check = [nix.Expr(f"groups.groups.{nix.attr_name(g)}") for g in check_groups]
+            runners = [nix.select("pyFinal", hook) for dist, hook in sorted(TEST_RUNNERS.items()) if dist in check_names]
+            # Test inputs stay out of the runtime closure: check inputs only.
+            args["nativeCheckInputs"] = nix.Concat(tuple([*check, runners])) if runners else (
+                check[0] if len(check) == 1 else nix.Concat(tuple(check))
+            )
+        return nix.Call(nix.Expr("pyFinal.buildPythonPackage"), args)
+
+    def _project_attrs(self) -> list[str]:
+        root = self.root
+        assert root is not None
+        cond = markers.conjunction(
+            [
+                markers.compile_requires_python(root.requires_python),
+                markers.compile_marker(self.lock.python_marker),
+            ]
+        )
+        supports = markers.render(cond).code
+        used = _used_helpers(supports)
+        supports_fn = f"ps: let inherit (lock2nix ps) {' '.join(used)}; in {supports}" if used else f"ps: {supports}"
+        constraint = root.requires_python or self.lock.requires_python or "any version"
+        name = nix.attr_name(root.name)
+        main = f"[ ps.{name} ]" if root.is_package else "(projectGroups ps).groups.main"
+        dev = [main]
+        dev += [f"(projectGroups ps).groups.{nix.attr_name(g)}" for g in root.groups if g != MAIN_GROUP]
+        dev += [f"(projectGroups ps).extras.{nix.attr_name(e)}" for e in root.extras]
+        no_python = nix.string(f"lock2nix: no Python interpreter in nixpkgs satisfies {constraint}").code
+        lines = [
+            "",
+            "  # The project: the interpreter chosen for it, its package and its environments.",
+            "  lock2nixProjects = (prev.lock2nixProjects or { }) // {",
+            f"    {name} =",
+            "      let",
+            f"        supports = {supports_fn};",
+            "        candidates = builtins.filter (attr: final ? ${attr} && supports final.${attr}.pkgs) [",
+            *(f"          {nix.string(i).code}" for i in INTERPRETERS),
+            "        ];",
+            "        python =",
+            f"          if candidates == [ ] then throw {no_python} else final.${{builtins.head candidates}};",
+            "      in",
+            "      {",
+            "        inherit python;",
+        ]
+        if root.is_package:
+            lines.append(f"        package = python.pkgs.{name};")
+        lines += [
+            "        # Runtime: the project and its main dependencies.",
+            f"        runtimeEnv = python.withPackages (ps: {main});",
+            "        # Development: every dependency group and extra as well.",
+            f"        devEnv = python.withPackages (ps: {' ++ '.join(dev)});",
+            "      };",
+            "  };",
+        ]
+        return lines
+
+
+def _used_helpers(code: str) -> list[str]:
+    return [h for h in HELPERS if re.search(rf"(?<![\w.-]){h}(?![\w'-])", code)]
+
+
+def _select_version(choices: list[tuple[Condition, str]]) -> object:
+    """``if c1 then a else if c2 then b else null``, in the order given."""
+    result: object = None
+    for cond, binding in reversed(choices):
+        if cond is True:
+            result = nix.Expr(binding)
+        else:
+            result = nix.IfElse(markers.render(cond), nix.Expr(binding), result)
+    return result
+
+
+def _binding_name(package: Package) -> str:
+    base = re.sub(r"[^A-Za-z0-9_]", "_", f"{package.name}_{package.version}")
+    return base if re.match(r"[A-Za-z_]", base) else f"_{base}"
+
+
+def _artifact_attrs(artifact: Artifact) -> dict[str, object]:
+    return {"file": artifact.filename, "url": artifact.url, "hash": _sri(artifact)}
+
+
+def _sri(artifact: Artifact) -> str:
+    from .hashing import sri_from_hex
+
+    return sri_from_hex("sha256", artifact.hashes["sha256"])
+
+
+def _fetchgit_args(package: Package, source: VcsSource) -> dict[str, object]:
+    if source.hash is None:
+        raise AssertionError(f"{package.entry}: git source reached the generator without a hash")
+    return {
+        "url": source.url,
+        "rev": source.commit_id,
+        "hash": source.hash,
+        "fetchSubmodules": source.submodules,
+        # mkPackage finds a subdirectory under this name.
+        "name": "source",
+    }
+
+
+def _join(base: str, relative: str) -> str:
+    if relative.startswith("/"):
+        return relative
+    joined = PurePosixPath(base) / relative
+    parts: list[str] = []
+    for part in joined.parts:
+        if part == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            else:
+                parts.append(part)
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts) or "."
+
+
+def _indent(text: str, prefix: str) -> list[str]:
+    return [prefix + line if line else "" for line in text.splitlines()]

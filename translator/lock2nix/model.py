@@ -1,0 +1,204 @@
+"""The typed lock model every parser produces and the generator consumes.
+
+Its concepts follow the standard lock format, PEP 751 (``pylock.toml``): a
+package has a ``marker``, a ``requires-python``, ``dependencies`` and exactly
+one source kind.  What PEP 751 has no field for lives beside it: the groups a
+package belongs to, the extras it offers (with the dependencies each extra
+adds), and packages provided by nixpkgs rather than built from the lock.
+
+Nothing downstream of the parsers knows which lock format a model came from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from packaging.tags import Tag
+from packaging.utils import NormalizedName, parse_wheel_filename
+
+MAIN_GROUP = "main"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One downloadable file of a distribution: a wheel or an sdist."""
+
+    filename: str
+    #: ``{"sha256": "<hex>"}``; every artifact lock2nix emits has a sha256.
+    hashes: Mapping[str, str]
+    #: The real download URL, filled in by resolution for index artifacts.
+    url: str | None = None
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.filename.endswith(".whl")
+
+    @functools.cached_property
+    def tags(self) -> frozenset[Tag]:
+        """The wheel's PEP 425 tags (empty for an sdist)."""
+        if not self.is_wheel:
+            return frozenset()
+        return parse_wheel_filename(self.filename)[3]
+
+
+@dataclass(frozen=True)
+class IndexSource:
+    """Artifacts from a package index (PyPI or a named private index)."""
+
+    url: str
+    name: str | None = None
+    sdist: Artifact | None = None
+    wheels: tuple[Artifact, ...] = ()
+    kind: str = dataclasses.field(default="index", init=False)
+
+
+@dataclass(frozen=True)
+class VcsSource:
+    """A git checkout pinned to a commit."""
+
+    url: str
+    commit_id: str
+    requested_revision: str | None = None
+    subdirectory: str | None = None
+    #: SRI hash of the checkout (NAR, without ``.git``), as nixpkgs' fetchgit expects.
+    hash: str | None = None
+    submodules: bool = False
+    type: str = "git"
+    kind: str = dataclasses.field(default="vcs", init=False)
+
+
+@dataclass(frozen=True)
+class ArchiveSource:
+    """A single wheel or sdist given by URL or by a path relative to the lock."""
+
+    artifact: Artifact
+    url: str | None = None
+    path: str | None = None
+    subdirectory: str | None = None
+    kind: str = dataclasses.field(default="archive", init=False)
+
+
+@dataclass(frozen=True)
+class DirectorySource:
+    """A local source tree, relative to the lock file's directory."""
+
+    path: str
+    editable: bool = False
+    subdirectory: str | None = None
+    kind: str = dataclasses.field(default="directory", init=False)
+
+
+@dataclass(frozen=True)
+class NixpkgsSource:
+    """A package nixpkgs provides (conda entries); not built from the lock."""
+
+    attribute: str
+    kind: str = dataclasses.field(default="nixpkgs", init=False)
+
+
+Source = Union[IndexSource, VcsSource, ArchiveSource, DirectorySource, NixpkgsSource]
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """An edge to another locked distribution."""
+
+    name: NormalizedName
+    #: PEP 508 marker, without ``extra`` clauses (extras are structural here).
+    marker: str | None = None
+    #: Extras of the target that this edge asks for.
+    extras: tuple[str, ...] = ()
+    #: PEP 440 specifier the edge allows; picks among versions of one name.
+    specifier: str | None = None
+
+
+@dataclass(frozen=True)
+class Package:
+    """One locked distribution at one exact version."""
+
+    name: NormalizedName
+    version: str
+    source: Source
+    dependencies: tuple[Dependency, ...] = ()
+    #: Extras this package offers, each with the dependencies it adds.
+    extras: Mapping[str, tuple[Dependency, ...]] = field(default_factory=dict)
+    #: The root project's groups this package is needed by.
+    groups: frozenset[str] = frozenset()
+    #: PEP 508 marker saying where the package is installed at all.
+    marker: str | None = None
+    #: PEP 440 specifier from the distribution's Requires-Python.
+    requires_python: str | None = None
+    #: The lock entry, for messages ("package 'foo' (1.0)").
+    entry: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+@dataclass(frozen=True)
+class BuildSystem:
+    requires: tuple[str, ...] = ()
+    backend: str | None = None
+
+
+@dataclass(frozen=True)
+class RootProject:
+    """The project the lock belongs to."""
+
+    name: NormalizedName
+    version: str | None
+    #: Directory of the project, relative to the lock file's directory.
+    path: str = "."
+    #: Dependencies per group; ``main`` is the runtime group.
+    groups: Mapping[str, tuple[Dependency, ...]] = field(default_factory=dict)
+    extras: Mapping[str, tuple[Dependency, ...]] = field(default_factory=dict)
+    requires_python: str | None = None
+    build_system: BuildSystem | None = None
+    #: False for Poetry's ``package-mode = false``: nothing to build.
+    is_package: bool = True
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A parsed lock file."""
+
+    #: Path of the lock file as the user gave it.
+    file: str
+    #: e.g. ``poetry.lock``
+    format: str
+    format_version: str | None
+    packages: tuple[Package, ...]
+    root: RootProject | None = None
+    #: Marker form of the lock-wide Python constraint.
+    python_marker: str | None = None
+    requires_python: str | None = None
+    #: Files the lock was read from (lock, pyproject.toml, ...), for the digest.
+    inputs: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return _jsonable(self)
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            v = getattr(value, f.name)
+            if v is None or v == () or v == {} or v == frozenset():
+                continue
+            out[f.name.replace("_", "-")] = _jsonable(v)
+        if isinstance(value, Artifact) and value.is_wheel:
+            out["tags"] = sorted(str(t) for t in value.tags)
+        return out
+    if isinstance(value, Mapping):
+        return {k: _jsonable(v) for k, v in sorted(value.items())}
+    if isinstance(value, frozenset):
+        return sorted(_jsonable(v) for v in value)
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    return value

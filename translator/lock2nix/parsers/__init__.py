@@ -1,0 +1,77 @@
+"""Lock-file parsers: one module per input format, each producing a :class:`~lock2nix.model.Lock`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import Lock2NixError
+from ..model import Lock
+
+# File names lock2nix finds on its own, in order of preference.
+KNOWN_LOCKS = ("poetry.lock",)
+
+
+class UnsupportedInput(Lock2NixError):
+    """An input lock2nix cannot read (yet)."""
+
+
+def find_lock(directory: Path) -> Path:
+    for name in KNOWN_LOCKS:
+        candidate = directory / name
+        if candidate.is_file():
+            # Relative to the current directory when found there, so messages
+            # and the model name the file as the user sees it.
+            return Path(name) if directory == Path.cwd() else candidate
+    raise UnsupportedInput(
+        f"no lock file found (looked for {', '.join(KNOWN_LOCKS)}); pass the lock file to translate",
+        file=str(directory),
+    )
+
+
+def companions(lock: Path) -> list[Path]:
+    """Files beside ``lock`` that its translation also reads."""
+    if lock.name.endswith("poetry.lock"):
+        pyproject = lock.parent / "pyproject.toml"
+        return [pyproject] if pyproject.is_file() else []
+    return []
+
+
+def detect_format(name: str, text: str) -> str:
+    """The format of a lock file, from its name and, for stdin, its content."""
+    base = name.rsplit("/", 1)[-1]
+    if base.endswith("poetry.lock"):
+        return "poetry.lock"
+    if base == "-" or base.endswith(".lock"):
+        head = text[:4096]
+        if "[[package]]" in head or "[metadata]" in text[-8192:]:
+            return "poetry.lock"
+    raise UnsupportedInput(f"unrecognised lock file format (supported: {', '.join(KNOWN_LOCKS)})", file=name)
+
+
+def parse(name: str, data: bytes, *, directory: Path) -> Lock:
+    """Parse lock ``data`` read from ``name``; ``directory`` holds its companions."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Lock2NixError(f"not UTF-8 text (byte {exc.start})", file=name) from None
+    fmt = detect_format(name, text)
+    if fmt == "poetry.lock":
+        from . import poetry
+
+        return poetry.parse(name, text, directory=directory)
+    raise UnsupportedInput(f"unsupported format {fmt}", file=name)
+
+
+def load_toml(name: str, text: str) -> dict[str, Any]:
+    """Parse TOML with the fastest reader available, reporting errors with a line."""
+    try:
+        import tomli as toml_reader  # compiled, about twice as fast as tomllib
+    except ImportError:  # pragma: no cover - tomli is a dependency on Python < 3.11 only
+        import tomllib as toml_reader  # type: ignore[no-redef]
+    try:
+        return toml_reader.loads(text)
+    except toml_reader.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        message = getattr(exc, "msg", str(exc))
+        raise Lock2NixError(f"invalid TOML: {message}", file=name, line=line) from None

@@ -1,0 +1,708 @@
+"""``poetry.lock`` (every lock version) and its ``pyproject.toml`` → the lock model.
+
+Lock versions seen in real repositories:
+
+* pre-1.0 (no ``lock-version``) and 1.0/1.1: ``category`` per package, files
+  under ``[metadata.files]`` (keyed by the name as written);
+* 2.0: ``files`` inline in each ``[[package]]``, no categories;
+* 2.1: ``groups`` per package and ``markers`` (a string, or a table per group).
+
+Poetry's constraint syntax (``^1.2``, ``~2.1``, ``||``) is read with
+poetry-core; markers and versions with packaging.  Where a lock does not record
+groups, they are computed by walking the graph from the root's groups.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    canonicalize_version,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+
+from .. import model
+from ..errors import Lock2NixError
+from ..model import (
+    MAIN_GROUP,
+    Artifact,
+    ArchiveSource,
+    BuildSystem,
+    Dependency,
+    DirectorySource,
+    IndexSource,
+    Lock,
+    Package,
+    RootProject,
+    VcsSource,
+)
+from . import load_toml
+
+PYPI = "https://pypi.org/simple/"
+SUPPORTED_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
+_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+class PoetryLockError(Lock2NixError):
+    """A poetry.lock or pyproject.toml lock2nix cannot read."""
+
+
+def parse(name: str, text: str, *, directory: Path) -> Lock:
+    data = load_toml(name, text)
+    reader = _Reader(name, text)
+    metadata = reader.table(data, "metadata", "[metadata]", required=True)
+    lock_version = metadata.get("lock-version")
+    if lock_version is not None and str(lock_version) not in SUPPORTED_LOCK_VERSIONS:
+        major = str(lock_version).split(".")[0]
+        if major not in ("1", "2"):
+            raise PoetryLockError(
+                f"lock-version {lock_version} is not supported (supported: pre-1.0, "
+                f"{', '.join(SUPPORTED_LOCK_VERSIONS)})",
+                file=name,
+            )
+    python_constraint = metadata.get("python-versions")
+    legacy_files = metadata.get("files") or metadata.get("hashes") or {}
+    if not isinstance(legacy_files, Mapping):
+        raise PoetryLockError("[metadata.files] must be a table", file=name)
+    legacy_files = {canonicalize_name(k): v for k, v in legacy_files.items()}
+
+    raw_packages = data.get("package", [])
+    if not isinstance(raw_packages, list):
+        raise PoetryLockError("[[package]] must be an array of tables", file=name)
+    packages = [
+        _package(reader, raw, legacy_files, directory) for raw in raw_packages
+    ]
+    _check_unique(reader, packages)
+
+    pyproject_path = directory / "pyproject.toml"
+    root = None
+    inputs = [name]
+    if pyproject_path.is_file():
+        pyproject_name = str(pyproject_path)
+        pyproject = load_toml(pyproject_name, pyproject_path.read_text(encoding="utf-8"))
+        root = _root_project(pyproject_name, pyproject, data.get("extras"))
+        inputs.append(pyproject_name)
+
+    packages = _assign_groups(packages, root, raw_packages)
+    requires_python, python_marker = python_requirement(python_constraint, where=f"{name}: [metadata]")
+    if root is not None and root.requires_python is None and requires_python is not None:
+        root = _replace(root, requires_python=requires_python)
+    return Lock(
+        file=name,
+        format="poetry.lock",
+        format_version=str(lock_version) if lock_version is not None else None,
+        packages=tuple(sorted(packages, key=lambda p: (p.name, _version_key(p.version)))),
+        root=root,
+        python_marker=python_marker,
+        requires_python=requires_python,
+        inputs=tuple(inputs),
+    )
+
+
+class _Reader:
+    """Type-checked access to TOML data, with file/line in every error."""
+
+    def __init__(self, file: str, text: str) -> None:
+        self.file = file
+        self.text = text
+
+    def error(self, message: str, entry: str | None = None, *, needle: str | None = None) -> PoetryLockError:
+        return PoetryLockError(message, file=self.file, entry=entry, line=self.line_of(needle))
+
+    def line_of(self, needle: str | None) -> int | None:
+        if not needle:
+            return None
+        at = self.text.find(needle)
+        return None if at < 0 else self.text.count("\n", 0, at) + 1
+
+    def table(self, data: Mapping[str, Any], key: str, entry: str, *, required: bool = False) -> Mapping[str, Any]:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise self.error(f"missing {entry} table; is this a poetry.lock?")
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.error(f"{entry} must be a table")
+        return value
+
+    def string(self, data: Mapping[str, Any], key: str, entry: str, *, needle: str | None = None) -> str:
+        value = data.get(key)
+        if not isinstance(value, str) or not value:
+            raise self.error(f"'{key}' must be a non-empty string", entry, needle=needle)
+        return value
+
+
+def _package(
+    reader: _Reader, raw: Any, legacy_files: Mapping[str, Any], directory: Path
+) -> Package:
+    if not isinstance(raw, Mapping):
+        raise reader.error("every [[package]] entry must be a table")
+    name_raw = reader.string(raw, "name", "[[package]]")
+    needle = f'name = "{name_raw}"'
+    version = raw.get("version")
+    if not isinstance(version, str):
+        raise reader.error("'version' must be a string", f"package {name_raw!r}", needle=needle)
+    entry = f"package {name_raw!r} ({version})"
+    name = canonicalize_name(name_raw)
+    try:
+        requires_python, python_marker = python_requirement(raw.get("python-versions"), where=entry)
+        dependencies = _dependencies(raw.get("dependencies", {}), entry)
+        extras = _extras(raw.get("extras", {}), dependencies, entry)
+        source = _source(reader, raw, name, version, legacy_files, directory, entry)
+        marker = _package_marker(raw.get("markers"), entry)
+    except Lock2NixError as exc:
+        if exc.file is None:
+            raise PoetryLockError(exc.message, file=reader.file, entry=entry, line=reader.line_of(needle)) from None
+        raise
+    runtime = tuple(d for d, optional in dependencies if not optional)
+    return Package(
+        name=name,
+        version=version,
+        source=source,
+        dependencies=runtime,
+        extras=extras,
+        marker=_and_markers(marker, python_marker),
+        requires_python=requires_python,
+        entry=entry,
+    )
+
+
+def python_requirement(constraint: Any, *, where: str) -> tuple[str | None, str | None]:
+    """A Poetry python constraint as (PEP 440 specifier, marker).
+
+    Exactly one is set: the specifier when the constraint is expressible as
+    one, otherwise (``||`` unions) a marker.
+    """
+    if constraint is None:
+        return None, None
+    if not isinstance(constraint, str):
+        raise PoetryLockError(f"{where}: python constraint must be a string")
+    text = constraint.strip()
+    if text in ("", "*"):
+        return None, None
+    try:
+        return str(SpecifierSet(text)), None
+    except InvalidSpecifier:
+        pass
+    try:
+        spec = _poetry_to_pep440(text)
+    except (ValueError, RuntimeError) as exc:
+        raise PoetryLockError(f"{where}: invalid python constraint {constraint!r}: {exc}") from None
+    if spec is None:
+        return None, None
+    if "||" not in spec:
+        return str(SpecifierSet(spec)), None
+    from poetry.core.constraints.version import parse_constraint
+    from poetry.core.packages.utils.utils import create_nested_marker
+
+    return None, create_nested_marker("python_version", parse_constraint(text))
+
+
+def _version_specifier(constraint: Any, entry: str) -> str | None:
+    if constraint is None:
+        return None
+    if not isinstance(constraint, str):
+        raise PoetryLockError(f"{entry}: version constraint must be a string, not {type(constraint).__name__}")
+    text = constraint.strip()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()  # old Poetry wrote "(>=1.0 || >=2.0)"
+    if text in ("", "*"):
+        return None
+    try:
+        return str(SpecifierSet(text))
+    except InvalidSpecifier:
+        pass
+    try:
+        return _poetry_to_pep440(text)
+    except (ValueError, RuntimeError) as exc:
+        raise PoetryLockError(f"{entry}: invalid version constraint {constraint!r}: {exc}") from None
+
+
+def _poetry_to_pep440(text: str) -> str | None:
+    """Poetry constraint syntax (``^1.2``, ``~1.2``, ``1.2.3``) as a PEP 440 specifier.
+
+    A union (``||``) has no PEP 440 form; it is kept in Poetry's own syntax,
+    which lock2nix only uses to pick among locked versions of one name.
+    """
+    from poetry.core.packages.dependency import Dependency as PoetryDependency
+
+    dependency = PoetryDependency("x", text)
+    if dependency.constraint.is_any():
+        return None
+    if dependency.constraint.is_empty():
+        raise ValueError("allows no version")
+    rendered = dependency.to_pep_508()
+    spec = rendered[rendered.index("(") + 1 : rendered.rindex(")")] if "(" in rendered else rendered[1:]
+    return spec.strip()
+
+
+def _and_markers(*markers: str | None) -> str | None:
+    present = [m for m in markers if m]
+    if not present:
+        return None
+    if len(present) == 1:
+        return present[0]
+    return " and ".join(f"({m})" for m in present)
+
+
+def _or_markers(markers: Iterable[str | None]) -> str | None:
+    present = []
+    for m in markers:
+        if not m:
+            return None  # one unconditional alternative makes the union unconditional
+        if m not in present:
+            present.append(m)
+    if not present:
+        return None
+    if len(present) == 1:
+        return present[0]
+    return " or ".join(f"({m})" for m in present)
+
+
+def _dependency_spec(name: NormalizedName, spec: Any, entry: str) -> tuple[Dependency, bool]:
+    """One dependency entry: ``"constraint"`` or an inline table."""
+    if isinstance(spec, str):
+        return Dependency(name=name, specifier=_version_specifier(spec, entry)), False
+    if not isinstance(spec, Mapping):
+        raise PoetryLockError(f"{entry}: dependency {name!r} must be a string or a table")
+    marker = spec.get("markers")
+    if marker is not None and not isinstance(marker, str):
+        raise PoetryLockError(f"{entry}: markers of dependency {name!r} must be a string")
+    python_marker = python_requirement(spec.get("python"), where=f"{entry}: dependency {name!r}")
+    python_cond = python_marker[1]
+    if python_marker[0] is not None:
+        python_cond = " and ".join(
+            f'python_full_version {s.operator} "{s.version}"' for s in sorted(SpecifierSet(python_marker[0]), key=str)
+        )
+    platform = spec.get("platform")
+    platform_cond = f'sys_platform == "{platform}"' if isinstance(platform, str) else None
+    extras = spec.get("extras", [])
+    if not isinstance(extras, list) or not all(isinstance(e, str) for e in extras):
+        raise PoetryLockError(f"{entry}: extras of dependency {name!r} must be a list of strings")
+    from .. import markers as marker_mod
+
+    combined = _and_markers(marker, python_cond, platform_cond)
+    if combined is not None:
+        marker_mod.parse(combined)  # reject invalid markers at translate time
+    dep = Dependency(
+        name=name,
+        marker=combined,
+        extras=tuple(sorted(canonicalize_name(e) for e in extras)),
+        specifier=_version_specifier(spec.get("version"), entry),
+    )
+    return dep, bool(spec.get("optional", False))
+
+
+def _dependencies(raw: Any, entry: str) -> list[tuple[Dependency, bool]]:
+    if not isinstance(raw, Mapping):
+        raise PoetryLockError(f"{entry}: [package.dependencies] must be a table")
+    out = []
+    for dep_name, spec in raw.items():
+        name = canonicalize_name(dep_name)
+        specs = spec if isinstance(spec, list) else [spec]
+        for one in specs:
+            out.append(_dependency_spec(name, one, entry))
+    return out
+
+
+def _parse_extra_requirement(text: str, entry: str) -> tuple[NormalizedName, tuple[str, ...], str | None]:
+    """``"PySocks (>=1.5.6,!=1.5.7) ; python_version < '3'"`` → name, extras, marker."""
+    requirement, _, marker = text.partition(";")
+    try:
+        req = Requirement(requirement.strip().replace(" (", "(", 1) if "(" in requirement else requirement.strip())
+        return canonicalize_name(req.name), tuple(sorted(req.extras)), marker.strip() or None
+    except InvalidRequirement:
+        match = _NAME.match(requirement)
+        if not match:
+            raise PoetryLockError(f"{entry}: cannot read extra requirement {text!r}") from None
+        extras_match = re.match(r"\s*[A-Za-z0-9._-]+\[([^\]]*)\]", requirement)
+        extras = tuple(sorted(e.strip() for e in extras_match.group(1).split(","))) if extras_match else ()
+        return canonicalize_name(match.group(1)), extras, marker.strip() or None
+
+
+def _extras(
+    raw: Any, dependencies: list[tuple[Dependency, bool]], entry: str
+) -> dict[str, tuple[Dependency, ...]]:
+    if not isinstance(raw, Mapping):
+        raise PoetryLockError(f"{entry}: [package.extras] must be a table")
+    by_name: dict[str, list[Dependency]] = {}
+    for dep, _optional in dependencies:
+        by_name.setdefault(dep.name, []).append(dep)
+    extras: dict[str, tuple[Dependency, ...]] = {}
+    for extra, requirements in raw.items():
+        if not isinstance(requirements, list) or not all(isinstance(r, str) for r in requirements):
+            raise PoetryLockError(f"{entry}: extra {extra!r} must be a list of requirement strings")
+        deps: list[Dependency] = []
+        for text in requirements:
+            name, req_extras, req_marker = _parse_extra_requirement(text, entry)
+            known = by_name.get(name)
+            if not known:
+                # Poetry lists the extra but did not lock the package: nothing to add.
+                continue
+            marker = _and_markers(_or_markers(d.marker for d in known), req_marker)
+            deps.append(
+                Dependency(
+                    name=name,
+                    marker=marker,
+                    extras=tuple(sorted({*req_extras, *(e for d in known for e in d.extras)})),
+                )
+            )
+        extras[canonicalize_name(extra)] = tuple(deps)
+    return extras
+
+
+def _package_marker(raw: Any, entry: str) -> str | None:
+    """Lock 2.1 ``markers``: a string, or a table of markers per group."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return raw or None
+    if isinstance(raw, Mapping):
+        if not all(isinstance(v, str) for v in raw.values()):
+            raise PoetryLockError(f"{entry}: markers must be strings")
+        # Per-group markers: the package exists wherever any group needs it.
+        return _or_markers(raw[k] for k in sorted(raw))
+    raise PoetryLockError(f"{entry}: markers must be a string or a table")
+
+
+def _artifacts(
+    reader: _Reader, raw: Mapping[str, Any], name: NormalizedName, version: str,
+    legacy_files: Mapping[str, Any], entry: str,
+) -> list[Artifact]:
+    files = raw.get("files")
+    from_metadata = files is None
+    if from_metadata:
+        files = legacy_files.get(name, [])
+    if not isinstance(files, list):
+        raise PoetryLockError(f"{entry}: files must be a list")
+    artifacts = []
+    for item in files:
+        if not isinstance(item, Mapping) or not isinstance(item.get("file"), str):
+            raise PoetryLockError(f"{entry}: every file entry needs a 'file' name")
+        filename = item["file"]
+        if from_metadata and not _file_is_version(filename, name, version):
+            continue  # [metadata.files] lists every locked version of the name together
+        artifacts.append(Artifact(filename=filename, hashes=_hashes(item.get("hash"), filename, entry)))
+    return artifacts
+
+
+def _file_is_version(filename: str, name: NormalizedName, version: str) -> bool:
+    try:
+        if filename.endswith(".whl"):
+            _, file_version, _, _ = parse_wheel_filename(filename)
+        else:
+            _, file_version = parse_sdist_filename(filename)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        # Unusual names (old sdists) cannot be attributed; keep them only for the
+        # version they textually contain.
+        return f"-{version}." in filename or f"-{version}-" in filename
+    return canonicalize_version(file_version) == canonicalize_version(version)
+
+
+def _hashes(raw: Any, filename: str, entry: str) -> dict[str, str]:
+    if not isinstance(raw, str) or not raw:
+        raise PoetryLockError(f"{entry}: file {filename!r} has no hash")
+    algo, sep, digest = raw.partition(":")
+    if not sep or not digest:
+        raise PoetryLockError(f"{entry}: file {filename!r} has a malformed hash {raw!r} (expected 'sha256:<hex>')")
+    algo = algo.lower()
+    if algo == "md5":
+        raise PoetryLockError(
+            f"{entry}: file {filename!r} has only an md5 hash, which cannot pin a download; "
+            "re-lock with a current Poetry"
+        )
+    if algo != "sha256" or not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
+        raise PoetryLockError(f"{entry}: file {filename!r} has an unsupported hash {raw!r} (expected sha256)")
+    return {"sha256": digest.lower()}
+
+
+def _source(
+    reader: _Reader, raw: Mapping[str, Any], name: NormalizedName, version: str,
+    legacy_files: Mapping[str, Any], directory: Path, entry: str,
+) -> model.Source:
+    source = raw.get("source")
+    if source is not None and not isinstance(source, Mapping):
+        raise PoetryLockError(f"{entry}: [package.source] must be a table")
+    kind = (source or {}).get("type")
+    artifacts = _artifacts(reader, raw, name, version, legacy_files, entry)
+    if source is None or kind in ("legacy", "pypi", None):
+        url = PYPI if source is None or kind == "pypi" else _index_url(source, entry)
+        index_name = None if source is None else source.get("reference") or None
+        if not artifacts:
+            raise PoetryLockError(f"{entry}: the lock records no files for this package")
+        sdists = [a for a in artifacts if not a.is_wheel]
+        wheels = tuple(sorted((a for a in artifacts if a.is_wheel), key=lambda a: a.filename))
+        # Several sdists (zip and tar.gz) happen in old locks; prefer tar.gz, then by name.
+        sdist = min(sdists, key=lambda a: (not a.filename.endswith(".tar.gz"), a.filename)) if sdists else None
+        return IndexSource(url=url, name=index_name, sdist=sdist, wheels=wheels)
+    url = source.get("url")
+    if not isinstance(url, str) or not url:
+        raise PoetryLockError(f"{entry}: [package.source] needs a url")
+    subdirectory = source.get("subdirectory") or None
+    if kind == "git":
+        commit = source.get("resolved_reference")
+        reference = source.get("reference")
+        if commit is None and isinstance(reference, str) and re.fullmatch(r"[0-9a-f]{40}", reference):
+            commit = reference  # pinned by commit: older Poetry records no resolved_reference
+        if not isinstance(commit, str) or not re.fullmatch(r"[0-9a-f]{40}", commit or ""):
+            raise PoetryLockError(f"{entry}: git source has no resolved commit (resolved_reference)")
+        return VcsSource(
+            url=url,
+            commit_id=commit,
+            requested_revision=reference if isinstance(reference, str) and reference else None,
+            subdirectory=subdirectory,
+        )
+    if kind == "directory":
+        return DirectorySource(path=url, editable=bool(raw.get("develop", False)), subdirectory=subdirectory)
+    if kind in ("file", "url"):
+        if len(artifacts) != 1:
+            filename = url.rstrip("/").rsplit("/", 1)[-1]
+            matching = [a for a in artifacts if a.filename == filename]
+            if len(matching) != 1:
+                raise PoetryLockError(f"{entry}: a {kind} source needs exactly one hashed file")
+            artifacts = matching
+        if kind == "file":
+            return ArchiveSource(artifact=artifacts[0], path=url, subdirectory=subdirectory)
+        return ArchiveSource(artifact=artifacts[0], url=url, subdirectory=subdirectory)
+    raise PoetryLockError(f"{entry}: source type {kind!r} is not supported (git, directory, file, url, legacy)")
+
+
+def _index_url(source: Mapping[str, Any], entry: str) -> str:
+    url = source.get("url")
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise PoetryLockError(f"{entry}: legacy source needs an http(s) url")
+    return url if url.endswith("/") else url + "/"
+
+
+def _check_unique(reader: _Reader, packages: list[Package]) -> None:
+    seen: dict[str, Package] = {}
+    for package in packages:
+        key = f"{package.name}@{canonicalize_version(package.version)}"
+        if key in seen:
+            raise reader.error(
+                f"{package.entry} is locked twice", needle=f'name = "{package.name}"'
+            )
+        seen[key] = package
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
+
+
+def _version_key(version: str) -> Any:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return (0, Version(version), version)
+    except InvalidVersion:
+        return (1, version, version)
+
+
+# --- the root project (pyproject.toml) --------------------------------------
+
+
+def _root_project(name: str, pyproject: Mapping[str, Any], lock_extras: Any) -> RootProject:
+    tool = pyproject.get("tool", {}).get("poetry", {})
+    project = pyproject.get("project", {})
+    if not isinstance(tool, Mapping) or not isinstance(project, Mapping):
+        raise PoetryLockError("[tool.poetry] and [project] must be tables", file=name)
+    raw_name = project.get("name") or tool.get("name") or Path(name).resolve().parent.name
+    version = project.get("version") or tool.get("version")
+    groups: dict[str, list[Dependency]] = {}
+
+    poetry_main = tool.get("dependencies", {})
+    requires_python = project.get("requires-python")
+    if requires_python is not None:
+        requires_python, _ = python_requirement(requires_python, where=f"{name}: [project] requires-python")
+    elif isinstance(poetry_main, Mapping) and "python" in poetry_main:
+        spec, marker = python_requirement(poetry_main["python"], where=f"{name}: [tool.poetry.dependencies] python")
+        requires_python = spec
+
+    if "dependencies" in project:
+        groups[MAIN_GROUP] = _pep508_list(project["dependencies"], name, "[project] dependencies")
+    if isinstance(poetry_main, Mapping) and ("dependencies" not in project):
+        groups.setdefault(MAIN_GROUP, []).extend(
+            _poetry_table(poetry_main, name, "[tool.poetry.dependencies]", skip_optional=True)
+        )
+    dev = tool.get("dev-dependencies")
+    if isinstance(dev, Mapping):
+        groups.setdefault("dev", []).extend(_poetry_table(dev, name, "[tool.poetry.dev-dependencies]"))
+    for group_name, group in (tool.get("group") or {}).items():
+        deps = group.get("dependencies", {}) if isinstance(group, Mapping) else None
+        if not isinstance(deps, Mapping):
+            raise PoetryLockError(f"[tool.poetry.group.{group_name}] needs a dependencies table", file=name)
+        groups.setdefault(str(group_name), []).extend(
+            _poetry_table(deps, name, f"[tool.poetry.group.{group_name}.dependencies]")
+        )
+    dependency_groups = pyproject.get("dependency-groups")
+    if dependency_groups:
+        from packaging.dependency_groups import resolve_dependency_groups
+
+        for group_name in dependency_groups:
+            try:
+                requirements = resolve_dependency_groups(dependency_groups, group_name)
+            except (ValueError, TypeError, LookupError) as exc:
+                raise PoetryLockError(f"[dependency-groups] {group_name}: {exc}", file=name) from None
+            groups.setdefault(str(group_name), []).extend(
+                _pep508_list(list(requirements), name, f"[dependency-groups] {group_name}")
+            )
+
+    extras: dict[str, list[Dependency]] = {}
+    if isinstance(project.get("optional-dependencies"), Mapping):
+        for extra, reqs in project["optional-dependencies"].items():
+            extras[canonicalize_name(extra)] = _pep508_list(reqs, name, f"[project.optional-dependencies] {extra}")
+    tool_extras = tool.get("extras") if isinstance(tool.get("extras"), Mapping) else lock_extras
+    if "optional-dependencies" in project:
+        tool_extras = None  # [project] is authoritative; the lock's [extras] mirrors it
+    if isinstance(tool_extras, Mapping) and isinstance(poetry_main, Mapping):
+        optional = {
+            canonicalize_name(k): d
+            for k, v in poetry_main.items()
+            if k != "python"
+            for d in [_poetry_dependency(k, v, name, "[tool.poetry.dependencies]")]
+        }
+        for extra, members in tool_extras.items():
+            if not isinstance(members, list):
+                raise PoetryLockError(f"extra {extra!r} must list package names", file=name)
+            deps = extras.setdefault(canonicalize_name(extra), [])
+            for member in members:
+                member_name = canonicalize_name(str(member).split("[")[0].split(" ")[0])
+                deps.append(optional.get(member_name, Dependency(name=member_name)))
+
+    build = pyproject.get("build-system")
+    build_system = None
+    if isinstance(build, Mapping):
+        requires = build.get("requires", [])
+        if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+            raise PoetryLockError("[build-system] requires must be a list of strings", file=name)
+        backend = build.get("build-backend")
+        build_system = BuildSystem(requires=tuple(requires), backend=backend if isinstance(backend, str) else None)
+    is_package = tool.get("package-mode", True) is not False
+    return RootProject(
+        name=canonicalize_name(str(raw_name)),
+        version=str(version) if version is not None else None,
+        groups={k: tuple(v) for k, v in sorted(groups.items())},
+        extras={k: tuple(v) for k, v in sorted(extras.items())},
+        requires_python=requires_python,
+        build_system=build_system,
+        is_package=is_package,
+    )
+
+
+def _pep508_list(raw: Any, file: str, entry: str) -> list[Dependency]:
+    if not isinstance(raw, list):
+        raise PoetryLockError(f"{entry} must be a list of requirement strings", file=file)
+    out = []
+    for text in raw:
+        if not isinstance(text, str):
+            continue  # {include-group = ...} entries are resolved by packaging
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as exc:
+            raise PoetryLockError(f"{entry}: invalid requirement {text!r}: {exc}", file=file) from None
+        out.append(
+            Dependency(
+                name=canonicalize_name(req.name),
+                marker=str(req.marker) if req.marker else None,
+                extras=tuple(sorted(canonicalize_name(e) for e in req.extras)),
+                specifier=str(req.specifier) or None,
+            )
+        )
+    return out
+
+
+def _poetry_dependency(dep_name: str, spec: Any, file: str, entry: str) -> Dependency:
+    specs = spec if isinstance(spec, list) else [spec]
+    deps = []
+    for one in specs:
+        try:
+            dep, _optional = _dependency_spec(canonicalize_name(dep_name), one, f"{entry} {dep_name}")
+        except Lock2NixError as exc:
+            raise PoetryLockError(exc.message, file=file) from None
+        deps.append(dep)
+    if len(deps) == 1:
+        return deps[0]
+    return Dependency(
+        name=deps[0].name,
+        marker=_or_markers(d.marker for d in deps),
+        extras=tuple(sorted({e for d in deps for e in d.extras})),
+    )
+
+
+def _poetry_table(
+    table: Mapping[str, Any], file: str, entry: str, *, skip_optional: bool = False
+) -> list[Dependency]:
+    out = []
+    for dep_name, spec in table.items():
+        if dep_name == "python":
+            continue
+        if skip_optional and isinstance(spec, Mapping) and spec.get("optional"):
+            continue  # reachable only through an extra
+        out.append(_poetry_dependency(dep_name, spec, file, entry))
+    return out
+
+
+# --- groups -------------------------------------------------------------------
+
+
+def _assign_groups(
+    packages: list[Package], root: RootProject | None, raw_packages: list[Any]
+) -> list[Package]:
+    """Record each package's groups: from the lock when it has them, else by walking."""
+    recorded: list[frozenset[str] | None] = []
+    for raw in raw_packages:
+        groups = raw.get("groups")
+        category = raw.get("category")
+        if isinstance(groups, list):
+            recorded.append(frozenset(str(g) for g in groups))
+        elif isinstance(category, str):
+            recorded.append(frozenset({MAIN_GROUP if category == "main" else category}))
+        else:
+            recorded.append(None)
+    if all(r is not None for r in recorded):
+        return [_replace(p, groups=r) for p, r in zip(packages, recorded)]
+    walked = _walk_groups(packages, root)
+    return [
+        _replace(p, groups=r if r is not None else walked.get(p.name, frozenset()))
+        for p, r in zip(packages, recorded)
+    ]
+
+
+def _walk_groups(packages: list[Package], root: RootProject | None) -> dict[str, frozenset[str]]:
+    by_name: dict[str, list[Package]] = {}
+    for p in packages:
+        by_name.setdefault(p.name, []).append(p)
+    result: dict[str, set[str]] = {}
+    if root is None:
+        return {name: frozenset({MAIN_GROUP}) for name in by_name}
+    starts: dict[str, list[Dependency]] = {g: list(d) for g, d in root.groups.items()}
+    # Root extras install into the runtime environment.
+    for deps in root.extras.values():
+        starts.setdefault(MAIN_GROUP, []).extend(deps)
+    for group, deps in starts.items():
+        stack = [(d.name, d.extras) for d in deps]
+        seen: set[tuple[str, tuple[str, ...]]] = set()
+        while stack:
+            name, extras = stack.pop()
+            if (name, extras) in seen:
+                continue
+            seen.add((name, extras))
+            result.setdefault(name, set()).add(group)
+            for package in by_name.get(name, []):
+                edges = list(package.dependencies)
+                for extra in extras:
+                    edges.extend(package.extras.get(extra, ()))
+                stack.extend((d.name, d.extras) for d in edges)
+    return {name: frozenset(groups) for name, groups in result.items()}
