@@ -205,7 +205,9 @@ class _Generator:
             )
         if self.root is not None and self.root.is_package:
             public.append(self._attr(self.root.name, self._root_package(), inner))
-        used = _used_helpers("\n".join(private + public))
+        # Every helper, whether used or not: scanning a large overlay to trim this
+        # list costs more than the unused bindings (which Nix never evaluates).
+        used = list(HELPERS)
         lines = [f"{indent}let"]
         lines.append(f"{indent}  inherit (lock2nix pyFinal)")
         lines.extend(f"{indent}    {h}" for h in used)

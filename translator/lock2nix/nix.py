@@ -79,42 +79,30 @@ class Concat:
     parts: tuple[object, ...]
 
 
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t]|\$\{')
+
+
 def string(value: str) -> Expr:
     """A double-quoted Nix string literal evaluating to exactly ``value``."""
     check_text(value)
-    out = []
-    i = 0
-    while i < len(value):
-        ch = value[i]
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "$" and value.startswith("${", i):
-            # "\${" keeps the dollar literal; a lone "$" needs no escape.
-            out.append("\\$")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        else:
-            out.append(ch)
-        i += 1
-    return Expr('"' + "".join(out) + '"')
+    # "${" would interpolate: "\${" keeps the dollar literal; a lone "$" needs no escape.
+    escaped = _NEEDS_ESCAPE.sub(lambda m: _ESCAPES.get(m.group(), "\\${"), value)
+    return Expr(f'"{escaped}"')
 
 
 def check_text(value: str) -> None:
     """Refuse characters Nix strings cannot hold or that hide what is written."""
-    for ch in value:
-        code = ord(ch)
-        if code == 0:
-            raise UnsafeNixString("a NUL character cannot appear in a Nix string")
-        if (code < 0x20 and ch not in "\n\r\t") or 0x7F <= code < 0xA0:
-            raise UnsafeNixString(f"control character U+{code:04X} is not allowed in lock data")
-        if 0xD800 <= code <= 0xDFFF:
-            raise UnsafeNixString(f"unpaired surrogate U+{code:04X} is not allowed in lock data")
+    bad = _FORBIDDEN.search(value)
+    if bad is None:
+        return
+    code = ord(bad.group())
+    if code == 0:
+        raise UnsafeNixString("a NUL character cannot appear in a Nix string")
+    if 0xD800 <= code <= 0xDFFF:
+        raise UnsafeNixString(f"unpaired surrogate U+{code:04X} is not allowed in lock data")
+    raise UnsafeNixString(f"control character U+{code:04X} is not allowed in lock data")
 
 
 def attr_name(name: str) -> str:
@@ -163,13 +151,25 @@ def comment_lines(text: str, indent: str) -> list[str]:
 
 def render(value: object, indent: str = "") -> str:
     """Lay out ``value`` (starting at column ``len(indent)``) as Nix."""
-    flat = _flat(value)
-    if flat is not None and len(indent) + len(flat) <= LINE_WIDTH and "\n" not in flat:
+    flat = _flat(value, LINE_WIDTH - len(indent))
+    if flat is not None and "\n" not in flat:
         return flat
     return _block(value, indent)
 
 
-def _flat(value: object) -> str | None:
+def _flat(value: object, budget: int = LINE_WIDTH) -> str | None:
+    """``value`` on one line, or None if it cannot be or would exceed ``budget``.
+
+    The budget keeps layout linear: a subtree too long for one line is never
+    rendered flat in full just to find that out.
+    """
+    text = _flat_unbounded(value, budget)
+    return None if text is None or len(text) > budget else text
+
+
+def _flat_unbounded(value: object, budget: int) -> str | None:
+    if budget < 0:
+        return None
     if isinstance(value, Expr):
         return None if "\n" in value.code else value.code
     if isinstance(value, bool):
@@ -179,42 +179,54 @@ def _flat(value: object) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return string(value).code
+        return None if len(value) + 2 > budget else string(value).code
     if isinstance(value, Commented):
         return None
     if isinstance(value, Call):
-        args = [_flat(a) for a in value.args]
-        if any(a is None for a in args):
-            return None
-        return " ".join([value.fn.code, *(_argument(a, f) for a, f in zip(value.args, args) if f is not None)])
+        words = [value.fn.code]
+        for arg in value.args:
+            f = _flat(arg, budget - sum(len(w) + 1 for w in words))
+            if f is None:
+                return None
+            words.append(_argument(arg, f))
+        return " ".join(words)
     if isinstance(value, IfElse):
-        then, otherwise = _flat(value.then), _flat(value.otherwise)
+        then = _flat(value.then, budget)
+        otherwise = _flat(value.otherwise, budget)
         if then is None or otherwise is None:
             return None
         return f"if {value.cond.code} then {then} else {otherwise}"
     if isinstance(value, Concat):
-        parts = [_flat(p) for p in value.parts]
-        if any(p is None for p in parts):
-            return None
-        return " ++ ".join(p for p in parts if p is not None)
+        parts: list[str] = []
+        for p in value.parts:
+            f = _flat(p, budget - sum(len(x) + 4 for x in parts))
+            if f is None:
+                return None
+            parts.append(f)
+        return " ++ ".join(parts)
     if isinstance(value, Sequence):
-        items = []
+        items: list[str] = []
+        used = 4
         for item in value:
-            f = _flat(item)
+            f = _flat(item, budget - used)
             if f is None:
                 return None
             items.append(_element(item, f))
+            used += len(items[-1]) + 1
         return "[ ]" if not items else "[ " + " ".join(items) + " ]"
     if isinstance(value, Mapping):
         if not value:
             return "{ }"
-        items = []
+        entries: list[str] = []
+        used = 4
         for k, v in value.items():
-            f = _flat(v)
+            key = attr_name(k)
+            f = _flat(v, budget - used - len(key) - 4)
             if f is None:
                 return None
-            items.append(f"{attr_name(k)} = {f};")
-        return "{ " + " ".join(items) + " }"
+            entries.append(f"{key} = {f};")
+            used += len(entries[-1]) + 1
+        return "{ " + " ".join(entries) + " }"
     raise TypeError(f"cannot render {type(value).__name__} as Nix")
 
 
@@ -226,7 +238,7 @@ def _block(value: object, indent: str) -> str:
         *head, last = value.args
         words = [value.fn.code]
         for arg in head:
-            flat = _flat(arg)
+            flat = _flat_unbounded(arg, 1 << 30)  # leading arguments stay on the first line
             if flat is None:
                 raise ValueError("only the last argument of a call may span lines")
             words.append(_argument(arg, flat))
@@ -260,7 +272,8 @@ def _block(value: object, indent: str) -> str:
             lines.append(inner + _element(item, render(item, inner)))
         lines.append(indent + "]")
         return "\n".join(lines)
-    flat = _flat(value)
+    # Scalars have no multi-line form: write them whole, however long.
+    flat = _flat_unbounded(value, 1 << 30)
     assert flat is not None
     return flat
 
@@ -271,8 +284,8 @@ def _entry(key: str, value: object, indent: str) -> str:
         prefix = "\n".join(comment_lines(value.comment, indent)) + "\n"
         value = value.value
     head = f"{indent}{key} = "
-    flat = _flat(value)
-    if flat is not None and len(head) + len(flat) + 1 <= LINE_WIDTH:
+    flat = _flat(value, LINE_WIDTH - len(head) - 1)
+    if flat is not None:
         return f"{prefix}{head}{flat};"
     text = render(value, indent)
     if text.startswith("\n"):

@@ -38,11 +38,12 @@ def usable_wheels(wheels: Iterable[Artifact], requires_python: str | None) -> tu
     return tuple(w for w in wheels if _usable(w.filename, requires_python))
 
 
-@functools.lru_cache(maxsize=None)
 def _usable(filename: str, requires_python: str | None) -> bool:
-    from packaging.utils import parse_wheel_filename
+    from packaging.tags import parse_tag
 
-    tags = parse_wheel_filename(filename)[3]
+    # The last three fields of a wheel name are its tags (the name and version
+    # before them were validated when the lock was read).
+    tags = parse_tag("-".join(filename[: -len(".whl")].split("-")[-3:]))
     return any(
         not _FOREIGN_PLATFORMS.match(tag.platform) and _interpreter_possible(tag.interpreter, tag.abi, requires_python)
         for tag in tags

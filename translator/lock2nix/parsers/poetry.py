@@ -14,6 +14,7 @@ groups, they are computed by walking the graph from the root's groups.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -213,6 +214,15 @@ def _version_specifier(constraint: Any, entry: str) -> str | None:
         return None
     if not isinstance(constraint, str):
         raise PoetryLockError(f"{entry}: version constraint must be a string, not {type(constraint).__name__}")
+    try:
+        return _specifier_from_constraint(constraint)
+    except (ValueError, RuntimeError) as exc:
+        raise PoetryLockError(f"{entry}: invalid version constraint {constraint!r}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=None)
+def _specifier_from_constraint(constraint: str) -> str | None:
+    # Locks repeat the same few constraints thousands of times.
     text = constraint.strip()
     while text.startswith("(") and text.endswith(")"):
         text = text[1:-1].strip()  # old Poetry wrote "(>=1.0 || >=2.0)"
@@ -221,11 +231,7 @@ def _version_specifier(constraint: Any, entry: str) -> str | None:
     try:
         return str(SpecifierSet(text))
     except InvalidSpecifier:
-        pass
-    try:
         return _poetry_to_pep440(text)
-    except (ValueError, RuntimeError) as exc:
-        raise PoetryLockError(f"{entry}: invalid version constraint {constraint!r}: {exc}") from None
 
 
 def _poetry_to_pep440(text: str) -> str | None:
@@ -315,19 +321,24 @@ def _dependencies(raw: Any, entry: str) -> list[tuple[Dependency, bool]]:
     return out
 
 
+# The leading name and [extras] of a requirement as Poetry writes them in
+# [package.extras]: "PySocks (>=1.5.6,!=1.5.7)", "uvicorn[standard] (>=0.12)".
+_EXTRA_REQUIREMENT = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?")
+
+
 def _parse_extra_requirement(text: str, entry: str) -> tuple[NormalizedName, tuple[str, ...], str | None]:
-    """``"PySocks (>=1.5.6,!=1.5.7) ; python_version < '3'"`` → name, extras, marker."""
+    """``"PySocks (>=1.5.6,!=1.5.7) ; python_version < '3'"`` → name, extras, marker.
+
+    Only the name, extras and marker matter here (the version is the locked
+    one), so this reads just those instead of a full PEP 508 parse: the lock
+    has thousands of these and the pre-commit path is timed.
+    """
     requirement, _, marker = text.partition(";")
-    try:
-        req = Requirement(requirement.strip().replace(" (", "(", 1) if "(" in requirement else requirement.strip())
-        return canonicalize_name(req.name), tuple(sorted(req.extras)), marker.strip() or None
-    except InvalidRequirement:
-        match = _NAME.match(requirement)
-        if not match:
-            raise PoetryLockError(f"{entry}: cannot read extra requirement {text!r}") from None
-        extras_match = re.match(r"\s*[A-Za-z0-9._-]+\[([^\]]*)\]", requirement)
-        extras = tuple(sorted(e.strip() for e in extras_match.group(1).split(","))) if extras_match else ()
-        return canonicalize_name(match.group(1)), extras, marker.strip() or None
+    match = _EXTRA_REQUIREMENT.match(requirement)
+    if not match:
+        raise PoetryLockError(f"{entry}: cannot read extra requirement {text!r}")
+    extras = tuple(sorted(canonicalize_name(e) for e in match.group(2).split(",") if e.strip())) if match.group(2) else ()
+    return canonicalize_name(match.group(1)), extras, marker.strip() or None
 
 
 def _extras(
