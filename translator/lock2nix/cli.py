@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--offline", action="store_true", help="use only the on-disk cache; never touch the network")
     parser.add_argument(
+        "--no-detect",
+        action="store_true",
+        help="do not download sdists to read their build systems; use a default (setuptools)",
+    )
+    parser.add_argument(
         "--cache-dir",
         type=Path,
         default=None,
@@ -111,7 +116,9 @@ def _run(args: argparse.Namespace) -> int:
     from . import parsers, resolve
 
     lock = parsers.parse(lock_name, data, directory=directory)
-    settings = resolve.Settings(cache_dir=_cache_dir(args), offline=args.offline)
+    settings = resolve.Settings(
+        cache_dir=_cache_dir(args), offline=args.offline, detect_build_systems=not args.no_detect
+    )
     lock = resolve.resolve(lock, settings)
 
     if args.emit == "model":
@@ -168,7 +175,7 @@ def _cache_dir(args: argparse.Namespace) -> Path:
 def _digest(inputs: list[tuple[str, bytes]], args: argparse.Namespace) -> str:
     """What the output depends on: tool version, options and every input's bytes."""
     h = hashlib.sha256()
-    h.update(f"lock2nix {__version__}\0prefer={args.prefer}\0emit={args.emit}\0".encode())
+    h.update(f"lock2nix {__version__}\0prefer={args.prefer}\0emit={args.emit}\0detect={not args.no_detect}\0".encode())
     for name, data in inputs:
         h.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
     return "sha256-" + __import__("base64").b64encode(h.digest()).decode()

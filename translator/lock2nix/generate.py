@@ -250,6 +250,13 @@ class _Generator:
         return nix.IfElse(markers.render(cond), expr, None)
 
     def _package_expr(self, package: Package) -> object:
+        source = package.source
+        if isinstance(source, IndexSource) and source.sdist is None and not source.wheels:
+            message = (
+                f"lock2nix: {package.name} {package.version}: none of its locked files is on "
+                f"{source.url} any more; re-lock the project"
+            )
+            return nix.Call(nix.Expr("throw"), nix.string(message))
         args: dict[str, object] = {
             "pname": package.name,
             "version": package.version,
@@ -272,9 +279,13 @@ class _Generator:
         elif isinstance(source, DirectorySource):
             args["src"] = self._local_src(package.name, source.path)
         if not wheel_only:
-            args["build-system"] = [
-                nix.select("pyFinal", attr) for attr in build_systems.for_package(package, self.lock_dir)
-            ]
+            build_system = build_systems.for_package(package, self.lock_dir)
+            args["build-system"] = self._dependency_list(
+                [(attr, markers.compile_marker(marker)) for attr, marker in build_system],
+                keep_order=True,
+            )
+            if "wheels" in args and build_systems.needs_foreign_toolchain(build_system):
+                args["preferWheel"] = True
         dependencies = self._dependency_list(self.graph.package_edges(package))
         dropped = self.graph.dropped.get(package.name, {})
         if dropped:
@@ -321,8 +332,11 @@ class _Generator:
     def _path(self, relative: str) -> nix.Expr:
         return nix.path(_join(self.options.lock_dir, relative))
 
-    def _dependency_list(self, edges: Sequence[tuple[str, Condition]]) -> object:
-        """Group edges into an unconditional list and ``optionals cond [ ... ]`` parts."""
+    def _dependency_list(self, edges: Sequence[tuple[str, Condition]], *, keep_order: bool = False) -> object:
+        """Group edges into an unconditional list and ``optionals cond [ ... ]`` parts.
+
+        Names are sorted unless ``keep_order`` (build systems read as declared).
+        """
         unconditional: list[str] = []
         conditional: dict[str, tuple[Condition, list[str]]] = {}
         merged: dict[str, Condition] = {}
@@ -333,7 +347,7 @@ class _Generator:
                 merged[name] = cond
             else:
                 merged[name] = markers.disjunction([merged[name], cond])
-        for name in sorted(order):
+        for name in order if keep_order else sorted(order):
             cond = merged[name]
             if cond is True:
                 unconditional.append(name)
@@ -379,11 +393,15 @@ class _Generator:
             "version": root.version or "0",
             "src": self._local_src(root.name, root.path),
             "pyproject": True,
-            "build-system": [
-                nix.select("pyFinal", attr) for attr in build_systems.from_requirements(
-                    root.build_system.requires if root.build_system else ()
-                )
-            ],
+            "build-system": self._dependency_list(
+                [
+                    (attr, markers.compile_marker(marker))
+                    for attr, marker in build_systems.from_requirements(
+                        root.build_system.requires if root.build_system else ()
+                    )
+                ],
+                keep_order=True,
+            ),
             "dependencies": nix.Expr("groups.groups.main"),
         }
         if root.extras:

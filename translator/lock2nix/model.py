@@ -117,6 +117,14 @@ class Dependency:
 
 
 @dataclass(frozen=True)
+class BuildSystem:
+    requires: tuple[str, ...] = ()
+    backend: str | None = None
+    #: Where the requirements were read: "pyproject.toml", "setup.py" (PEP 517 fallback), ...
+    origin: str | None = None
+
+
+@dataclass(frozen=True)
 class Package:
     """One locked distribution at one exact version."""
 
@@ -132,18 +140,14 @@ class Package:
     marker: str | None = None
     #: PEP 440 specifier from the distribution's Requires-Python.
     requires_python: str | None = None
+    #: The build system its sdist declares (read at translate time).
+    build_system: BuildSystem | None = None
     #: The lock entry, for messages ("package 'foo' (1.0)").
     entry: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.name}@{self.version}"
-
-
-@dataclass(frozen=True)
-class BuildSystem:
-    requires: tuple[str, ...] = ()
-    backend: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,19 +12,61 @@ import dataclasses
 from pathlib import Path
 
 from .errors import Lock2NixError
-from .model import IndexSource, Lock, Package, VcsSource
+from .model import ArchiveSource, Artifact, BuildSystem, IndexSource, Lock, Package, VcsSource
 
 
 @dataclasses.dataclass(frozen=True)
 class Settings:
     cache_dir: Path
     offline: bool = False
+    #: Read each sdist's [build-system] (downloading it once, cached).
+    detect_build_systems: bool = True
 
 
 def resolve(lock: Lock, settings: Settings) -> Lock:
     packages = _resolve_index_urls(lock, settings)
     packages = [_resolve_git(lock, p, settings) for p in packages]
+    if settings.detect_build_systems:
+        packages = _detect_build_systems(lock, packages, settings)
     return dataclasses.replace(lock, packages=tuple(packages))
+
+
+def _sdist_of(package: Package) -> Artifact | None:
+    source = package.source
+    if isinstance(source, IndexSource):
+        return source.sdist
+    if isinstance(source, ArchiveSource) and source.url is not None and not source.artifact.is_wheel:
+        return dataclasses.replace(source.artifact, url=source.url)
+    return None
+
+
+def _detect_build_systems(lock: Lock, packages: list[Package], settings: Settings) -> list[Package]:
+    from .sdist import SdistRequest, build_requirements
+
+    requests = {}
+    for package in packages:
+        sdist = _sdist_of(package)
+        if sdist is not None and sdist.url is not None:
+            requests[package.key] = SdistRequest(url=sdist.url, filename=sdist.filename, sha256=sdist.hashes["sha256"])
+    if not requests:
+        return packages
+    try:
+        found = build_requirements(list(requests.values()), cache_dir=settings.cache_dir, offline=settings.offline)
+    except Lock2NixError as exc:
+        raise exc.at(file=lock.file) from None
+    out = []
+    for package in packages:
+        request = requests.get(package.key)
+        if request is not None:
+            declared = found[request.sha256]
+            package = dataclasses.replace(
+                package,
+                build_system=BuildSystem(
+                    requires=tuple(declared.requires), backend=declared.backend, origin=declared.source
+                ),
+            )
+        out.append(package)
+    return out
 
 
 def _resolve_index_urls(lock: Lock, settings: Settings) -> list[Package]:
@@ -47,27 +89,47 @@ def _resolve_index_urls(lock: Lock, settings: Settings) -> list[Package]:
         return list(lock.packages)
     client = IndexClient(settings.cache_dir, offline=settings.offline)
     try:
-        found = client.resolve(list(wanted.values()))
+        # Indexes delete files; a locked file that is gone cannot be fetched by
+        # anyone, so it is left out (with a warning) while others remain.
+        found = client.resolve(list(wanted.values()), missing_ok=True)
     except Lock2NixError as exc:
         raise exc.at(file=lock.file) from None
     out = []
     for package in lock.packages:
         source = package.source
         if isinstance(source, IndexSource):
-            def located(artifact, package=package):
+            located: list[Artifact] = []
+            gone: list[str] = []
+            for artifact in _artifacts(source):
                 request = wanted.get((package.key, artifact.filename))
                 if request is None:
-                    return artifact
-                return dataclasses.replace(artifact, url=found[request].url)
-
+                    located.append(artifact)
+                elif request in found:
+                    located.append(dataclasses.replace(artifact, url=found[request].url))
+                else:
+                    gone.append(artifact.filename)
+            if not located:
+                # Kept without artifacts: the overlay names the problem if (and
+                # only if) something uses the package, often an unused extra.
+                _warn(f"{lock.file}: {package.entry}: none of its files is listed on {source.url} any more; "
+                      "the overlay will refuse to build it (re-lock to fix)")
+            elif gone:
+                _warn(f"{lock.file}: {package.entry}: {len(gone)} locked file(s) no longer on {source.url}, left out: "
+                      + ", ".join(sorted(gone)))
+            sdist = next((a for a in located if not a.is_wheel and source.sdist is not None
+                          and a.filename == source.sdist.filename), None)
             source = dataclasses.replace(
-                source,
-                sdist=located(source.sdist) if source.sdist is not None else None,
-                wheels=tuple(located(w) for w in source.wheels),
+                source, sdist=sdist, wheels=tuple(a for a in located if a.is_wheel)
             )
             package = dataclasses.replace(package, source=source)
         out.append(package)
     return out
+
+
+def _warn(message: str) -> None:
+    import sys
+
+    print(f"lock2nix: warning: {message}", file=sys.stderr)
 
 
 def _artifacts(source: IndexSource):

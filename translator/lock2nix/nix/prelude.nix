@@ -286,12 +286,13 @@ let
       version,
       wheels,
       sdist,
+      preferWheel,
     }:
     let
       scored = builtins.filter (w: w.score != null) (map (w: w // { score = wheelScore w.file; }) wheels);
       wheel = builtins.foldl' (a: b: if a == null || b.score > a.score then b else a) null scored;
     in
-    if sdist != null && (prefer == "sdist" || wheel == null) then
+    if sdist != null && ((prefer == "sdist" && !preferWheel) || wheel == null) then
       sdist
     else if wheel != null then
       wheel
@@ -331,6 +332,9 @@ let
       isWheel ? false,
       # A package inside a repository or archive: build from this directory of it.
       subdirectory ? null,
+      # Use a compatible wheel even when sdists are preferred (the sdist needs a
+      # toolchain such as Rust that a Python build cannot provide).
+      preferWheel ? false,
       build-system ? [ ],
       dependencies ? [ ],
       optional-dependencies ? { },
@@ -338,7 +342,18 @@ let
     }:
     let
       artifact =
-        if src != null then null else chooseArtifact { inherit pname version wheels sdist; };
+        if src != null then
+          null
+        else
+          chooseArtifact {
+            inherit
+              pname
+              version
+              wheels
+              sdist
+              preferWheel
+              ;
+          };
       wheel = if src != null then isWheel else artifact != sdist;
       manylinux = if artifact != null && wheel then manylinuxList artifact.file else null;
       nonNull = builtins.filter (x: x != null);

@@ -1,0 +1,432 @@
+"""Find the real URL of each locked artifact through the Simple Repository API.
+
+Lock files record an artifact's file name and hash but not where it lives, and
+the Simple API (PEP 503 HTML, PEP 691 JSON) is what every index serves. The
+answers are kept in a small on-disk cache, so that an unchanged lock resolves
+without network and without importing the HTTP stack: lock2nix runs as a
+pre-commit hook, and importing ``requests``/``pypi_simple`` with their
+dependencies (about 0.25 s) takes several times as long as resolving a
+300-package lock from the cache. They are therefore imported only inside the
+functions that fetch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import Lock2NixError
+
+__all__ = [
+    "PYPI_SIMPLE_URL",
+    "CachedProject",
+    "FileRequest",
+    "IndexCache",
+    "IndexClient",
+    "IndexFile",
+    "IndexLookupError",
+    "normalize_index_url",
+    "normalize_project",
+]
+
+PYPI_SIMPLE_URL = "https://pypi.org/simple/"
+
+_HEX64_RE = re.compile(r"[0-9a-f]{64}")
+
+
+class IndexLookupError(Lock2NixError):
+    """An artifact could not be resolved to a URL through its index."""
+
+
+def normalize_index_url(url: str) -> str:
+    """Give an index URL the one spelling used for cache keys and requests.
+
+    ``https://pypi.org/simple`` and ``https://pypi.org/simple/`` are the same
+    index; the project page is the URL plus ``<project>/``.
+    """
+    return url.strip().rstrip("/") + "/"
+
+
+def normalize_project(name: str) -> str:
+    """Return the PEP 503 normalised form of a project name."""
+    # The one-line PEP 503 rule; packaging.utils.canonicalize_name does the
+    # same but importing packaging here would cost the warm path.
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+@dataclass(frozen=True)
+class FileRequest:
+    """One locked artifact to be found on an index.
+
+    The fields are normalised on creation, so requests for the same artifact
+    compare equal however the lock spelled them.
+    """
+
+    index_url: str
+    project: str
+    filename: str
+    sha256: str  # hex
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index_url", normalize_index_url(self.index_url))
+        object.__setattr__(self, "project", normalize_project(self.project))
+        object.__setattr__(self, "sha256", self.sha256.lower())
+        if not _HEX64_RE.fullmatch(self.sha256):
+            raise ValueError(f"{self.filename}: {self.sha256!r} is not a hex sha256")
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    """An artifact as its index lists it."""
+
+    filename: str
+    url: str
+    sha256: str | None  # hex; None when the index gives no sha256
+    requires_python: str | None = None
+    # PEP 658/714 core metadata file, when the index advertises one with a hash.
+    metadata_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class CachedProject:
+    """The cached knowledge of one project on one index."""
+
+    files: Mapping[str, IndexFile]
+    # Files some lock asked for that the page did not list when last fetched
+    # (deleted releases), so that they need not be looked up on every run.
+    unlisted: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class IndexCache:
+    """What lock2nix learned from index pages, one JSON file per project.
+
+    Layout: ``<cache_dir>/index/<sha256(index url)[:16]>/<project>.json``
+    holding ``{"index": url, "project": name, "unlisted": [filename, ...],
+    "files": {filename: {"url", "sha256", "requires-python",
+    "metadata-sha256"}}}`` (absent values and an empty ``unlisted`` are left
+    out). Only the files of versions some lock asked for are kept, which
+    keeps each file small and quick to read.
+    """
+
+    cache_dir: Path
+
+    def path(self, index_url: str, project: str) -> Path:
+        digest = hashlib.sha256(index_url.encode()).hexdigest()[:16]
+        return self.cache_dir / "index" / digest / f"{project}.json"
+
+    def load(self, index_url: str, project: str) -> CachedProject | None:
+        """Return what is cached of ``project``, or None if nothing is."""
+        try:
+            with open(self.path(index_url, project), encoding="utf-8") as f:
+                data = json.load(f)
+            if data["index"] != index_url or data["project"] != project:
+                return None
+            files = {
+                name: IndexFile(
+                    filename=name,
+                    url=entry["url"],
+                    sha256=entry.get("sha256"),
+                    requires_python=entry.get("requires-python"),
+                    metadata_sha256=entry.get("metadata-sha256"),
+                )
+                for name, entry in data["files"].items()
+            }
+            return CachedProject(files, frozenset(data.get("unlisted", ())))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            # Missing or damaged (e.g. cut short by a crash without fsync):
+            # either way the page is fetched again.
+            return None
+
+    def store(
+        self,
+        index_url: str,
+        project: str,
+        files: Iterable[IndexFile],
+        *,
+        unlisted: Iterable[str] = (),
+        synthesised: str | None = None,
+    ) -> None:
+        """Write the entry for ``project`` atomically, replacing any old one.
+
+        ``synthesised`` marks an entry made up rather than fetched (test data
+        for an unreachable index) and says why.
+        """
+        head: dict[str, Any] = {"index": index_url, "project": project}
+        if synthesised is not None:
+            head["synthesised"] = synthesised
+        if unlisted:
+            head["unlisted"] = sorted(unlisted)
+        # One file per line: diffs of committed test data stay readable
+        # without the size of fully indented JSON.
+        lines = [
+            f"  {json.dumps(f.filename)}: {json.dumps(_file_entry(f), sort_keys=True)}"
+            for f in sorted(files, key=lambda f: f.filename)
+        ]
+        body = "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
+        text = json.dumps(head)[:-1] + f', "files": {body}}}\n'
+        _write_atomic(self.path(index_url, project), text)
+
+
+def _file_entry(f: IndexFile) -> dict[str, str]:
+    entry = {
+        "url": f.url,
+        "sha256": f.sha256,
+        "requires-python": f.requires_python,
+        "metadata-sha256": f.metadata_sha256,
+    }
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    # Readers (other lock2nix runs, parallel hooks) see the old file or the
+    # new one, never a half-written one.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        # mkstemp makes the file private; a cache holds nothing secret.
+        os.chmod(tmp, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+@dataclass(frozen=True)
+class _PageFile:
+    file: IndexFile
+    version: str | None
+
+
+class IndexClient:
+    """Resolve locked artifacts to index URLs, with an on-disk cache.
+
+    ``session`` is a ``requests.Session`` to use instead of a new one (tests
+    replay recorded responses through one); with ``offline`` only the cache is
+    consulted.
+    """
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        *,
+        offline: bool = False,
+        max_workers: int = 8,
+        session: Any = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.cache = IndexCache(Path(cache_dir))
+        self.offline = offline
+        self.max_workers = max(1, max_workers)
+        self.timeout = timeout
+        self._session = session
+
+    def resolve(
+        self, requests: Sequence[FileRequest], *, missing_ok: bool = False
+    ) -> dict[FileRequest, IndexFile]:
+        """Return the index entry of every requested artifact.
+
+        A project's page is fetched only when some requested file of it is
+        not in the cache (or is cached with another hash); the hash the index
+        gives must equal the requested one. A file the page does not list is
+        an error, unless ``missing_ok``: then it is left out of the result
+        (old locks name files since deleted from the index, and whether the
+        rest will do is the caller's decision).
+        """
+        groups: dict[tuple[str, str], list[FileRequest]] = {}
+        for req in requests:
+            groups.setdefault((req.index_url, req.project), []).append(req)
+
+        result: dict[FileRequest, IndexFile] = {}
+        stale: list[tuple[str, str]] = []
+        for key, reqs in groups.items():
+            cached = self.cache.load(*key)
+            if cached is not None and all(_answers(cached, r, missing_ok) for r in reqs):
+                result.update(
+                    (r, cached.files[r.filename]) for r in reqs if r.filename in cached.files
+                )
+            elif self.offline:
+                raise _offline_miss(cached or CachedProject({}), reqs)
+            else:
+                stale.append(key)
+        if not stale:
+            return result
+        from contextlib import closing
+
+        with closing(self._fetch_all(stale)) as pages:
+            for key, files in pages:
+                reqs = groups[key]
+                # Cache what the page lists before checking the lock against
+                # it: the cache records the index, right or wrong the lock.
+                self._update_cache(*key, files, reqs)
+                for r in reqs:
+                    if r.filename in files or not missing_ok:
+                        result[r] = _check(files, r)
+        return result
+
+    def _fetch_all(
+        self, keys: list[tuple[str, str]]
+    ) -> Generator[tuple[tuple[str, str], dict[str, _PageFile]], None, None]:
+        """Yield the parsed page of each (index, project), in the given order."""
+        session = self._get_session()
+        if len(keys) == 1 or self.max_workers == 1:
+            for key in keys:
+                yield key, self._fetch_page(session, *key)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        # Pages are independent, and the time goes in waiting for the server.
+        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(keys))) as pool:
+            futures = [pool.submit(self._fetch_page, session, *key) for key in keys]
+            try:
+                for key, future in zip(keys, futures, strict=True):
+                    yield key, future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def _get_session(self) -> Any:
+        if self._session is None:
+            self._session = _new_session(pool_size=self.max_workers)
+        return self._session
+
+    def _fetch_page(self, session: Any, index_url: str, project: str) -> dict[str, _PageFile]:
+        import requests
+        from pypi_simple import NoSuchProjectError, PyPISimple, UnsupportedRepoVersionError
+
+        client = PyPISimple(index_url, session=session)
+        page_url = client.get_project_url(project)
+        try:
+            page = client.get_project_page(project, timeout=self.timeout)
+        except NoSuchProjectError:
+            raise IndexLookupError(
+                f"project {project!r} does not exist on index {index_url} ({page_url} is 404)"
+            ) from None
+        except (requests.RequestException, UnsupportedRepoVersionError, ValueError) as e:
+            raise IndexLookupError(f"could not read {page_url}: {e}") from None
+        files: dict[str, _PageFile] = {}
+        for pkg in page.packages:
+            files[pkg.filename] = _PageFile(
+                IndexFile(
+                    filename=pkg.filename,
+                    url=pkg.url,
+                    sha256=_lower(pkg.digests.get("sha256")),
+                    requires_python=pkg.requires_python or None,
+                    metadata_sha256=_lower((pkg.metadata_digests or {}).get("sha256")),
+                ),
+                _normalize_version(pkg.version),
+            )
+        return files
+
+    def _update_cache(
+        self,
+        index_url: str,
+        project: str,
+        files: Mapping[str, _PageFile],
+        reqs: Sequence[FileRequest],
+    ) -> None:
+        # All files of each requested version, not only the requested ones: a
+        # lock regenerated for another platform then usually stays cached.
+        # Other versions are left out to keep the entry small.
+        listed = [files[r.filename] for r in reqs if r.filename in files]
+        versions = {pf.version for pf in listed} - {None}
+        keep = {name for name, pf in files.items() if pf.version in versions}
+        keep.update(pf.file.filename for pf in listed)
+        old = self.cache.load(index_url, project) or CachedProject({})
+        merged = dict(old.files)
+        merged.update((name, files[name].file) for name in keep)
+        unlisted = (old.unlisted | {r.filename for r in reqs}) - files.keys()
+        self.cache.store(index_url, project, merged.values(), unlisted=unlisted)
+
+
+def _lower(digest: str | None) -> str | None:
+    return None if digest is None else digest.lower()
+
+
+def _agrees(cached: IndexFile | None, req: FileRequest) -> bool:
+    return cached is not None and cached.sha256 in (None, req.sha256)
+
+
+def _answers(cached: CachedProject, req: FileRequest, missing_ok: bool) -> bool:
+    if req.filename in cached.files:
+        return _agrees(cached.files[req.filename], req)
+    return missing_ok and req.filename in cached.unlisted
+
+
+def _offline_miss(cached: CachedProject, reqs: Sequence[FileRequest]) -> IndexLookupError:
+    for req in reqs:
+        known = cached.files.get(req.filename)
+        if known is not None and not _agrees(known, req):
+            return IndexLookupError(
+                f"{req.filename} of project {req.project!r}: the cached page of index "
+                f"{req.index_url} gives sha256 {known.sha256}, the lock records "
+                f"{req.sha256}; run without --offline to fetch the page again"
+            )
+        if known is None and req.filename in cached.unlisted:
+            return IndexLookupError(
+                f"{req.filename} is not listed on the page of project {req.project!r} "
+                f"at {req.index_url}{req.project}/ (cached); run without --offline "
+                "to fetch the page again"
+            )
+    req = reqs[0]
+    missing = [r.filename for r in reqs if r.filename not in cached.files]
+    what = f"{missing[0]} of project" if cached.files and missing else "project"
+    return IndexLookupError(
+        f"{what} {req.project!r} of index {req.index_url} is not in the cache; "
+        "run without --offline to fetch it"
+    )
+
+
+def _check(files: Mapping[str, _PageFile], req: FileRequest) -> IndexFile:
+    pf = files.get(req.filename)
+    if pf is None:
+        raise IndexLookupError(
+            f"{req.filename} is not listed on the page of project {req.project!r} "
+            f"at {req.index_url}{req.project}/"
+        )
+    # An index that gives no sha256 cannot be checked here; the lock's hash
+    # still guards the fetch in Nix.
+    if pf.file.sha256 is not None and pf.file.sha256 != req.sha256:
+        raise IndexLookupError(
+            f"{req.filename} of project {req.project!r}: index {req.index_url} "
+            f"gives sha256 {pf.file.sha256}, the lock records {req.sha256}"
+        )
+    return pf.file
+
+
+def _normalize_version(version: str | None) -> str | None:
+    # Files of one release can spell its version differently (1.0 / 1.0.0,
+    # 1.0rc1 / 1.0-rc1); compare normalised forms where they parse.
+    if version is None:
+        return None
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return str(Version(version))
+    except InvalidVersion:
+        return version
+
+
+def _new_session(pool_size: int) -> Any:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.util.retry import Retry
+
+    session = requests.Session()
+    session.headers["User-Agent"] = "lock2nix (pypi-simple)"
+    # Transient errors on one of hundreds of pages should not fail the run;
+    # the pool is as large as the thread pool so no connection is discarded.
+    retry = Retry(total=3, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504))
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
