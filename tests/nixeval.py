@@ -49,3 +49,22 @@ def nix_str(value: str) -> str:
     """A Nix string literal for test-controlled text (JSON strings are valid Nix strings
     once ``${`` is escaped)."""
     return json.dumps(value).replace("${", "\\${")
+
+
+# Builds run as the nixbld users unless build-users-group is empty; those users
+# cannot run an interpreter under /root (pyenv, venvs). No binary cache is reachable.
+BUILD_OPTIONS = ["--option", "build-users-group", "", "--option", "substituters", ""]
+
+
+def build(expr: str, *, out_link: Path | None = None, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """nix-build ``expr``; returns the process (stdout has the out path, stderr the log)."""
+    args = ["nix-build", *BUILD_OPTIONS, "-E", expr]
+    args[1:1] = ["--out-link", str(out_link)] if out_link else ["--no-out-link"]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise NixError(f"nix-build failed ({proc.returncode}):\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def build_log(drv_or_out: str) -> str:
+    return subprocess.run(["nix-store", "--read-log", drv_or_out], capture_output=True, text=True).stdout

@@ -1,0 +1,152 @@
+# lock2nix's stand-in for the nixpkgs interface (see README.md beside this file).
+#
+#   import ./tests/nixpkgs {
+#     system ? "x86_64-linux";       # x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin
+#     overlays ? [ ];                # nixpkgs overlays, `final: prev: { ... }`, applied in order
+#     hostPython ? null;             # absolute path of a host CPython 3.11 that can import
+#                                    #   `installer` and `build`; only needed to build things
+#     hostGit ? "/usr/bin/git";      # git used by fetchgit's builder
+#   }
+#
+# The package set is a fixpoint with the overlays composed over the base set,
+# exactly as nixpkgs does (lib.fix (lib.foldl' (lib.flip lib.extends) base overlays)).
+{
+  system ? "x86_64-linux",
+  overlays ? [ ],
+  hostPython ? null,
+  hostGit ? "/usr/bin/git",
+}:
+let
+  b = builtins;
+  lib = import ./lib.nix;
+
+  checkArgs =
+    (b.isList overlays || throw "lock2nix nixpkgs stand-in: `overlays` must be a list")
+    && b.all (o: b.isFunction o || throw "lock2nix nixpkgs stand-in: every overlay must be a function `final: prev: { ... }`") overlays
+    && (hostPython == null || (b.isString hostPython || b.isPath hostPython) && lib.hasPrefix "/" (toString hostPython)
+        || throw "lock2nix nixpkgs stand-in: `hostPython` must be an absolute path (or null)");
+
+  base =
+    final:
+    let
+      stdenv = import ./stdenv.nix { inherit lib system; };
+      fetchers = import ./fetchers.nix {
+        inherit lib system;
+        hostGit = toString hostGit;
+      };
+      pythons = import ./python {
+        inherit lib final;
+        hostPython = if hostPython == null then null else toString hostPython;
+      };
+      inert = n: stdenv.mkInert n { };
+      inertV = pname: version: stdenv.mkInert "${pname}-${version}" { inherit pname version; };
+    in
+    pythons
+    // {
+      inherit lib stdenv system;
+      inherit (fetchers) fetchurl fetchgit;
+      pkgs = final;
+      callPackage = lib.callPackageWith final;
+      newScope = extra: lib.callPackageWith (final // extra);
+
+      # pkgs/top-level: python3 follows the default interpreter, python3Packages the
+      # versioned package set (fact sheet 2.4).
+      python3 = final.python312;
+      python310Packages = final.python310.pkgs;
+      python311Packages = final.python311.pkgs;
+      python312Packages = final.python312.pkgs;
+      python313Packages = final.python313.pkgs;
+      python3Packages = final.python312Packages;
+      pythonPackagesExtensions = [ ];
+
+      # fetchPypi (fact sheet 3.1), on top of fetchurl.
+      fetchPypi =
+        {
+          pname,
+          version,
+          hash ? "",
+          sha256 ? "",
+          format ? "setuptools",
+          extension ? "tar.gz",
+          dist ? "py2.py3",
+          python ? "py2.py3",
+          abi ? "none",
+          platform ? "any",
+        }:
+        let
+          url =
+            if format == "wheel" then
+              "https://files.pythonhosted.org/packages/${dist}/${b.substring 0 1 pname}/${pname}/${pname}-${version}-${python}-${abi}-${platform}.whl"
+            else if format == "setuptools" || format == "pyproject" then
+              "mirror://pypi/${b.substring 0 1 pname}/${pname}/${pname}-${version}.${extension}"
+            else
+              throw "fetchPypi: unsupported format ${format}";
+        in
+        final.fetchurl { inherit url hash sha256; };
+
+      runCommand =
+        name: env: buildCommand:
+        stdenv.mkDerivation ({ inherit name buildCommand; } // env);
+      writeText =
+        name: text:
+        stdenv.mkDerivation {
+          inherit name text;
+          passAsFile = [ "text" ];
+          buildCommand = ''cp "$textPath" "$out"'';
+        };
+      recurseIntoAttrs = a: a // { recurseForDerivations = true; };
+      dontRecurseIntoAttrs = a: a // { recurseForDerivations = false; };
+
+      # Native libraries and tools nixpkgs has: inert placeholders (fact sheet 4).
+      autoPatchelfHook = stdenv.mkInert "auto-patchelf-hook" {
+        passthru.provides.setupHook = true;
+        passthru.standinHook = "autoPatchelfHook";
+      };
+      zlib = inertV "zlib" "1.3.1";
+      expat = inertV "expat" "2.6.4";
+      glib = inertV "glib" "2.82.4";
+      libGL = inertV "libGL" "1.7.0";
+      ncurses5 = inertV "ncurses" "6.5";
+      libxcrypt = inertV "libxcrypt" "4.4.36";
+      openssl = inertV "openssl" "3.4.0";
+      libffi = inertV "libffi" "3.4.6";
+      xorg = {
+        libX11 = inertV "libX11" "1.8.10";
+        libXext = inertV "libXext" "1.3.6";
+        libXrender = inertV "libXrender" "0.9.12";
+        libICE = inertV "libICE" "1.1.2";
+        libSM = inertV "libSM" "1.2.5";
+      };
+      pythonManylinuxPackages =
+        let
+          common = [
+            (lib.getLib stdenv.cc.libc)
+            (lib.getLib stdenv.cc.cc)
+            final.xorg.libX11
+            final.xorg.libXext
+            final.xorg.libXrender
+            final.xorg.libICE
+            final.xorg.libSM
+            final.libGL
+            final.glib
+            final.zlib
+            final.expat
+          ];
+        in
+        {
+          manylinux1 = common ++ [ final.ncurses5 final.libxcrypt ];
+          manylinux2010 = common;
+          manylinux2014 = common;
+        };
+
+      lock2nixStandin = {
+        inherit (import ./python/accepted-args.nix) acceptedBuildPythonPackageArgs;
+        hostPython = if hostPython == null then null else toString hostPython;
+        inherit hostGit system;
+        buildablePythonVersion = "3.11";
+      };
+    };
+
+  composed = b.foldl' (acc: overlay: lib.extends overlay acc) base overlays;
+in
+b.seq checkArgs (lib.fix composed)

@@ -1,0 +1,92 @@
+"""End to end: a real poetry project built by Nix from artifacts downloaded from PyPI.
+
+The split-folders example (its real poetry.lock and pyproject.toml) is
+translated with ``--prefer sdist``, so most packages are built from their sdists
+with the build backends lock2nix read from them (hatchling + hatch-vcs,
+flit-core, setuptools + setuptools-scm, ...); ruff's sdist needs Rust, so its
+wheel is used.  The root project is built from its directory with poetry-core
+and its tests run with the dev group as check inputs.  Then the environment
+imports every package.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+from .nixeval import build, build_log, eval_json, nix_str
+
+pytestmark = [pytest.mark.nixbuild, pytest.mark.network]
+
+EXAMPLE = REPO / "examples" / "split-folders"
+MODULES = ["splitfolders", "iniconfig", "packaging", "pluggy", "pygments", "pytest", "ruff", "tqdm"]
+
+
+@pytest.fixture(scope="module")
+def overlay(tmp_path_factory, recorded_cache) -> Path:
+    project = tmp_path_factory.mktemp("e2e") / "split-folders"
+    shutil.copytree(EXAMPLE, project)
+    result = subprocess.run(
+        [sys.executable, "-m", "lock2nix", "--offline", "--cache-dir", str(recorded_cache), "--prefer", "sdist",
+         "poetry.lock", "-o", "overlay.nix"],
+        cwd=project, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return project / "overlay.nix"
+
+
+def pkgs(overlay: Path) -> str:
+    return (
+        f"(import ./tests/nixpkgs {{ system = \"x86_64-linux\"; hostPython = {nix_str(sys.executable)}; "
+        f"overlays = [ (import {overlay}) ]; }})"
+    )
+
+
+def test_sources_and_markers_chosen_at_evaluation(overlay, recorded_cache) -> None:
+    chosen = eval_json(
+        f"let ps = {pkgs(overlay)}.python311.pkgs; in "
+        "{ iniconfig = ps.iniconfig.src.name; pluggy = ps.pluggy.src.name; ruff = ps.ruff.src.name; "
+        "colorama = ps.colorama; tomli = ps.tomli; exceptiongroup = ps.exceptiongroup; "
+        "iniconfigBackends = map (d: d.pname) ps.iniconfig.build-system; }"
+    )
+    assert chosen["iniconfig"].endswith(".tar.gz") and chosen["pluggy"].endswith(".tar.gz")
+    assert chosen["ruff"].endswith(".whl"), "a Rust sdist must fall back to its wheel"
+    # colorama is Windows-only, tomli and exceptiongroup are for Python < 3.11.
+    assert chosen["colorama"] is None and chosen["tomli"] is None and chosen["exceptiongroup"] is None
+    # The backends are the ones iniconfig's sdist declares (read at translate time).
+    model = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "lock2nix", "--offline", "--cache-dir", str(recorded_cache), "--emit", "model"],
+            cwd=overlay.parent, capture_output=True, text=True, check=True,
+        ).stdout
+    )
+    (iniconfig,) = [p for p in model["packages"] if p["name"] == "iniconfig"]
+    declared = {r.split(">")[0].split("=")[0].split("<")[0].strip().lower() for r in iniconfig["build-system"]["requires"]}
+    assert set(chosen["iniconfigBackends"]) == declared and declared
+
+
+def test_builds_imports_and_runs_the_project_tests(overlay, tmp_path) -> None:
+    env = tmp_path / "env"
+    expr = (
+        f"let py = {pkgs(overlay)}.python311; in "
+        "py.withPackages (ps: [ ps.split-folders ps.pytest ps.ruff ps.tqdm ])"
+    )
+    build(expr, out_link=env)
+    code = "; ".join(f"import {m}" for m in MODULES) + "; print('imported', len([" + ", ".join(MODULES) + "]))"
+    result = subprocess.run([str(env / "bin" / "python"), "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"imported {len(MODULES)}"
+    # The project's own test-suite ran inside its build, with the dev group as check inputs.
+    drv = eval_json(f"{pkgs(overlay)}.python311.pkgs.split-folders.drvPath", strict=False)
+    log = build_log(drv)
+    assert "2 passed" in log, log[-3000:]
+    runtime = eval_json(
+        f"map (d: d.pname) {pkgs(overlay)}.python311.pkgs.split-folders.dependencies", strict=True
+    )
+    assert "pytest" not in runtime, "test inputs leaked into runtime dependencies"
