@@ -33,6 +33,21 @@ let
         value = instantiate pkgs.${py}.pkgs.${name};
       }) names
     );
+  # Every argument name the overlay passed to buildPythonPackage (recorded by the stand-in).
+  argumentNames =
+    py:
+    builtins.attrNames (
+      builtins.foldl' (acc: name:
+        let
+          tried = builtins.tryEval pkgs.${py}.pkgs.${name};
+          value = tried.value;
+        in
+        if tried.success && value != null && value ? lock2nixStandinArgs then
+          acc // builtins.listToAttrs (map (n: { name = n; value = true; }) value.lock2nixStandinArgs)
+        else
+          acc
+      ) { } names
+    );
   projects = builtins.mapAttrs (
     _: project:
     builtins.mapAttrs (_: instantiate) {
@@ -48,4 +63,5 @@ builtins.listToAttrs (
 )
 // {
   inherit projects;
+  arguments = builtins.concatMap argumentNames pythons;
 }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -10,11 +13,7 @@ from packaging.utils import canonicalize_name
 
 from .model import DirectorySource, Package
 
-# Requirement names whose nixpkgs attribute differs from the PEP 503 name.
-RENAMED = {
-    # Poetry's backend lives in poetry-core; depending on all of poetry is a known mistake.
-    "poetry": "poetry-core",
-}
+BACKENDS_TABLE = Path(__file__).with_name("data") / "build-backends.json"
 # Backends that compile Rust: their sdists need cargo and rustc, which a Python
 # build-system list cannot supply, so a wheel is used wherever one fits.
 NEEDS_RUST = frozenset({"maturin", "setuptools-rust"})
@@ -22,28 +21,48 @@ NEEDS_RUST = frozenset({"maturin", "setuptools-rust"})
 DEFAULT = ("setuptools",)
 
 
-def from_requirements(requires: Iterable[str]) -> list[tuple[str, str | None]]:
-    """``[build-system].requires`` → (Python package set attribute, marker) pairs.
+@functools.lru_cache(maxsize=1)
+def nixpkgs_attributes() -> dict[str, str | None]:
+    """Requirement name → attribute of nixpkgs' Python set (None: nixpkgs has none).
 
-    Version pins are dropped: nixpkgs has one version of each backend, and
-    lock2nix builds with ``--no-isolation`` against it.
+    Curated and verified against nixpkgs' python-packages.nix; each entry in the
+    data file carries its reason and source.
     """
-    out: list[tuple[str, str | None]] = []
+    data = json.loads(BACKENDS_TABLE.read_text(encoding="utf-8"))
+    return {name: entry["attribute"] for name, entry in data["mapping"].items()}
+
+
+@dataclass(frozen=True)
+class BuildInput:
+    requirement: str  # normalised requirement name
+    attribute: str | None  # None: not in nixpkgs, left out
+    marker: str | None
+
+
+def from_requirements(requires: Iterable[str]) -> list[BuildInput]:
+    """``[build-system].requires`` → inputs from nixpkgs' Python package set.
+
+    Version pins are dropped: nixpkgs has one version of each backend, and the
+    build runs without isolation against it.
+    """
+    table = nixpkgs_attributes()
+    out: list[BuildInput] = []
     seen: set[str] = set()
     for text in requires:
         try:
             requirement = Requirement(text)
         except InvalidRequirement:
             continue
-        attr = RENAMED.get(canonicalize_name(requirement.name), canonicalize_name(requirement.name))
-        if attr in seen:
+        name = canonicalize_name(requirement.name)
+        if name in seen:
             continue
-        seen.add(attr)
-        out.append((attr, str(requirement.marker) if requirement.marker else None))
-    return out or [(name, None) for name in DEFAULT]
+        seen.add(name)
+        attribute = table.get(name, name)
+        out.append(BuildInput(name, attribute, str(requirement.marker) if requirement.marker else None))
+    return out or [BuildInput(name, name, None) for name in DEFAULT]
 
 
-def for_package(package: Package, lock_dir: Path) -> list[tuple[str, str | None]]:
+def for_package(package: Package, lock_dir: Path) -> list[BuildInput]:
     """The build system of a locked package built from source."""
     if package.build_system is not None:
         return from_requirements(package.build_system.requires)
@@ -64,5 +83,5 @@ def for_package(package: Package, lock_dir: Path) -> list[tuple[str, str | None]
     return from_requirements(())
 
 
-def needs_foreign_toolchain(build_system: Iterable[tuple[str, str | None]]) -> bool:
-    return any(attr in NEEDS_RUST for attr, _ in build_system)
+def needs_foreign_toolchain(build_system: Iterable[BuildInput]) -> bool:
+    return any(b.requirement in NEEDS_RUST for b in build_system)

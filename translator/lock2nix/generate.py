@@ -280,10 +280,7 @@ class _Generator:
             args["src"] = self._local_src(package.name, source.path)
         if not wheel_only:
             build_system = build_systems.for_package(package, self.lock_dir)
-            args["build-system"] = self._dependency_list(
-                [(attr, markers.compile_marker(marker)) for attr, marker in build_system],
-                keep_order=True,
-            )
+            args["build-system"] = self._build_system(build_system)
             if "wheels" in args and build_systems.needs_foreign_toolchain(build_system):
                 args["preferWheel"] = True
         dependencies = self._dependency_list(self.graph.package_edges(package))
@@ -313,6 +310,16 @@ class _Generator:
         if attrs:
             args["attrs"] = attrs
         return nix.Call(nix.Expr("mkPackage"), args)
+
+    def _build_system(self, inputs: Sequence[build_systems.BuildInput]) -> object:
+        value = self._dependency_list(
+            [(b.attribute, markers.compile_marker(b.marker)) for b in inputs if b.attribute is not None],
+            keep_order=True,
+        )
+        missing = [b.requirement for b in inputs if b.attribute is None]
+        if missing:
+            value = nix.Commented(value, f"not in nixpkgs, left out: {', '.join(missing)}")
+        return value
 
     def _archive_src(self, source: ArchiveSource) -> object:
         if source.path is not None:
@@ -393,14 +400,8 @@ class _Generator:
             "version": root.version or "0",
             "src": self._local_src(root.name, root.path),
             "pyproject": True,
-            "build-system": self._dependency_list(
-                [
-                    (attr, markers.compile_marker(marker))
-                    for attr, marker in build_systems.from_requirements(
-                        root.build_system.requires if root.build_system else ()
-                    )
-                ],
-                keep_order=True,
+            "build-system": self._build_system(
+                build_systems.from_requirements(root.build_system.requires if root.build_system else ())
             ),
             "dependencies": nix.Expr("groups.groups.main"),
         }

@@ -120,6 +120,7 @@ let
       layers =
         [
           (import ./hooks.nix { inherit lib stdenv python; })
+          (import ./unmodelled.nix { inherit lib stdenv python; })
           (import ./packages.nix {
             inherit lib python;
             inherit (final) fetchurl;

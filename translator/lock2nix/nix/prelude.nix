@@ -363,7 +363,10 @@ let
         inherit pname version;
         src = if src != null then src else fetchArtifact artifact;
         dependencies = nonNull dependencies;
-        optional-dependencies = builtins.mapAttrs (_: nonNull) optional-dependencies;
+        # Left unfiltered: filtering would force the packages, and extras may
+        # point back at this one (mkdocstrings[python] -> mkdocstrings-python ->
+        # mkdocstrings). Consumers' input lists tolerate null.
+        inherit optional-dependencies;
         # Locked third-party packages: their test inputs are not in the lock.
         doCheck = false;
       }

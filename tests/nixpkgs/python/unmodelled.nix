@@ -1,0 +1,31 @@
+# Attributes nixpkgs' Python set has but the stand-in does not build: the build
+# backends in lock2nix's verified table (translator/lock2nix/data/build-backends.json,
+# each entry checked against nixpkgs' python-packages.nix). They instantiate as
+# Python modules, so overlays naming them evaluate as they would in nixpkgs;
+# building one fails with a message saying the stand-in does not model it.
+# Layered below the stand-in's real packages, which take precedence.
+{ lib, stdenv, python }:
+self: super:
+let
+  table = (builtins.fromJSON (builtins.readFile ../../../translator/lock2nix/data/build-backends.json)).mapping;
+  attributes = builtins.filter (a: a != null) (map (e: e.attribute) (builtins.attrValues table));
+  stub =
+    name:
+    self.toPythonModule (
+      stdenv.mkDerivation {
+        name = "python${python.pythonVersion}-${name}-unmodelled";
+        pname = name;
+        version = "0";
+        buildCommand = ''
+          echo "lock2nix nixpkgs stand-in: nixpkgs has python3Packages.${name}, but the stand-in does not build it" >&2
+          exit 1
+        '';
+      }
+    );
+in
+builtins.listToAttrs (
+  map (name: {
+    inherit name;
+    value = stub name;
+  }) attributes
+)
