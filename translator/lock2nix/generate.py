@@ -266,9 +266,9 @@ class _Generator:
         if isinstance(source, IndexSource):
             kept = wheels.usable_wheels(source.wheels, self.lock.requires_python)
             if kept:
-                args["wheels"] = [_artifact_attrs(a) for a in kept]
+                args["wheels"] = _artifact_list(kept)
             if source.sdist is not None:
-                args["sdist"] = _artifact_attrs(source.sdist)
+                args["sdist"] = nix.Lines(_artifact_lines(source.sdist))
             wheel_only = source.sdist is None
         elif isinstance(source, VcsSource):
             args["src"] = nix.Call(nix.Expr("final.fetchgit"), _fetchgit_args(package, source))
@@ -485,8 +485,24 @@ def _binding_name(package: Package) -> str:
     return base if re.match(r"[A-Za-z_]", base) else f"_{base}"
 
 
-def _artifact_attrs(artifact: Artifact) -> dict[str, object]:
-    return {"file": artifact.filename, "url": artifact.url, "hash": _sri(artifact)}
+def _artifact_lines(artifact: Artifact) -> tuple[str, ...]:
+    # Always one field per line (URLs are long): laid out directly, as this is
+    # most of a large overlay.
+    return (
+        "{",
+        f"  file = {nix.string(artifact.filename).code};",
+        f"  url = {nix.string(artifact.url or '').code};",
+        f"  hash = {nix.string(_sri(artifact)).code};",
+        "}",
+    )
+
+
+def _artifact_list(artifacts: Sequence[Artifact]) -> nix.Lines:
+    lines = ["["]
+    for artifact in artifacts:
+        lines.extend("  " + line for line in _artifact_lines(artifact))
+    lines.append("]")
+    return nix.Lines(tuple(lines))
 
 
 def _sri(artifact: Artifact) -> str:

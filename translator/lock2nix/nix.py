@@ -73,6 +73,15 @@ class Commented:
 
 
 @dataclass(frozen=True)
+class Lines:
+    """Pre-laid-out code spanning several lines; every line after the first is
+    indented by the column the value starts at.  For large, regular data
+    (artifact lists) where the general layout would cost more than it decides."""
+
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Concat:
     """``a ++ b ++ ...`` of lists laid out one operand per line when long."""
 
@@ -170,6 +179,8 @@ def _flat(value: object, budget: int = LINE_WIDTH) -> str | None:
 def _flat_unbounded(value: object, budget: int) -> str | None:
     if budget < 0:
         return None
+    if isinstance(value, Lines):
+        return value.lines[0] if len(value.lines) == 1 else None
     if isinstance(value, Expr):
         return None if "\n" in value.code else value.code
     if isinstance(value, bool):
@@ -234,6 +245,8 @@ def _block(value: object, indent: str) -> str:
     inner = indent + INDENT
     if isinstance(value, Expr):
         return value.code
+    if isinstance(value, Lines):
+        return ("\n" + indent).join(value.lines)
     if isinstance(value, Call):
         *head, last = value.args
         words = [value.fn.code]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Lock2NixError
-from ..model import Lock
+
+if TYPE_CHECKING:  # the model (and packaging) is not needed to find a lock
+    from ..model import Lock
 
 # File names lock2nix finds on its own, in order of preference.
 KNOWN_LOCKS = ("poetry.lock",)
@@ -49,7 +51,7 @@ def detect_format(name: str, text: str) -> str:
     raise UnsupportedInput(f"unrecognised lock file format (supported: {', '.join(KNOWN_LOCKS)})", file=name)
 
 
-def parse(name: str, data: bytes, *, directory: Path) -> Lock:
+def parse(name: str, data: bytes, *, directory: Path) -> "Lock":
     """Parse lock ``data`` read from ``name``; ``directory`` holds its companions."""
     try:
         text = data.decode("utf-8")

@@ -51,6 +51,7 @@ from . import load_toml
 
 PYPI = "https://pypi.org/simple/"
 SUPPORTED_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
+_BARE_VERSION = re.compile(r"\d+(\.\d+)*([a-z]+\d*)?(\.post\d+)?(\.dev\d+)?")
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
@@ -228,6 +229,8 @@ def _specifier_from_constraint(constraint: str) -> str | None:
         text = text[1:-1].strip()  # old Poetry wrote "(>=1.0 || >=2.0)"
     if text in ("", "*"):
         return None
+    if _BARE_VERSION.fullmatch(text):
+        return f"=={text}"  # Poetry's "1.2.3" means exactly that version
     try:
         return str(SpecifierSet(text))
     except InvalidSpecifier:
