@@ -10,14 +10,12 @@ derivation and environments under ``lock2nixProjects.<name>``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path, PurePosixPath
 
-from packaging.utils import NormalizedName
 
-from . import __version__, build_systems, markers, nix, wheels
+from . import build_systems, markers, nix, wheels
 from .markers import ANY_EXTRA, Condition
 from .model import (
     MAIN_GROUP,
@@ -29,7 +27,6 @@ from .model import (
     Lock,
     NixpkgsSource,
     Package,
-    RootProject,
     VcsSource,
 )
 
@@ -166,7 +163,11 @@ class _Generator:
         lines.append("  # evaluated per interpreter. Only builtins, so Nix >= 2.8 is enough.")
         lines.append("  lock2nix = (")
         lines.extend(_indent(PRELUDE.read_text(encoding="utf-8").rstrip("\n"), "    "))
-        lines.append(f"  ) {{ inherit final; prefer = {nix.string(self.options.prefer).code}; }};")
+        args = {"prefer": self.options.prefer}
+        if self.options.output_name:
+            args["overlayFile"] = self.options.output_name
+        settings = " ".join(f"{k} = {nix.string(v).code};" for k, v in args.items())
+        lines.append(f"  ) {{ inherit final; {settings} }};")
         if self.root is not None:
             lines.extend(self._project_groups())
         lines.append("in")

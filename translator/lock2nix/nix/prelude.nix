@@ -1,4 +1,9 @@
-{ final, prefer }:
+{
+  final,
+  prefer,
+  # The overlay's own file name, kept out of local sources beside it.
+  overlayFile ? null,
+}:
 pyFinal:
 let
   inherit (pyFinal) python;
@@ -307,7 +312,8 @@ let
       inherit name path;
       filter =
         p: type:
-        !(builtins.elem (baseNameOf p) [
+        baseNameOf p != overlayFile
+        && !(builtins.elem (baseNameOf p) [
           ".git"
           ".hg"
           ".venv"
