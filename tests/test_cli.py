@@ -136,7 +136,7 @@ def test_regenerating_the_overlay_does_not_change_the_project_source(project, re
     assert run("poetry.lock", "-o", "overlay.nix", cwd=project, cache=recorded_cache).returncode == 0
     expr = (
         f"(import ./tests/nixpkgs {{ hostPython = {nix_str(sys.executable)}; "
-        f"overlays = [ (import {project / 'overlay.nix'}) ]; }}).python311.pkgs.split-folders.src.outPath"
+        f"overlays = [ (import {project / 'overlay.nix'}) ]; }}).python311.pkgs.split-folders.src"
     )
     before = eval_json(expr)
     with open(project / "overlay.nix", "a") as f:
