@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -178,7 +179,7 @@ def _digest(inputs: list[tuple[str, bytes]], args: argparse.Namespace) -> str:
     h.update(f"lock2nix {__version__}\0prefer={args.prefer}\0emit={args.emit}\0detect={not args.no_detect}\0".encode())
     for name, data in inputs:
         h.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
-    return "sha256-" + __import__("base64").b64encode(h.digest()).decode()
+    return "sha256-" + base64.b64encode(h.digest()).decode()
 
 
 def _recorded_digest(output: Path) -> str | None:
