@@ -260,10 +260,14 @@ def _block(value: object, indent: str) -> str:
             text = f"(\n{inner}{render(last, inner)}\n{indent})"
         return " ".join([*words, text])
     if isinstance(value, IfElse):
-        return (
-            f"\n{inner}if {value.cond.code} then\n{inner}{INDENT}{render(value.then, inner + INDENT)}"
-            f"\n{inner}else\n{inner}{INDENT}{render(value.otherwise, inner + INDENT)}"
-        )
+        # nixfmt: "if c then", the branch indented, "else if c2 then" chained flat.
+        text = ""
+        keyword = "if"
+        while isinstance(value, IfElse):
+            text += f"\n{inner}{keyword} {value.cond.code} then\n{inner}{INDENT}{render(value.then, inner + INDENT)}"
+            keyword = "else if"
+            value = value.otherwise
+        return text + f"\n{inner}else\n{inner}{INDENT}{render(value, inner + INDENT)}"
     if isinstance(value, Concat):
         parts = [render(p, indent) for p in value.parts]
         return f"\n{indent}++ ".join(parts)
