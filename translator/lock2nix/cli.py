@@ -8,7 +8,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -227,23 +226,10 @@ def _header(
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` completely or not at all."""
-    directory = path.parent if str(path.parent) else Path(".")
+    """Replace the output file completely or not at all."""
+    from .files import write_atomic as replace
+
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        replace(path, text, durable=True)
     except OSError as exc:
         raise Lock2NixError(f"cannot write: {exc.strerror}", file=str(path)) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

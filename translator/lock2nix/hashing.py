@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Lock2NixError
+from .files import write_atomic
 
 __all__ = [
     "GitCheckout",
@@ -220,22 +221,8 @@ class GitHashCache:
             "hash": checkout.hash,
             "has-submodules": checkout.has_submodules,
         }
-        _write_json_atomic(self.path_for(url, rev, submodules), entry)
-
-
-def _write_json_atomic(path: Path, data: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp makes the file private; a cache holds nothing secret.
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        text = json.dumps(entry, indent=2, sort_keys=True) + "\n"
+        write_atomic(self.path_for(url, rev, submodules), text, parents=True)
 
 
 def git_checkout_hash(

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import Lock2NixError
+from .files import write_atomic
 
 __all__ = [
     "PYPI_SIMPLE_URL",
@@ -172,7 +171,7 @@ class IndexCache:
         ]
         body = "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
         text = json.dumps(head)[:-1] + f', "files": {body}}}\n'
-        _write_atomic(self.path(index_url, project), text)
+        write_atomic(self.path(index_url, project), text, parents=True)
 
 
 def _file_entry(f: IndexFile) -> dict[str, str]:
@@ -183,22 +182,6 @@ def _file_entry(f: IndexFile) -> dict[str, str]:
         "metadata-sha256": f.metadata_sha256,
     }
     return {k: v for k, v in entry.items() if v is not None}
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    # Readers (other lock2nix runs, parallel hooks) see the old file or the
-    # new one, never a half-written one.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp makes the file private; a cache holds nothing secret.
-        os.chmod(tmp, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from .errors import Lock2NixError
+from .files import write_atomic
 
 __all__ = [
     "FALLBACK_BACKEND",
@@ -166,23 +167,7 @@ class SdistCache:
             "build-backend": result.backend,
             "source": result.source,
         }
-        _write_atomic(self.path(sha256), json.dumps(entry, indent=1) + "\n")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    # Readers (other lock2nix runs, parallel hooks) see the old file or the
-    # new one, never a half-written one.
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        write_atomic(self.path(sha256), json.dumps(entry, indent=1) + "\n", parents=True)
 
 
 # --- entry point --------------------------------------------------------------
