@@ -69,6 +69,8 @@ class _Graph:
     lock: Lock
     by_name: dict[str, list[Package]] = field(default_factory=dict)
     dropped: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    #: Each package's runtime edges (extras expanded, self-edges removed), by key.
+    direct: dict[str, list[tuple[str, Condition]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for package in self.lock.packages:
@@ -77,6 +79,10 @@ class _Graph:
             self.by_name.setdefault(package.name, []).append(package)
         for versions in self.by_name.values():
             versions.sort(key=lambda p: wheels.version_key(p.version), reverse=True)
+            for package in versions:
+                self.direct[package.key] = [
+                    (name, cond) for name, cond in self.edges(package.dependencies) if name != package.name
+                ]
         self._break_cycles()
 
     def edges(self, deps: Iterable[Dependency], extras_context: frozenset[str] = frozenset()) -> list[tuple[str, Condition]]:
@@ -104,11 +110,7 @@ class _Graph:
 
     def package_edges(self, package: Package) -> list[tuple[str, Condition]]:
         dropped = self.dropped.get(package.name, {})
-        return [
-            (name, cond)
-            for name, cond in self.edges(package.dependencies)
-            if name != package.name and name not in dropped
-        ]
+        return [(name, cond) for name, cond in self.direct[package.key] if name not in dropped]
 
     def _break_cycles(self) -> None:
         # Depth-first from names in sorted order; a back edge closes a cycle and is
@@ -117,7 +119,7 @@ class _Graph:
         for name, versions in sorted(self.by_name.items()):
             targets: set[str] = set()
             for package in versions:
-                targets.update(t for t, _ in self.edges(package.dependencies) if t != name)
+                targets.update(t for t, _ in self.direct[package.key])
             adjacency[name] = sorted(targets)
         state: dict[str, int] = {}
         for start in adjacency:
@@ -206,12 +208,11 @@ class _Generator:
             )
         if self.root is not None and self.root.is_package:
             public.append(self._attr(self.root.name, self._root_package(), inner))
+        lines = [f"{indent}let"]
         # Every helper, whether used or not: scanning a large overlay to trim this
         # list costs more than the unused bindings (which Nix never evaluates).
-        used = list(HELPERS)
-        lines = [f"{indent}let"]
         lines.append(f"{indent}  inherit (lock2nix pyFinal)")
-        lines.extend(f"{indent}    {h}" for h in used)
+        lines.extend(f"{indent}    {h}" for h in HELPERS)
         lines.append(f"{indent}    ;")
         if self.root is not None and self.root.is_package:
             lines.append(f"{indent}  groups = projectGroups pyFinal;")
@@ -262,7 +263,6 @@ class _Generator:
             "pname": package.name,
             "version": package.version,
         }
-        source = package.source
         wheel_only = False
         if isinstance(source, IndexSource):
             kept = wheels.usable_wheels(source.wheels, self.lock.requires_python)

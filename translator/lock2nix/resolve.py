@@ -116,10 +116,11 @@ def _resolve_index_urls(lock: Lock, settings: Settings) -> list[Package]:
             elif gone:
                 _warn(f"{lock.file}: {package.entry}: {len(gone)} locked file(s) no longer on {source.url}, left out: "
                       + ", ".join(sorted(gone)))
-            sdist = next((a for a in located if not a.is_wheel and source.sdist is not None
-                          and a.filename == source.sdist.filename), None)
             source = dataclasses.replace(
-                source, sdist=sdist, wheels=tuple(a for a in located if a.is_wheel)
+                source,
+                # An index source's only non-wheel artifact is its sdist.
+                sdist=next((a for a in located if not a.is_wheel), None),
+                wheels=tuple(a for a in located if a.is_wheel),
             )
             package = dataclasses.replace(package, source=source)
         out.append(package)
