@@ -13,7 +13,7 @@ from packaging.utils import canonicalize_name
 
 from .model import DirectorySource, Package
 
-BACKENDS_TABLE = Path(__file__).with_name("data") / "build-backends.json"
+BACKENDS_TABLE = Path(__file__).with_name("overlays") / "build-backends.json"
 # Backends that compile Rust: their sdists need cargo and rustc, which a Python
 # build-system list cannot supply, so a wheel is used wherever one fits.
 NEEDS_RUST = frozenset({"maturin", "setuptools-rust"})

@@ -1,5 +1,5 @@
 # Attributes nixpkgs' Python set has but the stand-in does not build: the build
-# backends in lock2nix's verified table (translator/lock2nix/data/build-backends.json,
+# backends in lock2nix's verified table (overlays/build-backends.json,
 # each entry checked against nixpkgs' python-packages.nix). They instantiate as
 # Python modules, so overlays naming them evaluate as they would in nixpkgs;
 # building one fails with a message saying the stand-in does not model it.
@@ -7,7 +7,7 @@
 { lib, stdenv, python }:
 self: super:
 let
-  table = (builtins.fromJSON (builtins.readFile ../../../translator/lock2nix/data/build-backends.json)).mapping;
+  table = (builtins.fromJSON (builtins.readFile ../../../translator/lock2nix/overlays/build-backends.json)).mapping;
   attributes = builtins.filter (a: a != null) (map (e: e.attribute) (builtins.attrValues table));
   stub =
     name:
