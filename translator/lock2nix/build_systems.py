@@ -46,20 +46,25 @@ def from_requirements(requires: Iterable[str]) -> list[BuildInput]:
     build runs without isolation against it.
     """
     table = nixpkgs_attributes()
-    out: list[BuildInput] = []
-    seen: set[str] = set()
+    # A name may be listed once per interpreter range (numpy pins in scipy's
+    # sdist): it is needed wherever any of its markers holds.
+    markers: dict[str, list[str | None]] = {}
     for text in requires:
         try:
             requirement = Requirement(text)
         except InvalidRequirement:
             continue
         name = canonicalize_name(requirement.name)
-        if name in seen:
-            continue
-        seen.add(name)
-        attribute = table.get(name, name)
-        out.append(BuildInput(name, attribute, str(requirement.marker) if requirement.marker else None))
+        markers.setdefault(name, []).append(str(requirement.marker) if requirement.marker else None)
+    out = [BuildInput(name, table.get(name, name), _any_of(found)) for name, found in markers.items()]
     return out or [BuildInput(name, name, None) for name in DEFAULT]
+
+
+def _any_of(markers: list[str | None]) -> str | None:
+    if None in markers:
+        return None
+    unique = list(dict.fromkeys(m for m in markers if m is not None))
+    return unique[0] if len(unique) == 1 else " or ".join(f"({m})" for m in unique)
 
 
 def for_package(package: Package, lock_dir: Path) -> list[BuildInput]:

@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--prefer",
         choices=("wheel", "sdist"),
-        default="wheel",
+        default=None,
         help="build from wheels when a compatible one exists (default), or from sdists",
     )
     parser.add_argument("--offline", action="store_true", help="use only the on-disk cache; never touch the network")
@@ -66,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except Lock2NixError as exc:
-        print(f"lock2nix: error: {exc}", file=sys.stderr)
+        print(f"lock2nix: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("lock2nix: interrupted; nothing was written", file=sys.stderr)
@@ -76,11 +76,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         where = args.lock or "the lock file"
         print(
-            f"lock2nix: error: {where}: could not translate ({type(exc).__name__}: {exc}); "
-            "set LOCK2NIX_DEBUG=1 for details and please report it",
+            one_line(
+                f"lock2nix: error: {where}: could not translate ({type(exc).__name__}: {exc}); "
+                "set LOCK2NIX_DEBUG=1 for details and please report it"
+            ),
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def one_line(message: str) -> str:
+    """``message`` as one printable line: errors are one line, whatever the input held.
+
+    Library messages (packaging's) add the offending text and a ``~~~^`` pointer
+    on further lines; the pointer goes, the rest joins the first line, and
+    control characters from the input are shown escaped, never sent to the terminal.
+    """
+    lines = [line.strip() for line in message.splitlines()]
+    text = " ".join(line for line in lines if line and not set(line) <= set("~^ "))
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -101,6 +115,11 @@ def _run(args: argparse.Namespace) -> int:
         inputs = [(lock_path.name, data)]
         for companion in companions(lock_path):
             inputs.append((companion.name, _read(companion)))
+    from .config import candidate_files
+
+    for config_file in candidate_files(directory):
+        if all(name != config_file.name for name, _ in inputs):
+            inputs.append((config_file.name, _read(config_file)))
     output = Path(args.output) if args.output else None
 
     digest = _digest(inputs, args)
@@ -113,28 +132,35 @@ def _run(args: argparse.Namespace) -> int:
             print(f"lock2nix: {output} is {state}: its inputs changed; run without --check to regenerate", file=sys.stderr)
             return EXIT_STALE
 
-    from . import parsers, resolve
+    from . import config, parsers, resolve
 
+    settings_file = config.load(directory, _texts(inputs))
+    prefer = args.prefer or settings_file.prefer or "wheel"
+    detect = not args.no_detect and settings_file.detect_build_systems is not False
     lock = parsers.parse(lock_name, data, directory=directory)
-    settings = resolve.Settings(
-        cache_dir=_cache_dir(args), offline=args.offline, detect_build_systems=not args.no_detect
-    )
+    settings = resolve.Settings(cache_dir=_cache_dir(args), offline=args.offline, detect_build_systems=detect)
     lock = resolve.resolve(lock, settings)
 
     if args.emit == "model":
         text = json.dumps(lock.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     else:
         from .generate import Options, generate
+        from .overrides import curated
 
         out_dir = (output.parent if output is not None else Path.cwd()).resolve()
         lock_dir = os.path.relpath(directory.resolve(), out_dir).replace(os.sep, "/")
         options = Options(
-            prefer=args.prefer,
+            prefer=prefer,
             lock_dir=lock_dir,
             header=_header(inputs, lock_name, output, out_dir, args, digest),
             output_name=output.name if output is not None else None,
+            fixes=curated().with_user(settings_file.fixes),
+            pythons=settings_file.pythons,
         )
-        text = generate(lock, options)
+        try:
+            text = generate(lock, options)
+        except Lock2NixError as exc:  # e.g. text the emitter refuses: name the lock it came from
+            raise exc.at(file=lock.file) from None
 
     if args.check:
         assert output is not None
@@ -160,6 +186,16 @@ def _read(path: Path) -> bytes:
         raise Lock2NixError("is a directory, not a lock file", file=str(path)) from None
     except OSError as exc:
         raise Lock2NixError(f"cannot read: {exc.strerror}", file=str(path)) from None
+
+
+def _texts(inputs: list[tuple[str, bytes]]) -> dict[str, str]:
+    texts = {}
+    for name, data in inputs:
+        try:
+            texts[name] = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Lock2NixError(f"not UTF-8 text (byte {exc.start})", file=name) from None
+    return texts
 
 
 def _cache_dir(args: argparse.Namespace) -> Path:
@@ -205,12 +241,13 @@ def _header(
     args: argparse.Namespace,
     digest: str,
 ) -> tuple[str, ...]:
-    names = " and ".join(name for name, _ in inputs)
+    all_names = [name for name, _ in inputs]
+    names = all_names[0] if len(all_names) == 1 else f"{', '.join(all_names[:-1])} and {all_names[-1]}"
     if lock_name == "-":
         command = "lock2nix - < LOCK"
     else:
         command = "lock2nix " + os.path.relpath(Path(lock_name).resolve(), out_dir).replace(os.sep, "/")
-    if args.prefer != "wheel":
+    if args.prefer is not None:
         command += f" --prefer {args.prefer}"
     command += f" -o {output.name}" if output is not None else " > overlay.nix"
     return (

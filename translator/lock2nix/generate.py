@@ -10,12 +10,12 @@ derivation and environments under ``lock2nixProjects.<name>``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 
-from . import build_systems, markers, nix, wheels
+from . import bootstrap, build_systems, markers, nix, overrides, wheels
 from .markers import ANY_EXTRA, Condition
 from .model import (
     MAIN_GROUP,
@@ -44,6 +44,7 @@ HELPERS = (
     "hasInfix",
     "optionals",
     "mkPackage",
+    "mkProject",
     "cleanSource",
 )
 # Interpreter attributes tried for the project's environments, preferred first.
@@ -60,6 +61,10 @@ class Options:
     header: tuple[str, ...] = ()
     #: File name of the overlay, kept out of the project's source.
     output_name: str | None = None
+    #: Curated fixes plus the user's (default: the curated ones).
+    fixes: overrides.Fixes | None = None
+    #: Interpreter attributes tried for the project, preferred first.
+    pythons: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -154,6 +159,16 @@ class _Generator:
         self.graph = _Graph(lock)
         self.root = lock.root
         self.lock_dir = Path(lock.file).parent
+        self.fixes = options.fixes if options.fixes is not None else overrides.curated()
+        #: Names of the Python attributes used as build systems (for versionFromVcs).
+        self.build_attributes: set[str] = set()
+        #: Build system of each package that may be built from source, by key.
+        self.source_builds: dict[str, _SourceBuild] = {}
+        for versions in self.graph.by_name.values():
+            for package in versions:
+                if _builds_from_source(package):
+                    self.source_builds[package.key] = self._source_build(package)
+        self.bootstrap = self._bootstrap_plan()
 
     # --- top level ------------------------------------------------------------
 
@@ -165,11 +180,21 @@ class _Generator:
         lines.append("  # evaluated per interpreter. Only builtins, so Nix >= 2.8 is enough.")
         lines.append("  lock2nix = (")
         lines.extend(_indent(PRELUDE.read_text(encoding="utf-8").rstrip("\n"), "    "))
+        # The body first: it records which build systems are used.
+        body = self._extension_body("      ")
         args = {"prefer": self.options.prefer}
         if self.options.output_name:
             args["overlayFile"] = self.options.output_name
         settings = " ".join(f"{k} = {nix.string(v).code};" for k, v in args.items())
-        lines.append(f"  ) {{ inherit final; {settings} }};")
+        vcs = self._version_from_vcs()
+        if vcs:
+            lines.append(f"  ) {{")
+            lines.append(f"    inherit final;")
+            lines.extend(f"    {line}" for line in settings.replace("; ", ";\n").splitlines())
+            lines.append(nix.entry("versionFromVcs", vcs, "    "))
+            lines.append("  };")
+        else:
+            lines.append(f"  ) {{ inherit final; {settings} }};")
         if self.root is not None:
             lines.extend(self._project_groups())
         lines.append("in")
@@ -177,7 +202,7 @@ class _Generator:
         lines.append("  pythonPackagesExtensions = prev.pythonPackagesExtensions ++ [")
         lines.append("    (")
         lines.append("      pyFinal: pyPrev:")
-        lines.extend(self._extension_body("      "))
+        lines.extend(body)
         lines.append("    )")
         lines.append("  ];")
         if self.root is not None:
@@ -191,6 +216,11 @@ class _Generator:
         public: list[str] = []
         for name in sorted(self.graph.by_name):
             versions = self.graph.by_name[name]
+            skipped = [f for f in self.fixes.for_package(name, None if len(versions) > 1 else versions[0].version) if f.skip]
+            if skipped:
+                # Not overridden: the package set's own (nixpkgs') package stays.
+                public.extend(nix.comment_lines(f"{name}: not taken from the lock ({skipped[-1].why})", inner))
+                continue
             if len(versions) == 1:
                 public.append(self._attr(name, self._guarded(versions[0]), inner))
                 continue
@@ -279,12 +309,19 @@ class _Generator:
             wheel_only = source.artifact.is_wheel
         elif isinstance(source, DirectorySource):
             args["src"] = self._local_src(package.name, source.path)
+        fixes = self.fixes.for_package(package.name, package.version)
         if not wheel_only:
-            build_system = build_systems.for_package(package, self.lock_dir)
-            args["build-system"] = self._build_system(build_system)
-            if "wheels" in args and build_systems.needs_foreign_toolchain(build_system):
-                args["preferWheel"] = True
+            build = self.source_builds[package.key]
+            args["build-system"] = self._source_build_expr(package.name, build)
+            if "wheels" in args:
+                prefer_wheel = self._prefer_wheel(package.name, build, fixes)
+                if prefer_wheel is not None:
+                    args["preferWheel"] = prefer_wheel
         dependencies = self._dependency_list(self.graph.package_edges(package))
+        extra = [f for f in fixes if f.dependencies]
+        if extra:
+            added = [nix.select("pyFinal", *d.split(".")) for f in extra for d in f.dependencies]
+            dependencies = nix.Concat((dependencies, added)) if dependencies != [] else added
         dropped = self.graph.dropped.get(package.name, {})
         if dropped:
             notes = "; ".join(
@@ -304,6 +341,14 @@ class _Generator:
         subdirectory = getattr(source, "subdirectory", None)
         if subdirectory:
             args["subdirectory"] = subdirectory
+        if not wheel_only:
+            source_attrs = _source_attrs(fixes)
+            if source_attrs is not None:
+                args["sourceAttrs"] = source_attrs
+        if "wheels" in args or wheel_only:
+            wheel_attrs = _wheel_attrs(fixes)
+            if wheel_attrs is not None:
+                args["wheelAttrs"] = wheel_attrs
         attrs: dict[str, object] = {}
         if dropped:
             # The dropped edge is missing at build time; the runtime check would flag it.
@@ -312,10 +357,67 @@ class _Generator:
             args["attrs"] = attrs
         return nix.Call(nix.Expr("mkPackage"), args)
 
-    def _build_system(self, inputs: Sequence[build_systems.BuildInput]) -> object:
+    def _source_build(self, package: Package) -> _SourceBuild:
+        fixes = self.fixes.for_package(package.name, package.version)
+        replacing = [f for f in fixes if f.build_system is not None]
+        return _SourceBuild(build_systems.for_package(package, self.lock_dir), replacing[-1] if replacing else None)
+
+    def _bootstrap_plan(self) -> bootstrap.Plan:
+        runtime = {
+            name: {t for p in versions for t, _ in self.graph.package_edges(p)}
+            for name, versions in self.graph.by_name.items()
+        }
+        build = {
+            name: {a for p in versions if p.key in self.source_builds for a in self.source_builds[p.key].attributes}
+            & self.graph.by_name.keys()
+            for name, versions in self.graph.by_name.items()
+        }
+        has_wheel = {
+            name
+            for name, versions in self.graph.by_name.items()
+            if all(_has_wheel(p, self.lock.requires_python) for p in versions)
+        }
+        return bootstrap.plan(runtime, build, has_wheel)
+
+    def _source_build_expr(self, name: str, build: _SourceBuild) -> object:
+        """The build system read from the source, unless a fix replaces it."""
+        previous = self.bootstrap.from_previous.get(name, frozenset())
+        if build.fix is None:
+            value = self._build_system(build.inputs, previous)
+        else:
+            assert build.fix.build_system is not None
+            self.build_attributes.update(build.fix.build_system)
+            value = nix.Commented(
+                [nix.select(_set_of(a, previous), *a.split(".")) for a in build.fix.build_system], build.fix.why
+            )
+        if previous:
+            note = f"lock2nix: {', '.join(sorted(previous))} from the package set before the lock: building them needs {name}"
+            value = nix.Commented(value.value if isinstance(value, nix.Commented) else value,
+                                  "\n".join(filter(None, [value.comment if isinstance(value, nix.Commented) else None, note])))
+        return value
+
+    def _prefer_wheel(self, name: str, build: _SourceBuild, fixes: Sequence[overrides.Fix]) -> object | None:
+        cycle = self.bootstrap.wheels.get(name)
+        if cycle is not None:
+            shown = ", ".join(cycle[:6]) + (", ..." if len(cycle) > 6 else "")
+            return nix.Commented(True, f"lock2nix: the wheel, as building from source needs itself (build cycle: {shown})")
+        chosen = [f for f in fixes if f.prefer_wheel is not None]
+        if chosen:
+            return nix.Commented(True, chosen[-1].why) if chosen[-1].prefer_wheel else None
+        if build_systems.needs_foreign_toolchain(build.inputs) and build.fix is None:
+            return True
+        return None
+
+    def _version_from_vcs(self) -> dict[str, str]:
+        table = self.fixes.version_from_vcs
+        return {name: table[name].env for name in sorted(self.build_attributes) if name in table}
+
+    def _build_system(self, inputs: Sequence[build_systems.BuildInput], previous: frozenset[str] = frozenset()) -> object:
+        self.build_attributes.update(b.attribute for b in inputs if b.attribute is not None)
         value = self._dependency_list(
             [(b.attribute, markers.compile_marker(b.marker)) for b in inputs if b.attribute is not None],
             keep_order=True,
+            package_set=lambda attribute: _set_of(attribute, previous),
         )
         missing = [b.requirement for b in inputs if b.attribute is None]
         if missing:
@@ -340,7 +442,13 @@ class _Generator:
     def _path(self, relative: str) -> nix.Expr:
         return nix.path(_join(self.options.lock_dir, relative))
 
-    def _dependency_list(self, edges: Sequence[tuple[str, Condition]], *, keep_order: bool = False) -> object:
+    def _dependency_list(
+        self,
+        edges: Sequence[tuple[str, Condition]],
+        *,
+        keep_order: bool = False,
+        package_set: Callable[[str], str] = lambda _: "pyFinal",
+    ) -> object:
         """Group edges into an unconditional list and ``optionals cond [ ... ]`` parts.
 
         Names are sorted unless ``keep_order`` (build systems read as declared).
@@ -364,10 +472,10 @@ class _Generator:
                 conditional.setdefault(key, (cond, []))[1].append(name)
         parts: list[object] = []
         if unconditional or not conditional:
-            parts.append([nix.select("pyFinal", n) for n in unconditional])
+            parts.append([nix.select(package_set(n), n) for n in unconditional])
         for key in sorted(conditional):
             cond, names = conditional[key]
-            parts.append(nix.Call(nix.Expr("optionals"), cond, [nix.select("pyFinal", n) for n in names]))
+            parts.append(nix.Call(nix.Expr("optionals"), cond, [nix.select(package_set(n), n) for n in names]))
         return parts[0] if len(parts) == 1 else nix.Concat(tuple(parts))
 
     # --- the root project -----------------------------------------------------
@@ -396,16 +504,23 @@ class _Generator:
         root = self.root
         assert root is not None
         check_names = sorted({n for g, deps in root.groups.items() if g != MAIN_GROUP for n, _ in self.graph.edges(deps)})
+        fixes = self.fixes.for_package(root.name, root.version)
+        replacing = [f for f in fixes if f.build_system is not None]
+        build = _SourceBuild(
+            build_systems.from_requirements(root.build_system.requires if root.build_system else ()),
+            replacing[-1] if replacing else None,
+        )
         args: dict[str, object] = {
             "pname": root.name,
             "version": root.version or "0",
             "src": self._local_src(root.name, root.path),
             "pyproject": True,
-            "build-system": self._build_system(
-                build_systems.from_requirements(root.build_system.requires if root.build_system else ())
-            ),
+            "build-system": self._source_build_expr(root.name, build),
             "dependencies": nix.Expr("groups.groups.main"),
         }
+        extra = [nix.select("pyFinal", *d.split(".")) for f in fixes for d in f.dependencies]
+        if extra:
+            args["dependencies"] = nix.Concat((nix.Expr("groups.groups.main"), extra))
         if root.extras:
             args["optional-dependencies"] = nix.Expr("groups.extras")
         check_groups = [g for g in root.groups if g != MAIN_GROUP]
@@ -416,7 +531,10 @@ class _Generator:
             args["nativeCheckInputs"] = nix.Concat(tuple([*check, runners])) if runners else (
                 check[0] if len(check) == 1 else nix.Concat(tuple(check))
             )
-        return nix.Call(nix.Expr("pyFinal.buildPythonPackage"), args)
+        source_attrs = _source_attrs(fixes)
+        if source_attrs is not None:
+            args["sourceAttrs"] = source_attrs
+        return nix.Call(nix.Expr("mkProject"), args)
 
     def _project_attrs(self) -> list[str]:
         root = self.root
@@ -445,7 +563,7 @@ class _Generator:
             "      let",
             f"        supports = {supports_fn};",
             "        candidates = builtins.filter (attr: final ? ${attr} && supports final.${attr}.pkgs) [",
-            *(f"          {nix.string(i).code}" for i in INTERPRETERS),
+            *(f"          {nix.string(i).code}" for i in (self.options.pythons or INTERPRETERS)),
             "        ];",
             "        python =",
             f"          if candidates == [ ] then throw {no_python} else final.${{builtins.head candidates}};",
@@ -464,6 +582,84 @@ class _Generator:
             "  };",
         ]
         return lines
+
+
+@dataclass(frozen=True)
+class _SourceBuild:
+    """How a package builds from source: its declared build system, or a fix replacing it."""
+
+    inputs: tuple[build_systems.BuildInput, ...] | list[build_systems.BuildInput]
+    fix: overrides.Fix | None
+
+    @property
+    def attributes(self) -> list[str]:
+        if self.fix is not None and self.fix.build_system is not None:
+            return [a.split(".")[0] for a in self.fix.build_system]
+        return [b.attribute for b in self.inputs if b.attribute is not None]
+
+
+def _builds_from_source(package: Package) -> bool:
+    source = package.source
+    if isinstance(source, IndexSource):
+        return source.sdist is not None
+    if isinstance(source, ArchiveSource):
+        return not source.artifact.is_wheel
+    return isinstance(source, (VcsSource, DirectorySource))
+
+
+def _has_wheel(package: Package, requires_python: str | None) -> bool:
+    source = package.source
+    if isinstance(source, IndexSource):
+        return bool(wheels.usable_wheels(source.wheels, requires_python))
+    return isinstance(source, ArchiveSource) and source.artifact.is_wheel
+
+
+def _set_of(attribute: str, previous: frozenset[str]) -> str:
+    return "pyPrev" if attribute.split(".")[0] in previous else "pyFinal"
+
+
+def _source_attrs(fixes: Sequence[overrides.Fix]) -> object | None:
+    """``sourceAttrs`` of mkPackage: the fixes for a build from source, with their reasons."""
+    native = [(f, a) for f in fixes for a in f.native_build_inputs]
+    inputs = [(f, a) for f in fixes for a in f.build_inputs]
+    env = {k: v for f in fixes for k, v in f.env}
+    patches = [f for f in fixes if f.post_patch]
+    used = _unique([f for f, _ in native] + [f for f, _ in inputs] + [f for f in fixes if f.env] + patches)
+    if not used:
+        return None
+    attrs: dict[str, object] = {}
+    if native:
+        attrs["nativeBuildInputs"] = _top_level(a for _, a in native)
+    if inputs:
+        attrs["buildInputs"] = _top_level(a for _, a in inputs)
+    if env:
+        attrs["env"] = dict(sorted(env.items()))
+    if patches:
+        attrs["postPatch"] = "\n".join(f.post_patch or "" for f in patches)
+    return nix.Commented(attrs, "\n".join(f.why for f in used))
+
+
+def _wheel_attrs(fixes: Sequence[overrides.Fix]) -> object | None:
+    """``wheelAttrs`` of mkPackage: libraries a wheel needs beyond the manylinux set."""
+    inputs = [(f, a) for f in fixes for a in f.wheel_build_inputs]
+    ignored = [(f, a) for f in fixes for a in f.ignore_missing_deps]
+    used = _unique([f for f, _ in inputs] + [f for f, _ in ignored])
+    if not used:
+        return None
+    attrs: dict[str, object] = {}
+    if inputs:
+        attrs["buildInputs"] = _top_level(a for _, a in inputs)
+    if ignored:
+        attrs["autoPatchelfIgnoreMissingDeps"] = list(dict.fromkeys(a for _, a in ignored))
+    return nix.Commented(attrs, "\n".join(f.why for f in used))
+
+
+def _top_level(paths: Iterable[str]) -> list[nix.Expr]:
+    return [nix.select("final", *p.split(".")) for p in dict.fromkeys(paths)]
+
+
+def _unique(fixes: list[overrides.Fix]) -> list[overrides.Fix]:
+    return list(dict.fromkeys(fixes))
 
 
 def _used_helpers(code: str) -> list[str]:

@@ -3,6 +3,9 @@
   prefer,
   # The overlay's own file name, kept out of local sources beside it.
   overlayFile ? null,
+  # Build requirement (pname) -> the variable that pretends the version it would
+  # read from VCS metadata, which fetched sources do not have.
+  versionFromVcs ? { },
 }:
 pyFinal:
 let
@@ -326,6 +329,54 @@ let
         ]);
     };
 
+  # A fix extends the input lists and environment lock2nix set; other attributes
+  # it sets replace lock2nix's.
+  withFix =
+    base: fix:
+    base
+    // fix
+    // builtins.mapAttrs (name: more: (base.${name} or [ ]) ++ more) (
+      builtins.intersectAttrs {
+        nativeBuildInputs = null;
+        buildInputs = null;
+      } fix
+    )
+    // (if fix ? env then { env = (base.env or { }) // fix.env; } else { });
+
+  # `{ env = ...; }` with the version for build requirements that would read it
+  # from VCS metadata, or `{ }`.
+  pretendVersion =
+    version: build-system:
+    let
+      variables = builtins.concatMap (
+        b: if versionFromVcs ? ${b.pname or ""} then [ versionFromVcs.${b.pname} ] else [ ]
+      ) build-system;
+    in
+    if variables == [ ] then
+      { }
+    else
+      {
+        env = builtins.listToAttrs (
+          map (variable: {
+            name = variable;
+            value = version;
+          }) variables
+        );
+      };
+
+  # The root project, built from its directory (without .git, hence pretendVersion).
+  mkProject =
+    {
+      sourceAttrs ? { },
+      ...
+    }@args:
+    pyFinal.buildPythonPackage (
+      withFix (
+        builtins.removeAttrs args [ "sourceAttrs" ]
+        // pretendVersion args.version (builtins.filter (x: x != null) args.build-system or [ ])
+      ) sourceAttrs
+    );
+
   # One locked distribution from a package index: wheel or sdist chosen here,
   # at evaluation time, for this interpreter and platform.
   mkPackage =
@@ -345,6 +396,9 @@ let
       dependencies ? [ ],
       optional-dependencies ? { },
       attrs ? { },
+      # Curated and user fixes, for a build from source or for a wheel.
+      sourceAttrs ? { },
+      wheelAttrs ? { },
     }:
     let
       artifact =
@@ -378,21 +432,26 @@ let
       }
       // (
         if wheel then
-          { format = "wheel"; }
+          withFix (
+            { format = "wheel"; }
+            // (
+              if manylinux != null then
+                {
+                  nativeBuildInputs = [ final.autoPatchelfHook ];
+                  buildInputs = final.pythonManylinuxPackages.${manylinux};
+                }
+              else
+                { }
+            )
+          ) wheelAttrs
         else
-          {
-            pyproject = true;
-            build-system = nonNull build-system;
-          }
-      )
-      // (
-        if manylinux != null then
-          {
-            nativeBuildInputs = [ final.autoPatchelfHook ];
-            buildInputs = final.pythonManylinuxPackages.${manylinux};
-          }
-        else
-          { }
+          withFix (
+            {
+              pyproject = true;
+              build-system = nonNull build-system;
+            }
+            // pretendVersion version (nonNull build-system)
+          ) sourceAttrs
       )
       // (if subdirectory != null then { sourceRoot = "source/${subdirectory}"; } else { })
       // attrs
@@ -412,6 +471,7 @@ in
     optionals
     wheelScore
     mkPackage
+    mkProject
     cleanSource
     ;
 }
