@@ -40,6 +40,9 @@ let
       };
       inert = n: stdenv.mkInert n { };
       inertV = pname: version: stdenv.mkInert "${pname}-${version}" { inherit pname version; };
+      # With extra attributes, e.g. `outputs` (each output is a derivation attribute, as in
+      # nixpkgs) or `passthru`.
+      inertX = pname: version: extra: stdenv.mkInert "${pname}-${version}" ({ inherit pname version; } // extra);
     in
     pythons
     // {
@@ -110,6 +113,44 @@ let
       libxcrypt = inertV "libxcrypt" "4.4.36";
       openssl = inertV "openssl" "3.4.0";
       libffi = inertV "libffi" "3.4.6";
+      # Named by lock2nix's curated overrides (overlays/overrides.toml, whose `source`
+      # fields give the nixpkgs file each name was checked in). Outputs and passthru
+      # attributes only where a curated entry uses them (libxml2.dev, libpq.pg_config).
+      pkg-config = inertV "pkg-config" "0.29.2";
+      gfortran = inertV "gfortran" "14.2.0";
+      libxml2 = inertX "libxml2" "2.13.8" { outputs = [ "out" "dev" ]; };
+      libxslt = inertX "libxslt" "1.1.43" { outputs = [ "out" "dev" ]; };
+      libpq = inertX "libpq" "17.5" {
+        outputs = [ "out" "dev" ];
+        passthru.pg_config = inertV "libpq-pg_config" "17.5";
+      };
+      blas = inertX "blas" "3" { outputs = [ "out" "dev" ]; };
+      lapack = inertX "lapack" "3" { outputs = [ "out" "dev" ]; };
+      hdf5 = inertX "hdf5-cpp" "1.14.6" { outputs = [ "out" "dev" "bin" ]; };
+      freetype = inertV "freetype" "2.13.3";
+      lcms2 = inertV "lcms2" "2.17";
+      libjpeg = inertV "libjpeg-turbo" "3.0.4";
+      libtiff = inertV "libtiff" "4.7.0";
+      libwebp = inertV "libwebp" "1.5.0";
+      openjpeg = inertV "openjpeg" "2.5.3";
+      libyaml = inertV "libyaml" "0.2.5";
+      c-ares = inertV "c-ares" "1.34.5";
+      libmysqlclient = inertV "mariadb-connector-c" "3.3.10";
+      geos = inertV "geos" "3.13.1";
+      zeromq = inertV "zeromq" "4.3.5";
+      libsodium = inertV "libsodium" "1.0.20";
+      libev = inertV "libev" "4.33";
+      libuv = inertV "libuv" "1.50.0";
+      qhull = inertV "qhull" "2020.2";
+      openldap = inertV "openldap" "2.6.9";
+      cyrus_sasl = inertV "cyrus-sasl" "2.1.28";
+      cairo = inertV "cairo" "1.18.2";
+      gobject-introspection = inertV "gobject-introspection" "1.84.0";
+      rdkafka = inertV "rdkafka" "2.8.0";
+      crc32c = inertV "crc32c" "1.1.2";
+      unixODBC = inertV "unixODBC" "2.3.12";
+      freetds = inertV "freetds" "1.4.27";
+      krb5 = inertV "krb5" "1.21.3";
       xorg = {
         libX11 = inertV "libX11" "1.8.10";
         libXext = inertV "libXext" "1.3.6";

@@ -37,7 +37,9 @@ let
 
   # A derivation that exists and builds (an empty prefix, optionally with
   # propagated inputs) but contains no software: used for native libraries and
-  # build tools that nixpkgs has and the stand-in does not model.
+  # build tools that nixpkgs has and the stand-in does not model. `extra` may set
+  # `outputs` (e.g. [ "out" "dev" ]): each becomes an attribute of the result, as
+  # in nixpkgs, and the generic builder creates the empty output directories.
   mkInert =
     name: extra:
     mkDerivation (
