@@ -97,6 +97,39 @@ let
           passAsFile = [ "text" ];
           buildCommand = ''cp "$textPath" "$out"'';
         };
+      # pkgs.mkShell (pkgs/build-support/mkshell): `packages` join nativeBuildInputs; the
+      # inputs of `inputsFrom` (not those derivations themselves) are merged in; other
+      # attributes go to mkDerivation. Its output is a file, as in nixpkgs.
+      mkShell =
+        attrs@{
+          inputsFrom ? [ ],
+          name ? "nix-shell",
+          packages ? [ ],
+          ...
+        }:
+        let
+          checkList = n: v: b.isList v || throw "mkShell (lock2nix nixpkgs stand-in): `${n}` must be a list";
+          mergeInputs =
+            n: (attrs.${n} or [ ]) ++ lib.subtractLists inputsFrom (lib.flatten (b.catAttrs n inputsFrom));
+        in
+        b.seq (checkList "packages" packages && checkList "inputsFrom" inputsFrom) (
+          stdenv.mkDerivation (
+            b.removeAttrs attrs [ "packages" "inputsFrom" ]
+            // {
+              inherit name;
+              nativeBuildInputs = packages ++ mergeInputs "nativeBuildInputs";
+              buildInputs = mergeInputs "buildInputs";
+              propagatedBuildInputs = mergeInputs "propagatedBuildInputs";
+              propagatedNativeBuildInputs = mergeInputs "propagatedNativeBuildInputs";
+              shellHook = lib.concatStringsSep "\n" (b.catAttrs "shellHook" (lib.reverseList inputsFrom ++ [ attrs ]));
+              preferLocalBuild = attrs.preferLocalBuild or true;
+              buildCommand = ''
+                { echo "lock2nix nixpkgs stand-in: mkShell ${name}"; export; } >> "$out"
+              '';
+            }
+          )
+        );
+
       recurseIntoAttrs = a: a // { recurseForDerivations = true; };
       dontRecurseIntoAttrs = a: a // { recurseForDerivations = false; };
 
@@ -105,6 +138,7 @@ let
         passthru.provides.setupHook = true;
         passthru.standinHook = "autoPatchelfHook";
       };
+      git = inertV "git" "2.47.2";
       zlib = inertV "zlib" "1.3.1";
       expat = inertV "expat" "2.6.4";
       glib = inertV "glib" "2.82.4";

@@ -10,8 +10,8 @@ else
   eval "${installPhase:-}"
   runHook postInstall
 fi
-for o in ${outputs:-out}; do mkdir -p "${!o}"; done
-if [ -n "${propagatedBuildInputs:-}" ]; then
+for o in ${outputs:-out}; do [ -e "${!o}" ] || mkdir -p "${!o}"; done
+if [ -n "${propagatedBuildInputs:-}" ] && [ -d "$out" ]; then
   mkdir -p "$out/nix-support"
   echo "$propagatedBuildInputs" > "$out/nix-support/propagated-build-inputs"
 fi

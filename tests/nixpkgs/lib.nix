@@ -74,6 +74,13 @@ let
   getDev = getOutput "dev";
   getBin = getOutput "bin";
 
+  reverseList = l: let n = b.length l; in b.genList (i: b.elemAt l (n - i - 1)) n;
+
+  # nixpkgs lib/strings.nix: search paths built from packages (`null` entries skipped).
+  makeSearchPath = subDir: paths: concatStringsSep ":" (map (path: path + "/" + subDir) (b.filter (x: x != null) paths));
+  makeSearchPathOutput = output: subDir: pkgs: makeSearchPath subDir (map (getOutput output) pkgs);
+  makeBinPath = makeSearchPathOutput "bin" "bin";
+
   versionOlder = v1: v2: b.compareVersions v2 v1 == 1;
   versionAtLeast = v1: v2: !(versionOlder v1 v2);
   versions = {
@@ -113,22 +120,35 @@ in
   inherit fix extends composeExtensions composeManyExtensions;
   inherit toLower toUpper hasPrefix hasSuffix removePrefix removeSuffix hasInfix splitString escapeRegex;
   inherit concatStringsSep concatMapStringsSep optional optionals optionalString optionalAttrs;
-  inherit unique flatten last init foldr imap0 subtractLists mapAttrsToList filterAttrs nameValuePair genAttrs;
+  inherit unique flatten last init foldr imap0 subtractLists reverseList mapAttrsToList filterAttrs nameValuePair genAttrs;
+  inherit makeSearchPath makeSearchPathOutput makeBinPath;
   inherit attrByPath getAttrFromPath isDerivation getOutput getLib getDev getBin;
   inherit versionOlder versionAtLeast versions makeOverridable callPackageWith;
   inherit (b)
     attrNames attrValues elem elemAt filter foldl' head tail length concatMap concatLists listToAttrs
-    mapAttrs isList isAttrs isString isFunction isBool isInt toJSON fromJSON
+    mapAttrs isList isAttrs isString isFunction isBool isInt toJSON fromJSON catAttrs
     ;
   strings = {
     inherit toLower toUpper hasPrefix hasSuffix removePrefix removeSuffix hasInfix splitString
-      concatStringsSep concatMapStringsSep optionalString escapeRegex;
+      concatStringsSep concatMapStringsSep optionalString escapeRegex makeSearchPath makeSearchPathOutput makeBinPath;
   };
-  lists = { inherit optional optionals unique flatten last init foldr imap0 subtractLists; };
+  lists = { inherit optional optionals unique flatten last init foldr imap0 subtractLists reverseList; };
   attrsets = { inherit mapAttrsToList filterAttrs nameValuePair genAttrs attrByPath getAttrFromPath isDerivation; };
   trivial = { inherit (b) id; };
   id = x: x;
   const = x: _: x;
+  # nixpkgs lib/licenses.nix (only the licenses used here; others are missing attributes).
+  licenses = {
+    mit = {
+      shortName = "mit";
+      spdxId = "MIT";
+      fullName = "MIT License";
+      url = "https://spdx.org/licenses/MIT.html";
+      free = true;
+      redistributable = true;
+      deprecated = false;
+    };
+  };
   fakeHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
   fakeSha256 = "0000000000000000000000000000000000000000000000000000";
   fakeSha512 = "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
