@@ -8,6 +8,7 @@ is an error naming the file and key rather than a setting silently ignored.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,5 +137,8 @@ def _message(error: Any) -> str:
         if extra and allowed:
             return f"unknown key {extra[0]!r} (expected one of: {', '.join(allowed)})"
     if error.validator == "unevaluatedProperties":
-        return error.message.replace("Unevaluated properties are not allowed", "unknown key(s)")
+        # "Unevaluated properties are not allowed ('x', 'y' were unexpected)"
+        names = re.findall(r"'([^']*)'", error.message.partition("(")[2])
+        if names:
+            return f"unknown key {', '.join(repr(n) for n in names)}"
     return error.message

@@ -9,6 +9,7 @@ derivation and environments under ``lock2nixProjects.<name>``.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -303,8 +304,17 @@ class _Generator:
             wheel_only = source.sdist is None
         elif isinstance(source, VcsSource):
             args["src"] = nix.Call(nix.Expr("final.fetchgit"), _fetchgit_args(package, source))
+        elif isinstance(source, ArchiveSource) and source.url is not None:
+            # Like an index file: the wheel's tags are checked, manylinux libraries added.
+            artifact = dataclasses.replace(source.artifact, url=source.url)
+            if artifact.is_wheel:
+                args["wheels"] = _artifact_list([artifact])
+            else:
+                args["sdist"] = nix.Lines(_artifact_lines(artifact))
+            wheel_only = artifact.is_wheel
         elif isinstance(source, ArchiveSource):
-            args["src"] = self._archive_src(source)
+            assert source.path is not None, "an archive has a URL or a path"
+            args["src"] = self._path(source.path)
             args["isWheel"] = source.artifact.is_wheel
             wheel_only = source.artifact.is_wheel
         elif isinstance(source, DirectorySource):
@@ -423,18 +433,6 @@ class _Generator:
         if missing:
             value = nix.Commented(value, f"not in nixpkgs, left out: {', '.join(missing)}")
         return value
-
-    def _archive_src(self, source: ArchiveSource) -> object:
-        if source.path is not None:
-            return self._path(source.path)
-        return nix.Call(
-            nix.Expr("final.fetchurl"),
-            {
-                "url": source.url,
-                "hash": _sri(source.artifact),
-                "name": source.artifact.filename,
-            },
-        )
 
     def _local_src(self, name: str, relative: str) -> nix.Expr:
         return nix.Expr(f"cleanSource {nix.string(f'{name}-source').code} {self._path(relative).code}")
