@@ -56,12 +56,14 @@ def test_each_sdist_gets_the_backend_it_declares(overlay) -> None:
     chosen = eval_json(
         f"let ps = {pkgs(overlay)}.python311.pkgs; in builtins.listToAttrs (map (n: {{ name = n; value = {{ "
         "src = ps.${n}.src.name; backends = map (d: d.pname) ps.${n}.build-system; "
-        "pretended = ps.${n}.SETUPTOOLS_SCM_PRETEND_VERSION or null; }; }) "
+        "pretended = ps.${n}.SETUPTOOLS_SCM_PRETEND_VERSION or null; flags = builtins.elem \"pypaBuildFlags\" ps.${n}.lock2nixStandinArgs; }; }) "
         f"[ {names} ])"
     )
     for name, backends in EXPECTED_BACKENDS.items():
         assert chosen[name]["src"].endswith(".tar.gz"), f"{name} did not use its sdist"
         assert sorted(chosen[name]["backends"]) == backends, name
+        # Backend version pins in the sdist cannot all hold against one package set.
+        assert chosen[name]["flags"], name
     # Only the VCS-versioned build gets the version pretended, and it is the locked one.
     locked = {p["name"]: p["version"] for p in _lock_packages()}
     assert chosen["platformdirs"]["pretended"] == locked["platformdirs"]

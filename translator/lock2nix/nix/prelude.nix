@@ -449,6 +449,9 @@ let
             {
               pyproject = true;
               build-system = nonNull build-system;
+              # The backends are the package set's (one version each), so pins in
+              # the sdist's [build-system].requires cannot all hold.
+              pypaBuildFlags = [ "--skip-dependency-check" ];
             }
             // pretendVersion version (nonNull build-system)
           ) sourceAttrs
