@@ -27,10 +27,12 @@ __all__ = [
     "PYPI_SIMPLE_URL",
     "CachedProject",
     "FileRequest",
+    "HashRequest",
     "IndexCache",
     "IndexClient",
     "IndexFile",
     "IndexLookupError",
+    "Located",
     "normalize_index_url",
     "normalize_project",
 ]
@@ -43,14 +45,23 @@ _HEX64_RE = re.compile(r"[0-9a-f]{64}")
 class IndexLookupError(Lock2NixError):
     """An artifact could not be resolved to a URL through its index."""
 
+    #: The project whose page could not be read, when that is the problem.
+    project: str = ""
+
 
 def normalize_index_url(url: str) -> str:
     """Give an index URL the one spelling used for cache keys and requests.
 
     ``https://pypi.org/simple`` and ``https://pypi.org/simple/`` are the same
-    index; the project page is the URL plus ``<project>/``.
+    index; the project page is the URL plus ``<project>/``. PyPI's old host
+    name, which older locks write and which redirects permanently to
+    ``pypi.org``, is spelled as its new one.
     """
-    return url.strip().rstrip("/") + "/"
+    url = url.strip().rstrip("/") + "/"
+    for old in ("https://pypi.python.org/", "http://pypi.python.org/"):
+        if url.startswith(old):
+            return "https://pypi.org/" + url[len(old):]
+    return url
 
 
 def normalize_project(name: str) -> str:
@@ -79,6 +90,41 @@ class FileRequest:
         object.__setattr__(self, "sha256", self.sha256.lower())
         if not _HEX64_RE.fullmatch(self.sha256):
             raise ValueError(f"{self.filename}: {self.sha256!r} is not a hex sha256")
+
+
+@dataclass(frozen=True)
+class HashRequest:
+    """The files of one locked release, known by their hashes only (Pipfile.lock)."""
+
+    index_url: str
+    project: str
+    version: str
+    sha256s: frozenset[str]  # hex
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index_url", normalize_index_url(self.index_url))
+        object.__setattr__(self, "project", normalize_project(self.project))
+        object.__setattr__(self, "sha256s", frozenset(h.lower() for h in self.sha256s))
+        for h in self.sha256s:
+            if not _HEX64_RE.fullmatch(h):
+                raise ValueError(f"{self.project}: {h!r} is not a hex sha256")
+
+
+#: ``Located.status`` values.
+LISTED = "listed"  # the index lists the project (some hashes may still match nothing)
+NO_PROJECT = "no-project"  # the index has no such project (404)
+NOT_CACHED = "not-cached"  # offline, and the cache cannot answer
+
+
+@dataclass(frozen=True)
+class Located:
+    """What one index says about the hashes of a `HashRequest`."""
+
+    status: str
+    #: The listed files whose sha256 is one of the requested, by file name.
+    files: tuple[IndexFile, ...] = ()
+    #: Requested hashes that no listed file has.
+    unmatched: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -247,6 +293,7 @@ class IndexClient:
 
         with closing(self._fetch_all(stale)) as pages:
             for key, files in pages:
+                assert files is not None
                 reqs = groups[key]
                 # Cache what the page lists before checking the lock against
                 # it: the cache records the index, right or wrong the lock.
@@ -256,46 +303,131 @@ class IndexClient:
                         result[r] = _check(files, r)
         return result
 
-    def _fetch_all(
-        self, keys: list[tuple[str, str]]
-    ) -> Generator[tuple[tuple[str, str], dict[str, _PageFile]], None, None]:
-        """Yield the parsed page of each (index, project), in the given order."""
-        session = self._get_session()
-        if len(keys) == 1 or self.max_workers == 1:
-            for key in keys:
-                yield key, self._fetch_page(session, *key)
-            return
-        from concurrent.futures import ThreadPoolExecutor
+    def locate(self, requests: Sequence[HashRequest]) -> dict[HashRequest, Located]:
+        """Find, on each request's index, the files whose sha256 the lock records.
 
-        # Pages are independent, and the time goes in waiting for the server.
-        with ThreadPoolExecutor(max_workers=min(self.max_workers, len(keys))) as pool:
-            futures = [pool.submit(self._fetch_page, session, *key) for key in keys]
+        Answered from the cache when it knows a file for every requested hash
+        (a file's hash never changes); otherwise the project's page is fetched
+        (all stale pages at once, ``max_workers`` at a time) and the cache
+        updated. Whether a hash that matches nothing is an error is the
+        caller's decision (another index may serve it): it is reported in
+        ``Located.unmatched``, a missing project as ``NO_PROJECT``, and with
+        ``offline`` an unanswerable request as ``NOT_CACHED``.
+        """
+        groups: dict[tuple[str, str], list[HashRequest]] = {}
+        for req in requests:
+            groups.setdefault((req.index_url, req.project), []).append(req)
+        result: dict[HashRequest, Located] = {}
+        stale: list[tuple[str, str]] = []
+        for key, reqs in groups.items():
+            cached = self.cache.load(*key)
+            wanted = frozenset().union(*(r.sha256s for r in reqs))
+            if cached is not None and wanted <= {f.sha256 for f in cached.files.values()}:
+                for r in reqs:
+                    result[r] = _located(cached.files, r)
+            elif self.offline:
+                result.update((r, Located(NOT_CACHED)) for r in reqs)
+            else:
+                stale.append(key)
+        if not stale:
+            return result
+        from contextlib import closing
+
+        with closing(self._fetch_all(stale, missing_ok=True)) as pages:
+            for key, page in pages:
+                reqs = groups[key]
+                if page is None:
+                    result.update((r, Located(NO_PROJECT)) for r in reqs)
+                    continue
+                self._update_cache_by_hash(*key, page, reqs)
+                listed = {name: pf.file for name, pf in page.items()}
+                for r in reqs:
+                    result[r] = _located(listed, r)
+        return result
+
+    def _update_cache_by_hash(
+        self, index_url: str, project: str, page: Mapping[str, _PageFile], reqs: Sequence[HashRequest]
+    ) -> None:
+        # The matched files and every file of the requested versions, as for
+        # requests by file name.
+        wanted = frozenset().union(*(r.sha256s for r in reqs))
+        versions = {_normalize_version(r.version) for r in reqs}
+        versions |= {pf.version for pf in page.values() if pf.file.sha256 in wanted}
+        versions.discard(None)
+        keep = {
+            name: pf.file
+            for name, pf in page.items()
+            if pf.version in versions or pf.file.sha256 in wanted
+        }
+        old = self.cache.load(index_url, project) or CachedProject({})
+        merged = dict(old.files)
+        merged.update(keep)
+        self.cache.store(index_url, project, merged.values(), unlisted=old.unlisted - page.keys())
+
+    def _fetch_all(
+        self, keys: list[tuple[str, str]], *, missing_ok: bool = False
+    ) -> Generator[tuple[tuple[str, str], dict[str, _PageFile] | None], None, None]:
+        """Yield the parsed page of each (index, project), in the given order.
+
+        With ``missing_ok`` a project the index does not have yields None.
+        """
+        from .progress import Progress
+
+        session = self._get_session()
+        progress = Progress("reading the index", len(keys))
+
+        def fetch(key: tuple[str, str]) -> dict[str, _PageFile] | None:
             try:
-                for key, future in zip(keys, futures, strict=True):
-                    yield key, future.result()
+                return self._fetch_page(session, *key, missing_ok=missing_ok)
             finally:
-                for future in futures:
-                    future.cancel()
+                progress.advance()
+
+        with progress:
+            if len(keys) == 1 or self.max_workers == 1:
+                for key in keys:
+                    yield key, fetch(key)
+                return
+            from concurrent.futures import ThreadPoolExecutor
+
+            # Pages are independent, and the time goes in waiting for the server.
+            with ThreadPoolExecutor(max_workers=min(self.max_workers, len(keys))) as pool:
+                futures = [pool.submit(fetch, key) for key in keys]
+                try:
+                    for key, future in zip(keys, futures, strict=True):
+                        yield key, future.result()
+                finally:
+                    for future in futures:
+                        future.cancel()
 
     def _get_session(self) -> Any:
         if self._session is None:
             self._session = _new_session(pool_size=self.max_workers)
         return self._session
 
-    def _fetch_page(self, session: Any, index_url: str, project: str) -> dict[str, _PageFile]:
+    def _fetch_page(
+        self, session: Any, index_url: str, project: str, *, missing_ok: bool = False
+    ) -> dict[str, _PageFile] | None:
         import requests
-        from pypi_simple import NoSuchProjectError, PyPISimple, UnsupportedRepoVersionError
+        from pypi_simple import (
+            NoSuchProjectError,
+            PyPISimple,
+            UnsupportedRepoVersionError,
+        )
 
         client = PyPISimple(index_url, session=session)
         page_url = client.get_project_url(project)
         try:
             page = client.get_project_page(project, timeout=self.timeout)
         except NoSuchProjectError:
+            if missing_ok:
+                return None
             raise IndexLookupError(
                 f"project {project!r} does not exist on index {index_url} ({page_url} is 404)"
             ) from None
         except (requests.RequestException, UnsupportedRepoVersionError, ValueError) as e:
-            raise IndexLookupError(f"could not read {page_url}: {e}") from None
+            error = IndexLookupError(f"could not read {page_url}: {_brief(e)}")
+            error.project = project
+            raise error from None
         files: dict[str, _PageFile] = {}
         for pkg in page.packages:
             files[pkg.filename] = _PageFile(
@@ -329,6 +461,33 @@ class IndexClient:
         merged.update((name, files[name].file) for name in keep)
         unlisted = (old.unlisted | {r.filename for r in reqs}) - files.keys()
         self.cache.store(index_url, project, merged.values(), unlisted=unlisted)
+
+
+def _located(files: Mapping[str, IndexFile], req: HashRequest) -> Located:
+    matched = [f for f in files.values() if f.sha256 in req.sha256s]
+    return Located(
+        LISTED,
+        tuple(sorted(matched, key=lambda f: f.filename)),
+        req.sha256s - {f.sha256 for f in matched},
+    )
+
+
+def _brief(error: Exception) -> str:
+    """A network error in a few words: urllib3's nest of causes is not for users."""
+    import requests
+
+    text = str(error)
+    if isinstance(error, requests.ConnectionError):
+        for pattern, meaning in (
+            (r"Name or service not known|NameResolutionError|Temporary failure in name resolution",
+             "the host name does not resolve"),
+            (r"Connection refused", "connection refused"),
+            (r"timed out", "timed out"),
+        ):
+            if re.search(pattern, text):
+                return f"cannot connect ({meaning})"
+        return "cannot connect"
+    return text
 
 
 def _lower(digest: str | None) -> str | None:

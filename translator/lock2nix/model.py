@@ -54,6 +54,13 @@ class IndexSource:
     sdist: Artifact | None = None
     wheels: tuple[Artifact, ...] = ()
     kind: str = dataclasses.field(default="index", init=False)
+    #: Hex sha256 digests of locked files not identified yet: Pipfile.lock
+    #: records hashes without file names. Resolution finds their files on the
+    #: index, fills ``sdist``/``wheels`` and empties this.
+    locked_hashes: tuple[str, ...] = ()
+    #: Other indexes, as (name, url), that may serve the files when ``url`` does
+    #: not (Pipfile.lock packages without an ``index`` key); emptied by resolution.
+    fallbacks: tuple[tuple[str | None, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,6 +190,10 @@ class Lock:
     requires_python: str | None = None
     #: Files the lock was read from (lock, pyproject.toml, ...), for the digest.
     inputs: tuple[str, ...] = ()
+    #: Where the packages' dependency edges come from: None when the lock
+    #: records them; ``"metadata"`` when the lock does not (Pipfile.lock) and
+    #: resolution reads them from each distribution's metadata on its index.
+    dependencies_from: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return _jsonable(self)

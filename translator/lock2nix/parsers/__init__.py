@@ -11,7 +11,7 @@ if TYPE_CHECKING:  # the model (and packaging) is not needed to find a lock
     from ..model import Lock
 
 # File names lock2nix finds on its own, in order of preference.
-KNOWN_LOCKS = ("poetry.lock",)
+KNOWN_LOCKS = ("poetry.lock", "Pipfile.lock")
 
 
 class UnsupportedInput(Lock2NixError):
@@ -36,6 +36,10 @@ def companions(lock: Path) -> list[Path]:
     if lock.name.endswith("poetry.lock"):
         pyproject = lock.parent / "pyproject.toml"
         return [pyproject] if pyproject.is_file() else []
+    if lock.name.endswith("Pipfile.lock"):
+        # The editable project itself ("-e .") is read from these when present
+        # (pipfile.PROJECT_FILES; setup.py is only looked at, never read).
+        return [p for p in (lock.parent / "pyproject.toml", lock.parent / "setup.cfg") if p.is_file()]
     return []
 
 
@@ -44,8 +48,12 @@ def detect_format(name: str, text: str) -> str:
     base = name.rsplit("/", 1)[-1]
     if base.endswith("poetry.lock"):
         return "poetry.lock"
-    if base == "-" or base.endswith(".lock"):
+    if base.endswith("Pipfile.lock"):
+        return "Pipfile.lock"
+    if base == "-" or base.endswith(".lock") or base.endswith(".json"):
         head = text[:4096]
+        if head.lstrip().startswith("{") and '"_meta"' in text:
+            return "Pipfile.lock"
         if "[[package]]" in head or "[metadata]" in text[-8192:]:
             return "poetry.lock"
     raise UnsupportedInput(f"unrecognised lock file format (supported: {', '.join(KNOWN_LOCKS)})", file=name)
@@ -62,6 +70,10 @@ def parse(name: str, data: bytes, *, directory: Path) -> "Lock":
         from . import poetry
 
         return poetry.parse(name, text, directory=directory)
+    if fmt == "Pipfile.lock":
+        from . import pipfile
+
+        return pipfile.parse(name, text, directory=directory)
     raise UnsupportedInput(f"unsupported format {fmt}", file=name)
 
 
