@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
@@ -54,15 +55,49 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--check",
         action="store_true",
-        help="with -o: exit 0 if the output is current, 1 if it is stale, 2 on errors; write nothing",
+        help="exit 0 if the overlay (-o, or every configured one) is current, 1 if stale (with a summary), "
+        "2 on errors; write nothing",
+    )
+    parser.add_argument(
+        "--pre-commit",
+        action="store_true",
+        help="regenerate the overlay (-o, or every configured one) and exit 1 if a file changed, "
+        "as a pre-commit hook must",
     )
     parser.add_argument("--force", action="store_true", help="regenerate even if the output's input digest matches")
     parser.add_argument("--version", action="version", version=f"lock2nix {__version__}")
+    parser.set_defaults(command=None)
+    return parser
+
+
+def build_init_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lock2nix init",
+        description="Configure lock2nix for this project: the lock -> overlay pair in [tool.lock2nix] "
+        "(or lock2nix.toml) and the pre-commit hook in .pre-commit-config.yaml. Existing files keep "
+        "their formatting and comments.",
+    )
+    parser.add_argument("lock", nargs="?", help="the lock file (default: the lock in the current directory)")
+    parser.add_argument("-o", "--output", default=None, help="the overlay to keep current (default: overlay.nix beside the lock)")
+    parser.add_argument("--prefer", choices=("wheel", "sdist"), default=None, help="record a wheel/sdist preference")
+    parser.add_argument(
+        "--hook-repo",
+        default=None,
+        help="git URL of lock2nix for a remote pre-commit hook (default: a local hook running the "
+        "installed lock2nix)",
+    )
+    parser.add_argument("--hook-rev", default=None, help="tag or commit of --hook-repo (default: v" + __version__ + ")")
+    parser.add_argument("--no-hook", action="store_true", help="do not touch .pre-commit-config.yaml")
+    parser.set_defaults(command="init")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["init"]:
+        args = build_init_parser().parse_args(argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
     try:
         return _run(args)
     except Lock2NixError as exc:
@@ -97,18 +132,57 @@ def one_line(message: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
+@dataclass(frozen=True)
+class Target:
+    """One lock → overlay translation."""
+
+    lock: str | None  # None: the lock in the current directory; "-": stdin
+    output: Path | None
+    prefer: str | None = None  # from the configuration's overlay entry
+
+
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        from .init import init
+
+        return init(args)
+    outcomes = [_translate(target, args) for target in _targets(args)]
+    if args.check:
+        return EXIT_STALE if "stale" in outcomes else EXIT_OK
+    if args.pre_commit:
+        # pre-commit's convention: a hook that changed files fails the commit.
+        return EXIT_STALE if "written" in outcomes else EXIT_OK
+    return EXIT_OK
+
+
+def _targets(args: argparse.Namespace) -> list[Target]:
+    if args.lock is None and args.output is None:
+        from .config import overlay_targets
+
+        # Relative, so messages name files as the user sees them.
+        configured = overlay_targets(Path("."))
+        if configured:
+            return [Target(str(t.lock), t.output, t.prefer) for t in configured]
+    for flag in ("check", "pre_commit"):
+        if getattr(args, flag) and not args.output:
+            raise Lock2NixError(
+                f"--{flag.replace('_', '-')} needs -o FILE (the overlay), or overlays configured in "
+                "[tool.lock2nix] / lock2nix.toml"
+            )
+    return [Target(args.lock, Path(args.output) if args.output else None)]
+
+
+def _translate(target: Target, args: argparse.Namespace) -> str:
+    """Translate one lock; returns "unchanged", "written", "stale", "current" or "printed"."""
     from .parsers import companions, find_lock
 
-    if args.check and not args.output:
-        raise Lock2NixError("--check needs -o FILE, the overlay to check")
-    if args.lock == "-":
+    if target.lock == "-":
         lock_name = "-"
         data = sys.stdin.buffer.read()
         directory = Path.cwd()
         inputs = [("-", data)]
     else:
-        lock_path = Path(args.lock) if args.lock else find_lock(Path.cwd())
+        lock_path = Path(target.lock) if target.lock else find_lock(Path.cwd())
         lock_name = str(lock_path)
         data = _read(lock_path)
         directory = lock_path.parent
@@ -120,22 +194,18 @@ def _run(args: argparse.Namespace) -> int:
     for config_file in candidate_files(directory):
         if all(name != config_file.name for name, _ in inputs):
             inputs.append((config_file.name, _read(config_file)))
-    output = Path(args.output) if args.output else None
+    output = target.output
+    prefer_option = args.prefer or target.prefer
 
-    digest = _digest(inputs, args)
+    digest = _digest(inputs, args, prefer_option)
     if output is not None and args.emit == "overlay" and not args.force:
-        current = _recorded_digest(output)
-        if current == digest:
-            return EXIT_OK
-        if args.check:
-            state = "missing" if current is None and not output.exists() else "stale"
-            print(f"lock2nix: {output} is {state}: its inputs changed; run without --check to regenerate", file=sys.stderr)
-            return EXIT_STALE
+        if _recorded_digest(output) == digest:
+            return "current" if args.check else "unchanged"
 
     from . import config, parsers, resolve
 
     settings_file = config.load(directory, _texts(inputs))
-    prefer = args.prefer or settings_file.prefer or "wheel"
+    prefer = prefer_option or settings_file.prefer or "wheel"
     detect = not args.no_detect and settings_file.detect_build_systems is not False
     lock = parsers.parse(lock_name, data, directory=directory)
     settings = resolve.Settings(cache_dir=_cache_dir(args), offline=args.offline, detect_build_systems=detect)
@@ -152,7 +222,7 @@ def _run(args: argparse.Namespace) -> int:
         options = Options(
             prefer=prefer,
             lock_dir=lock_dir,
-            header=_header(inputs, lock_name, output, out_dir, args, digest),
+            header=_header(inputs, lock_name, output, out_dir, prefer_option, digest),
             output_name=output.name if output is not None else None,
             fixes=curated().with_user(settings_file.fixes),
             pythons=settings_file.pythons,
@@ -162,19 +232,31 @@ def _run(args: argparse.Namespace) -> int:
         except Lock2NixError as exc:  # e.g. text the emitter refuses: name the lock it came from
             raise exc.at(file=lock.file) from None
 
-    if args.check:
-        assert output is not None
-        current_text = output.read_text(encoding="utf-8") if output.exists() else None
-        if current_text == text:
-            return EXIT_OK
-        print(f"lock2nix: {output} is stale; run without --check to regenerate", file=sys.stderr)
-        return EXIT_STALE
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
-    else:
-        write_atomic(output, text)
-    return EXIT_OK
+        return "printed"
+    current_text = _read_text(output)
+    if current_text == text:
+        return "current" if args.check else "unchanged"
+    if args.check:
+        from .staleness import summary
+
+        print(f"lock2nix: {output} is stale: {summary(current_text, text)}; run lock2nix to regenerate", file=sys.stderr)
+        return "stale"
+    write_atomic(output, text)
+    if args.pre_commit:
+        print(f"lock2nix: regenerated {output}", file=sys.stderr)
+    return "written"
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _read(path: Path) -> bytes:
@@ -208,10 +290,10 @@ def _cache_dir(args: argparse.Namespace) -> Path:
     return Path(base) / "lock2nix"
 
 
-def _digest(inputs: list[tuple[str, bytes]], args: argparse.Namespace) -> str:
+def _digest(inputs: list[tuple[str, bytes]], args: argparse.Namespace, prefer: str | None) -> str:
     """What the output depends on: tool version, options and every input's bytes."""
     h = hashlib.sha256()
-    h.update(f"lock2nix {__version__}\0prefer={args.prefer}\0emit={args.emit}\0detect={not args.no_detect}\0".encode())
+    h.update(f"lock2nix {__version__}\0prefer={prefer}\0emit={args.emit}\0detect={not args.no_detect}\0".encode())
     for name, data in inputs:
         h.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
     return "sha256-" + base64.b64encode(h.digest()).decode()
@@ -238,7 +320,7 @@ def _header(
     lock_name: str,
     output: Path | None,
     out_dir: Path,
-    args: argparse.Namespace,
+    prefer: str | None,
     digest: str,
 ) -> tuple[str, ...]:
     all_names = [name for name, _ in inputs]
@@ -247,8 +329,8 @@ def _header(
         command = "lock2nix - < LOCK"
     else:
         command = "lock2nix " + os.path.relpath(Path(lock_name).resolve(), out_dir).replace(os.sep, "/")
-    if args.prefer is not None:
-        command += f" --prefer {args.prefer}"
+    if prefer is not None:
+        command += f" --prefer {prefer}"
     command += f" -o {output.name}" if output is not None else " > overlay.nix"
     return (
         f"Generated by lock2nix {__version__} from {names}. Do not edit by hand;",

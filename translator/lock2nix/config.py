@@ -75,6 +75,41 @@ def load(directory: Path, texts: Mapping[str, str] | None = None) -> Config:
     return _config(path, data)
 
 
+def overlay_targets(directory: Path) -> tuple[OverlayTarget, ...]:
+    """The configured lock -> overlay pairs, read without validating the rest.
+
+    This is the pre-commit hook's path on every commit, so the schema (and
+    jsonschema's import) is only used when the pairs themselves look wrong;
+    the whole file is validated when an overlay is regenerated.
+    """
+    found: list[tuple[Path, Any]] = []
+    for path in candidate_files(directory):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise Lock2NixError(f"cannot read: {exc}", file=str(path)) from None
+        if path.name == CONFIG_FILE:
+            found.append((path, _load_toml(path, text)))
+        elif "lock2nix" in text:
+            tool = _load_toml(path, text).get("tool", {})
+            if isinstance(tool, dict) and "lock2nix" in tool:
+                found.append((path, tool["lock2nix"]))
+    if not found:
+        return ()
+    if len(found) > 1:
+        return load(directory).overlays  # reports the conflict
+    path, data = found[0]
+    items = data.get("overlays", []) if isinstance(data, dict) else None
+    well_formed = isinstance(items, list) and all(
+        isinstance(i, dict) and isinstance(i.get("lock"), str) and isinstance(i.get("output"), str) for i in items
+    )
+    if not well_formed:
+        return load(directory).overlays  # validation names the problem
+    return tuple(
+        OverlayTarget(path.parent / i["lock"], path.parent / i["output"], i.get("prefer")) for i in items
+    )
+
+
 def _load_toml(path: Path, text: str) -> dict[str, Any]:
     from .parsers import load_toml
 

@@ -14,6 +14,8 @@ let
   lock2nixDependencies = [
     "jsonschema"
     "pypi-simple"
+    # `ruamel-yaml = callPackage ../development/python-modules/ruamel-yaml { };`
+    "ruamel-yaml"
   ];
   attributes = lib.unique (
     builtins.filter (a: a != null) (map (e: e.attribute) (builtins.attrValues table)) ++ lock2nixDependencies
