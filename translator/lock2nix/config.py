@@ -12,10 +12,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import Lock2NixError
-from .overrides import Fix, fix_from_entry
+
+if TYPE_CHECKING:  # packaging's specifiers are not needed on the no-op path
+    from .overrides import Fix
 
 CONFIG_FILE = "lock2nix.toml"
 PYPROJECT = "pyproject.toml"
@@ -36,7 +38,7 @@ class Config:
     detect_build_systems: bool | None = None
     pythons: tuple[str, ...] | None = None
     overlays: tuple[OverlayTarget, ...] = ()
-    fixes: tuple[Fix, ...] = field(default_factory=tuple)
+    fixes: tuple["Fix", ...] = field(default_factory=tuple)
 
 
 def candidate_files(directory: Path) -> list[Path]:
@@ -118,6 +120,8 @@ def _load_toml(path: Path, text: str) -> dict[str, Any]:
 
 def _config(path: Path, data: Mapping[str, Any]) -> Config:
     from packaging.utils import canonicalize_name
+
+    from .overrides import fix_from_entry
 
     fixes: list[Fix] = []
     origin = f"{path.name}" if path.name == CONFIG_FILE else f"{path.name} [tool.lock2nix]"
