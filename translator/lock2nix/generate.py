@@ -215,6 +215,7 @@ class _Generator:
         inner = indent + "  "
         private: list[str] = []
         public: list[str] = []
+        bindings: set[str] = set()
         for name in sorted(self.graph.by_name):
             versions = self.graph.by_name[name]
             skipped = [f for f in self.fixes.for_package(name, None if len(versions) > 1 else versions[0].version) if f.skip]
@@ -228,6 +229,9 @@ class _Generator:
             choices: list[tuple[Condition, str]] = []
             for package in versions:
                 binding = _binding_name(package)
+                while binding in bindings:  # names or versions that differ only in punctuation
+                    binding += "_"
+                bindings.add(binding)
                 private.append(self._binding(binding, self._package_expr(package), inner))
                 choices.append((self._package_condition(package), binding))
             public.append(

@@ -107,11 +107,14 @@ def check_text(value: str) -> None:
     if bad is None:
         return
     code = ord(bad.group())
+    # Quote the text around it (escaped, on one line) so the user can find it.
+    start = max(0, bad.start() - 30)
+    excerpt = ascii(value[start : bad.end() + 30])
     if code == 0:
-        raise UnsafeNixString("a NUL character cannot appear in a Nix string")
+        raise UnsafeNixString(f"a NUL character cannot appear in a Nix string (in {excerpt})")
     if 0xD800 <= code <= 0xDFFF:
-        raise UnsafeNixString(f"unpaired surrogate U+{code:04X} is not allowed in lock data")
-    raise UnsafeNixString(f"control character U+{code:04X} is not allowed in lock data")
+        raise UnsafeNixString(f"unpaired surrogate U+{code:04X} is not allowed in lock data (in {excerpt})")
+    raise UnsafeNixString(f"control character U+{code:04X} is not allowed in lock data (in {excerpt})")
 
 
 def attr_name(name: str) -> str:
@@ -137,9 +140,11 @@ def path(relative: str) -> Expr:
     appended as strings (``./. + "/my dir"``), which Nix allows.
     """
     check_text(relative)
+    # An absolute path stays absolute (a path dependency outside the project).
+    root = "/" if relative.startswith("/") else "./"
     parts = [p for p in relative.split("/") if p not in ("", ".")]
     if not parts:
-        return Expr("./.")
+        return Expr(root + ".")
     literal: list[str] = []
     rest: list[str] = []
     for part in parts:
@@ -147,7 +152,7 @@ def path(relative: str) -> Expr:
             literal.append(part)
         else:
             rest.append(part)
-    base = "./" + "/".join(literal) if literal else "./."
+    base = root + "/".join(literal) if literal else root + "."
     if not rest:
         return Expr(base)
     return Expr(f"({base} + {string('/' + '/'.join(rest)).code})")
@@ -188,7 +193,8 @@ def _flat_unbounded(value: object, budget: int) -> str | None:
     if value is None:
         return "null"
     if isinstance(value, int):
-        return str(value)
+        # Nix has no negative literals: -1 is negation, which a list element needs parenthesised.
+        return str(value) if value >= 0 else f"({value})"
     if isinstance(value, str):
         return None if len(value) + 2 > budget else string(value).code
     if isinstance(value, Commented):
