@@ -24,7 +24,7 @@ DIGEST_PREFIX = "lock2nix-inputs: "
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lock2nix",
-        description="Translate a Python lock file (poetry.lock) into a nixpkgs overlay.",
+        description="Translate a Python lock file (poetry.lock, Pipfile.lock) into a nixpkgs overlay.",
         epilog="Use the overlay with: import <nixpkgs> { overlays = [ (import ./overlay.nix) ]; }",
     )
     parser.add_argument(
