@@ -397,3 +397,41 @@ def test_format_detection(name, text, fmt) -> None:
 def test_stdin(tmp_path) -> None:
     lock = parse("-", lock_json(default={"six": {"version": "==1.16.0", "hashes": [H1]}}).encode(), directory=tmp_path)
     assert lock.format == "Pipfile.lock" and [p.name for p in lock.packages] == ["six"]
+
+
+# --- the Pipfile beside the lock ------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", PIPFILE_CASES)
+def test_pipfile_hash_is_the_one_pipenv_recorded(case) -> None:
+    import tomllib
+    from lock2nix.parsers.pipfile import pipfile_hash
+
+    pipfile = tomllib.loads((PIPFILE / case / "Pipfile").read_text())
+    recorded = json.loads((PIPFILE / case / "Pipfile.lock").read_text())["_meta"]["hash"]["sha256"]
+    assert pipfile_hash(pipfile) == recorded
+
+
+def test_stale_lock_is_translated_with_a_warning(tmp_path, capsys) -> None:
+    import hashlib
+
+    (tmp_path / "Pipfile").write_text('[packages]\nsix = "*"\n')
+    meta = {"hash": {"sha256": hashlib.sha256(b"something else").hexdigest()}, "pipfile-spec": 6, "sources": []}
+    text = lock_json(meta=meta, default={"six": {"version": "==1.16.0", "hashes": [H1]}})
+    lock = parse_text(text, tmp_path)
+    assert [p.name for p in lock.packages] == ["six"]
+    assert str(tmp_path / "Pipfile") in lock.inputs
+    assert companions(tmp_path / "Pipfile.lock") == [tmp_path / "Pipfile"]
+    err = capsys.readouterr().err
+    assert "lock2nix: warning: Pipfile.lock is out of date with" in err and "pipenv lock" in err
+
+
+def test_current_lock_gives_no_warning(tmp_path, capsys) -> None:
+    import tomllib
+    from lock2nix.parsers.pipfile import pipfile_hash
+
+    (tmp_path / "Pipfile").write_text('[packages]\nsix = "*"\n')
+    digest = pipfile_hash(tomllib.loads((tmp_path / "Pipfile").read_text()))
+    meta = {"hash": {"sha256": digest}, "pipfile-spec": 6, "sources": []}
+    parse_text(lock_json(meta=meta, default={"six": {"version": "==1.16.0", "hashes": [H1]}}), tmp_path)
+    assert capsys.readouterr().err == ""

@@ -37,9 +37,11 @@ def companions(lock: Path) -> list[Path]:
         pyproject = lock.parent / "pyproject.toml"
         return [pyproject] if pyproject.is_file() else []
     if lock.name.endswith("Pipfile.lock"):
-        # The editable project itself ("-e .") is read from these when present
-        # (pipfile.PROJECT_FILES; setup.py is only looked at, never read).
-        return [p for p in (lock.parent / "pyproject.toml", lock.parent / "setup.cfg") if p.is_file()]
+        # The Pipfile is checked against the lock's hash; the editable project
+        # itself ("-e .") is read from the others when present (setup.py is
+        # only looked at, never read).
+        names = ("Pipfile", "pyproject.toml", "setup.cfg")
+        return [p for p in (lock.parent / n for n in names) if p.is_file()]
     return []
 
 
@@ -50,7 +52,7 @@ def detect_format(name: str, text: str) -> str:
         return "poetry.lock"
     if base.endswith("Pipfile.lock"):
         return "Pipfile.lock"
-    if base == "-" or base.endswith(".lock") or base.endswith(".json"):
+    if base == "-" or base.endswith((".lock", ".json")):
         head = text[:4096]
         if head.lstrip().startswith("{") and '"_meta"' in text:
             return "Pipfile.lock"

@@ -113,6 +113,10 @@ def parse(name: str, text: str, *, directory: Path) -> Lock:
     root_entries = [e for e in entries if e.is_root]
     packages = _merge(reader, [e for e in entries if not e.is_root])
     inputs = [name]
+    pipfile = directory / "Pipfile"
+    if pipfile.is_file() and name != "-":
+        inputs.append(str(pipfile))
+        _check_pipfile_hash(reader, meta, pipfile)
     groups = [GROUPS.get(c, c) for c in categories]
     root = _root_project(reader, root_entries, entries, groups, directory, requires_python, inputs)
     return Lock(
@@ -527,6 +531,47 @@ def _merge(reader: _Reader, entries: list[_Entry]) -> list[Package]:
 
 def _warn(message: str) -> None:
     print(f"lock2nix: warning: {message}", file=sys.stderr)
+
+
+# --- the Pipfile beside the lock ---------------------------------------------------
+
+
+def pipfile_hash(pipfile: Mapping[str, Any]) -> str:
+    """The digest pipenv records as ``_meta.hash.sha256`` for a Pipfile's content.
+
+    pipenv hashes the canonical JSON (sorted keys, no spaces) of the Pipfile's
+    sources and requirements and of its package categories, ``[packages]`` as
+    ``default`` and ``[dev-packages]`` as ``develop``.
+    """
+    data: dict[str, Any] = {
+        "_meta": {"sources": pipfile.get("source", []), "requires": pipfile.get("requires", {})},
+        "default": pipfile.get("packages", {}),
+        "develop": pipfile.get("dev-packages", {}),
+    }
+    for key, value in pipfile.items():
+        if key not in ("source", "requires", "packages", "dev-packages", "pipenv", "scripts"):
+            data[key] = value  # custom categories
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _check_pipfile_hash(reader: _Reader, meta: Mapping[str, Any], pipfile: Path) -> None:
+    """Warn when the lock was not made from the Pipfile beside it (a stale lock)."""
+    from . import load_toml
+
+    recorded = meta.get("hash", {}).get("sha256") if isinstance(meta.get("hash"), Mapping) else None
+    if not isinstance(recorded, str):
+        return
+    try:
+        data = load_toml(str(pipfile), pipfile.read_text(encoding="utf-8"))
+    except (Lock2NixError, OSError, UnicodeDecodeError) as exc:
+        _warn(f"{pipfile}: cannot read it ({exc}); not checked against {reader.file}")
+        return
+    if pipfile_hash(data) != recorded:
+        _warn(
+            f"{reader.file} is out of date with {pipfile} (its _meta.hash does not match); "
+            "translating the lock as it is: run `pipenv lock` to bring it up to date"
+        )
 
 
 # --- the root project ---------------------------------------------------------
