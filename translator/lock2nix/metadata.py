@@ -343,7 +343,9 @@ def read_metadata(session: Any, req: MetadataRequest) -> DistMetadata:
             return _from_sdist(session, req)
         raise MetadataError(f"{req.filename}: neither a wheel nor an sdist, so it has no metadata to read")
     except requests.RequestException as exc:
-        raise MetadataError(f"could not read the metadata of {req.filename} ({req.url}): {exc}") from None
+        from .index import _brief
+
+        raise MetadataError(f"could not read the metadata of {req.filename} ({req.url}): {_brief(exc)}") from None
 
 
 def _pep658(session: Any, req: MetadataRequest) -> DistMetadata | None:

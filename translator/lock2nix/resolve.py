@@ -347,7 +347,11 @@ def url_sha256(url: str, cache_dir: Path, *, offline: bool) -> str:
             for block in r.iter_content(1 << 16):
                 digest.update(block)
     except requests.RequestException as exc:
-        raise Lock2NixError(f"the lock records no hash for {url}, and downloading it to pin it failed: {exc}") from None
+        from .index import _brief
+
+        raise Lock2NixError(
+            f"the lock records no hash for {url}, and downloading it to pin it failed: {_brief(exc)}"
+        ) from None
     value = digest.hexdigest()
     write_atomic(path, json.dumps({"url": url, "sha256": value}, indent=1, sort_keys=True) + "\n", parents=True)
     _warn(f"{url}: the lock records no hash; pinned to what it serves now (sha256 {value})")
