@@ -204,7 +204,7 @@ def _translate(target: Target, args: argparse.Namespace) -> str:
 
     from . import config, parsers, resolve
 
-    settings_file = config.load(directory, _texts(inputs))
+    settings_file = config.load(directory, _texts(inputs, directory))
     prefer = prefer_option or settings_file.prefer or "wheel"
     detect = not args.no_detect and settings_file.detect_build_systems is not False
     lock = parsers.parse(lock_name, data, directory=directory)
@@ -270,13 +270,14 @@ def _read(path: Path) -> bytes:
         raise Lock2NixError(f"cannot read: {exc.strerror}", file=str(path)) from None
 
 
-def _texts(inputs: list[tuple[str, bytes]]) -> dict[str, str]:
+def _texts(inputs: list[tuple[str, bytes]], directory: Path) -> dict[str, str]:
     texts = {}
     for name, data in inputs:
         try:
             texts[name] = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise Lock2NixError(f"not UTF-8 text (byte {exc.start})", file=name) from None
+            where = name if name == "-" else str(directory / name)  # the path as the user gave it
+            raise Lock2NixError(f"not UTF-8 text (byte {exc.start})", file=where) from None
     return texts
 
 

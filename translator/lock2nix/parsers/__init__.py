@@ -91,3 +91,5 @@ def load_toml(name: str, text: str) -> dict[str, Any]:
         line = getattr(exc, "lineno", None)
         message = getattr(exc, "msg", str(exc))
         raise Lock2NixError(f"invalid TOML: {message}", file=name, line=line) from None
+    except RecursionError:  # tomli refuses nesting deeper than a few hundred levels this way
+        raise Lock2NixError("invalid TOML: arrays or tables nested too deeply", file=name) from None

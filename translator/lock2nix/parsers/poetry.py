@@ -164,7 +164,9 @@ def _package(
         marker = _package_marker(raw.get("markers"), entry)
     except Lock2NixError as exc:
         if exc.file is None:
-            raise PoetryLockError(exc.message, file=reader.file, entry=entry, line=reader.line_of(needle)) from None
+            # Helpers start their messages with the entry; it is named once, here.
+            message = exc.message.removeprefix(f"{entry}: ")
+            raise PoetryLockError(message, file=reader.file, entry=entry, line=reader.line_of(needle)) from None
         raise
     runtime = tuple(d for d, optional in dependencies if not optional)
     return Package(
@@ -528,7 +530,8 @@ def _version_key(version: str) -> Any:
 
 
 def _root_project(name: str, pyproject: Mapping[str, Any], lock_extras: Any) -> RootProject:
-    tool = pyproject.get("tool", {}).get("poetry", {})
+    tool = pyproject.get("tool", {})
+    tool = tool.get("poetry", {}) if isinstance(tool, Mapping) else tool
     project = pyproject.get("project", {})
     if not isinstance(tool, Mapping) or not isinstance(project, Mapping):
         raise PoetryLockError("[tool.poetry] and [project] must be tables", file=name)
@@ -553,7 +556,10 @@ def _root_project(name: str, pyproject: Mapping[str, Any], lock_extras: Any) -> 
     dev = tool.get("dev-dependencies")
     if isinstance(dev, Mapping):
         groups.setdefault("dev", []).extend(_poetry_table(dev, name, "[tool.poetry.dev-dependencies]"))
-    for group_name, group in (tool.get("group") or {}).items():
+    poetry_groups = tool.get("group") or {}
+    if not isinstance(poetry_groups, Mapping):
+        raise PoetryLockError("[tool.poetry.group] must be a table", file=name)
+    for group_name, group in poetry_groups.items():
         deps = group.get("dependencies", {}) if isinstance(group, Mapping) else None
         if not isinstance(deps, Mapping):
             raise PoetryLockError(f"[tool.poetry.group.{group_name}] needs a dependencies table", file=name)
@@ -561,6 +567,8 @@ def _root_project(name: str, pyproject: Mapping[str, Any], lock_extras: Any) -> 
             _poetry_table(deps, name, f"[tool.poetry.group.{group_name}.dependencies]")
         )
     dependency_groups = pyproject.get("dependency-groups")
+    if dependency_groups is not None and not isinstance(dependency_groups, Mapping):
+        raise PoetryLockError("[dependency-groups] must be a table", file=name)
     if dependency_groups:
         from packaging.dependency_groups import resolve_dependency_groups
 
