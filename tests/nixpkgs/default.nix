@@ -130,6 +130,31 @@ let
           )
         );
 
+      # pkgs.buildEnv (pkgs/build-support/buildenv): one tree of symlinks to the
+      # contents of `paths`. Collisions are not detected here (a later path wins).
+      buildEnv =
+        {
+          name,
+          paths,
+          ignoreCollisions ? false,
+          pathsToLink ? [ "/" ],
+          extraOutputsToInstall ? [ ],
+          postBuild ? "",
+          meta ? { },
+          passthru ? { },
+        }:
+        stdenv.mkDerivation {
+          inherit name postBuild passthru meta;
+          paths = b.filter (p: p != null) paths;
+          buildCommand = ''
+            mkdir -p "$out"
+            for p in $paths; do
+              if [ -d "$p" ]; then cp -rsf --no-preserve=mode "$p"/. "$out"/; fi
+            done
+            eval "$postBuild"
+          '';
+        };
+
       recurseIntoAttrs = a: a // { recurseForDerivations = true; };
       dontRecurseIntoAttrs = a: a // { recurseForDerivations = false; };
 
@@ -192,6 +217,25 @@ let
         libICE = inertV "libICE" "1.1.2";
         libSM = inertV "libSM" "1.2.5";
       };
+      # Named by the conda environment fixtures (lock2nix's conda-tools table):
+      # R with rPackages and rWrapper (pkgs/development/r-modules), Node.js and
+      # pre-commit, as inert placeholders with nixpkgs-25.05-era versions.
+      nodejs = inertV "nodejs" "22.14.0";
+      pre-commit = inertV "pre-commit" "4.0.1";
+      R = inertV "R" "4.4.3";
+      rPackages = lib.genAttrs [
+        "optparse" "ggplot2" "RColorBrewer" "pheatmap" "DESeq2" "BiocParallel" "tximport" "ComplexHeatmap"
+      ] (n: inertV "r-${n}" "0");
+      rWrapper =
+        let
+          wrapper =
+            packages:
+            inertX "R-wrapper" "4.4.3" {
+              propagatedBuildInputs = packages;
+              passthru.override = args: wrapper (args.packages or packages);
+            };
+        in
+        wrapper [ ];
       pythonManylinuxPackages =
         let
           common = [

@@ -226,6 +226,7 @@ def _translate(target: Target, args: argparse.Namespace) -> str:
             output_name=output.name if output is not None else None,
             fixes=curated().with_user(settings_file.fixes),
             pythons=settings_file.pythons,
+            conda_check=settings_file.conda_versions or "error",
         )
         try:
             text = generate(lock, options)

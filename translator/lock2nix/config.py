@@ -37,6 +37,8 @@ class Config:
     prefer: str | None = None
     detect_build_systems: bool | None = None
     pythons: tuple[str, ...] | None = None
+    #: conda environments: "error" or "warn" when nixpkgs does not satisfy a spec.
+    conda_versions: str | None = None
     overlays: tuple[OverlayTarget, ...] = ()
     fixes: tuple["Fix", ...] = field(default_factory=tuple)
 
@@ -139,6 +141,7 @@ def _config(path: Path, data: Mapping[str, Any]) -> Config:
         prefer=data.get("prefer"),
         detect_build_systems=data.get("detect-build-systems"),
         pythons=tuple(pythons) if pythons is not None else None,
+        conda_versions=data.get("conda-versions"),
         overlays=overlays,
         fixes=tuple(fixes),
     )

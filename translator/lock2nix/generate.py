@@ -66,6 +66,8 @@ class Options:
     fixes: overrides.Fixes | None = None
     #: Interpreter attributes tried for the project, preferred first.
     pythons: tuple[str, ...] | None = None
+    #: conda environments: "error" or "warn" when nixpkgs does not satisfy a spec.
+    conda_check: str = "error"
 
 
 @dataclass
@@ -77,10 +79,14 @@ class _Graph:
     dropped: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     #: Each package's runtime edges (extras expanded, self-edges removed), by key.
     direct: dict[str, list[tuple[str, Condition]]] = field(default_factory=dict)
+    #: Names nixpkgs provides (conda environments), with their Python attribute:
+    #: edges to them are kept, and point at the package set's own package.
+    provided: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for package in self.lock.packages:
             if isinstance(package.source, NixpkgsSource):
+                self.provided[package.name] = package.source.attribute
                 continue
             self.by_name.setdefault(package.name, []).append(package)
         for versions in self.by_name.values():
@@ -98,7 +104,7 @@ class _Graph:
         stack = [(d, markers.compile_marker(d.marker, extras_context)) for d in deps]
         while stack:
             dep, cond = stack.pop(0)
-            if cond is False or dep.name not in self.by_name:
+            if cond is False or (dep.name not in self.by_name and dep.name not in self.provided):
                 continue
             key = (dep.name, str(cond), dep.extras)
             if key in seen:
@@ -106,7 +112,7 @@ class _Graph:
             seen.add(key)
             out.append((dep.name, cond))
             for extra in dep.extras:
-                for target in self.by_name[dep.name]:
+                for target in self.by_name.get(dep.name, ()):
                     for extra_dep in target.extras.get(extra, ()):
                         extra_cond = markers.conjunction(
                             [cond, markers.compile_marker(extra_dep.marker, frozenset({extra}))]
@@ -125,7 +131,7 @@ class _Graph:
         for name, versions in sorted(self.by_name.items()):
             targets: set[str] = set()
             for package in versions:
-                targets.update(t for t, _ in self.direct[package.key])
+                targets.update(t for t, _ in self.direct[package.key] if t in self.by_name)
             adjacency[name] = sorted(targets)
         state: dict[str, int] = {}
         for start in adjacency:
@@ -198,6 +204,10 @@ class _Generator:
             lines.append(f"  ) {{ inherit final; {settings} }};")
         if self.root is not None:
             lines.extend(self._project_groups())
+        if self.lock.environment is not None:
+            from .conda_overlay import helper_binding
+
+            lines.extend(helper_binding())
         lines.append("in")
         lines.append("{")
         lines.append("  pythonPackagesExtensions = prev.pythonPackagesExtensions ++ [")
@@ -208,6 +218,10 @@ class _Generator:
         lines.append("  ];")
         if self.root is not None:
             lines.extend(self._project_attrs())
+        if self.lock.environment is not None:
+            from .conda_overlay import environment_attrs
+
+            lines.extend(environment_attrs(self.lock, self.options.pythons or INTERPRETERS, self.options.conda_check))
         lines.append("}")
         return nix.join_lines(lines)
 
@@ -378,7 +392,7 @@ class _Generator:
 
     def _bootstrap_plan(self) -> bootstrap.Plan:
         runtime = {
-            name: {t for p in versions for t, _ in self.graph.package_edges(p)}
+            name: {t for p in versions for t, _ in self.graph.package_edges(p) if t in self.graph.by_name}
             for name, versions in self.graph.by_name.items()
         }
         build = {
@@ -474,10 +488,14 @@ class _Generator:
                 conditional.setdefault(key, (cond, []))[1].append(name)
         parts: list[object] = []
         if unconditional or not conditional:
-            parts.append([nix.select(package_set(n), n) for n in unconditional])
+            parts.append([nix.select(package_set(n), self.graph.provided.get(n, n)) for n in unconditional])
         for key in sorted(conditional):
             cond, names = conditional[key]
-            parts.append(nix.Call(nix.Expr("optionals"), cond, [nix.select(package_set(n), n) for n in names]))
+            parts.append(
+                nix.Call(
+                    nix.Expr("optionals"), cond, [nix.select(package_set(n), self.graph.provided.get(n, n)) for n in names]
+                )
+            )
         return parts[0] if len(parts) == 1 else nix.Concat(tuple(parts))
 
     # --- the root project -----------------------------------------------------

@@ -26,6 +26,7 @@ from .files import write_atomic
 __all__ = [
     "PYPI_SIMPLE_URL",
     "CachedProject",
+    "ReleaseRequest",
     "FileRequest",
     "HashRequest",
     "IndexCache",
@@ -108,6 +109,19 @@ class HashRequest:
         for h in self.sha256s:
             if not _HEX64_RE.fullmatch(h):
                 raise ValueError(f"{self.project}: {h!r} is not a hex sha256")
+
+
+@dataclass(frozen=True)
+class ReleaseRequest:
+    """Every file of one release, known by its version only (a conda environment's ``pip:`` pin)."""
+
+    index_url: str
+    project: str
+    version: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index_url", normalize_index_url(self.index_url))
+        object.__setattr__(self, "project", normalize_project(self.project))
 
 
 #: ``Located.status`` values.
@@ -345,6 +359,59 @@ class IndexClient:
                     result[r] = _located(listed, r)
         return result
 
+    def release(self, requests: Sequence[ReleaseRequest]) -> dict[ReleaseRequest, Located]:
+        """The files each index lists for a release (all of them, with the sha256 it gives).
+
+        Answered from the cache when it holds a file of that version: the
+        cache keeps every file of each version it was asked about, so one
+        means all. Otherwise the page is fetched and the cache updated. An
+        index without the project answers ``NO_PROJECT``; one without the
+        version ``LISTED`` with no files; offline without a cached answer
+        ``NOT_CACHED``.
+        """
+        groups: dict[tuple[str, str], list[ReleaseRequest]] = {}
+        for req in requests:
+            groups.setdefault((req.index_url, req.project), []).append(req)
+        result: dict[ReleaseRequest, Located] = {}
+        stale: list[tuple[str, str]] = []
+        for key, reqs in groups.items():
+            cached = self.cache.load(*key)
+            answers = {r: _files_of_release(cached.files, r.version) for r in reqs} if cached else {}
+            if cached is not None and all(answers[r] or _absent(r.version) in cached.unlisted for r in reqs):
+                result.update((r, Located(LISTED, answers[r])) for r in reqs)
+            elif self.offline:
+                result.update((r, Located(NOT_CACHED)) for r in reqs)
+            else:
+                stale.append(key)
+        if not stale:
+            return result
+        from contextlib import closing
+
+        with closing(self._fetch_all(stale, missing_ok=True)) as pages:
+            for key, page in pages:
+                reqs = groups[key]
+                versions = {_normalize_version(r.version) for r in reqs}
+                old = self.cache.load(*key) or CachedProject({})
+                if page is None:
+                    # Remembered, so that an offline run gets the same answer.
+                    self.cache.store(*key, old.files.values(), unlisted=old.unlisted | {_absent(v) for v in versions})
+                    result.update((r, Located(NO_PROJECT)) for r in reqs)
+                    continue
+                keep = {name: pf.file for name, pf in page.items() if pf.version in versions}
+                listed = {pf.version for pf in page.values()}
+                merged = dict(old.files)
+                merged.update(keep)
+                unlisted = (old.unlisted - page.keys() - {_absent(v) for v in listed}) | {
+                    _absent(v) for v in versions if v not in listed
+                }
+                self.cache.store(*key, merged.values(), unlisted=unlisted)
+                for r in reqs:
+                    wanted = _normalize_version(r.version)
+                    files = tuple(sorted((pf.file for pf in page.values() if pf.version == wanted),
+                                         key=lambda f: f.filename))
+                    result[r] = Located(LISTED, files)
+        return result
+
     def _update_cache_by_hash(
         self, index_url: str, project: str, page: Mapping[str, _PageFile], reqs: Sequence[HashRequest]
     ) -> None:
@@ -470,6 +537,32 @@ def _located(files: Mapping[str, IndexFile], req: HashRequest) -> Located:
         tuple(sorted(matched, key=lambda f: f.filename)),
         req.sha256s - {f.sha256 for f in matched},
     )
+
+
+def _absent(version: str | None) -> str:
+    """The ``unlisted`` entry recording that an index lists no file of ``version``."""
+    return f"=={_normalize_version(version)}"
+
+
+def _files_of_release(files: Mapping[str, IndexFile], version: str) -> tuple[IndexFile, ...]:
+    """The cached files whose file name carries ``version`` (normalised)."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    wanted = _normalize_version(version)
+    out = []
+    for name, f in files.items():
+        try:
+            found = parse_wheel_filename(name)[1] if name.endswith(".whl") else parse_sdist_filename(name)[1]
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            continue
+        if str(found) == wanted:
+            out.append(f)
+    return tuple(sorted(out, key=lambda f: f.filename))
 
 
 def _brief(error: Exception) -> str:

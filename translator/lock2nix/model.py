@@ -61,6 +61,10 @@ class IndexSource:
     #: Other indexes, as (name, url), that may serve the files when ``url`` does
     #: not (Pipfile.lock packages without an ``index`` key); emptied by resolution.
     fallbacks: tuple[tuple[str | None, str], ...] = ()
+    #: The lock names the version only, no file nor hash (a conda environment's
+    #: ``pip:`` pin ``name==1.0``): resolution takes every file of that version
+    #: the index lists, pinned to the sha256 the index gives, and clears this.
+    version_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,11 +107,64 @@ class DirectorySource:
 class NixpkgsSource:
     """A package nixpkgs provides (conda entries); not built from the lock."""
 
+    #: Attribute of nixpkgs' Python package set (``python3Packages.<attribute>``).
     attribute: str
     kind: str = dataclasses.field(default="nixpkgs", init=False)
+    #: Version constraint the environment puts on it, checked at evaluation
+    #: time against nixpkgs' version: alternatives (or) of requirements (and),
+    #: each ``(operator, version)``; see :mod:`lock2nix.conda_names`.
+    constraint: tuple[tuple[tuple[str, str], ...], ...] = ()
+    #: What the environment file wrote (``numpy>=2.2``), for messages.
+    spec: str | None = None
 
 
 Source = Union[IndexSource, VcsSource, ArchiveSource, DirectorySource, NixpkgsSource]
+
+
+@dataclass(frozen=True)
+class EnvironmentMember:
+    """One entry of a conda environment, as the overlay's environment uses it.
+
+    ``kind`` says where nixpkgs has it: ``python`` (an attribute of the
+    interpreter's package set; the locked or nixpkgs-provided package of that
+    name), ``tool`` (a top-level attribute path: compilers, CLI tools, C
+    libraries), ``r`` (an attribute of ``rPackages``, in an R wrapper) or
+    ``none`` (nothing to install; ``note`` says why: unknown, a conda-only
+    metapackage, provided by nixpkgs' toolchain, ...).
+    """
+
+    #: The name as the file wrote it (conda name, or pip requirement name).
+    name: str
+    #: ``conda`` or ``pip``.
+    origin: str
+    kind: str
+    #: Python: the package's PEP 503 name in the model; tool/r: the attribute path.
+    attribute: str | None = None
+    #: As for :class:`NixpkgsSource` (tools and R packages; Python members
+    #: carry theirs on their package).
+    constraint: tuple[tuple[tuple[str, str], ...], ...] = ()
+    spec: str | None = None
+    note: str | None = None
+    #: Where in the file: ``dependencies[3]``, ``dependencies[9].pip[2]``.
+    entry: str = ""
+    #: Extras of a Python member (``pkg[extra]``) the environment installs.
+    extras: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A conda environment: what the overlay's ``lock2nixEnvironments.<name>`` holds."""
+
+    name: str
+    #: The interpreter constraint from the ``python`` spec (see NixpkgsSource.constraint).
+    python: tuple[tuple[tuple[str, str], ...], ...] = ()
+    python_spec: str | None = None
+    members: tuple[EnvironmentMember, ...] = ()
+    channels: tuple[str, ...] = ()
+    #: conda-lock's ``platforms`` (conda subdirs such as linux-64), informational.
+    platforms: tuple[str, ...] = ()
+    #: Environment variables the file sets (``variables:``), exported by the shell.
+    variables: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -194,6 +251,12 @@ class Lock:
     #: records them; ``"metadata"`` when the lock does not (Pipfile.lock) and
     #: resolution reads them from each distribution's metadata on its index.
     dependencies_from: str | None = None
+    #: A conda environment (environment.yml, conda-lock): its interpreter,
+    #: tools and members. Its Python members are packages of this lock: built
+    #: from the lock (pip pins) or provided by nixpkgs (NixpkgsSource); a
+    #: locked package's dependency missing from the lock is provided by
+    #: nixpkgs too, as pip would install it from the index.
+    environment: Environment | None = None
 
     def to_json(self) -> dict[str, Any]:
         return _jsonable(self)
@@ -206,6 +269,8 @@ def _jsonable(value: Any) -> Any:
             v = getattr(value, f.name)
             if v is None or v == () or v == {} or v == frozenset():
                 continue
+            if f.name == "version_only" and v is False:
+                continue  # set only between parsing and resolution
             out[f.name.replace("_", "-")] = _jsonable(v)
         if isinstance(value, Artifact) and value.is_wheel:
             out["tags"] = sorted(str(t) for t in value.tags)

@@ -37,6 +37,8 @@ class Settings:
 
 
 def resolve(lock: Lock, settings: Settings) -> Lock:
+    if any(isinstance(p.source, IndexSource) and p.source.version_only for p in lock.packages):
+        lock = dataclasses.replace(lock, packages=tuple(_locate_releases(lock, settings)))
     if any(isinstance(p.source, IndexSource) and p.source.locked_hashes for p in lock.packages):
         lock = dataclasses.replace(lock, packages=tuple(_locate_hashed(lock, settings)))
     if any(isinstance(p.source, ArchiveSource) and not p.source.artifact.hashes for p in lock.packages):
@@ -178,6 +180,93 @@ def _resolve_git(lock: Lock, package: Package, settings: Settings) -> Package:
         package,
         source=dataclasses.replace(source, hash=checkout.hash, submodules=plain.has_submodules),
     )
+
+
+# --- locks that name versions only (a conda environment's pip pins) -------------
+
+
+def _locate_releases(lock: Lock, settings: Settings) -> list[Package]:
+    """Every file of each pinned release, from the first of its indexes that lists the version.
+
+    pip records no hash for ``name==1.0``: the files and their sha256 are
+    taken from the index's listing (pip would install one of them). A
+    release no index lists (a private index lock2nix cannot read, a
+    deleted release) is taken from nixpkgs instead, its version checked
+    when Nix evaluates, with a warning.
+    """
+    from .conda_names import python_attribute
+    from .index import LISTED, NOT_CACHED, IndexClient, ReleaseRequest
+    from .model import NixpkgsSource
+
+    client = IndexClient(settings.cache_dir, offline=settings.offline)
+    pending = {
+        p.key: [(p.source.name, p.source.url), *p.source.fallbacks]
+        for p in lock.packages
+        if isinstance(p.source, IndexSource) and p.source.version_only
+    }
+    by_key = {p.key: p for p in lock.packages}
+    files: dict[str, tuple[tuple[str | None, str], list]] = {}
+    tried: dict[str, list[str]] = {key: [] for key in pending}
+    not_cached: set[str] = set()
+    while True:
+        asked = {}
+        for key, candidates in pending.items():
+            if key not in files and candidates:
+                index = candidates.pop(0)
+                tried[key].append(_index_label(*index))
+                asked[key] = (ReleaseRequest(index[1], by_key[key].name, by_key[key].version), index)
+        if not asked:
+            break
+        answers = {}
+        for request, index in asked.values():
+            # One page at a time: like pip, an index that cannot be read is
+            # skipped (with a warning) and the next one asked.
+            try:
+                answers.update(client.release([request]))
+            except Lock2NixError as exc:
+                if not getattr(exc, "project", ""):
+                    raise exc.at(file=lock.file) from None
+                _warn(f"{lock.file}: {exc.message}; trying the next index")
+        for key, (request, index) in asked.items():
+            answer = answers.get(request)
+            if answer is None:
+                continue
+            if answer.status == NOT_CACHED:
+                not_cached.add(key)
+                continue
+            usable = [f for f in answer.files if f.sha256]
+            if answer.status == LISTED and usable:
+                files[key] = (index, usable)
+    out = []
+    for package in lock.packages:
+        if package.key not in pending:
+            out.append(package)
+        elif package.key in files:
+            index, found = files[package.key]
+            out.append(dataclasses.replace(package, source=_index_source(lock, package, found, index)))
+        elif package.key in not_cached:
+            from .index import IndexLookupError
+
+            raise IndexLookupError(
+                f"the files of {package.name} {package.version} on {' nor '.join(tried[package.key])} are not in "
+                "the cache; run without --offline to read the index",
+                file=lock.file, entry=package.entry,
+            )
+        else:
+            where = " nor ".join(tried[package.key])
+            _warn(f"{lock.file}: {package.entry}: {package.name} {package.version} is not listed on {where}; "
+                  f"taken from nixpkgs' Python set instead (its version checked when Nix evaluates)")
+            out.append(
+                dataclasses.replace(
+                    package,
+                    source=NixpkgsSource(
+                        attribute=python_attribute(package.name),
+                        constraint=((("==", package.version),),),
+                        spec=f"{package.name}=={package.version}",
+                    ),
+                )
+            )
+    return out
 
 
 # --- locks that record hashes only (Pipfile.lock) --------------------------------
@@ -401,6 +490,12 @@ def _dependencies_from_metadata(lock: Lock, packages: list[Package], settings: S
             )
         except MetadataError as exc:
             raise exc.at(file=lock.file, entry=entries.get(getattr(exc, "sha256", ""))) from None
+    if lock.environment is not None:
+        # A conda environment's pip installs what a locked package requires and
+        # the environment does not list from the index, unpinned: here nixpkgs
+        # provides it, like the environment's unpinned requirements.
+        packages = packages + _provided_by_nixpkgs(packages, requests, found, names)
+        names = {p.name for p in packages}
     out = []
     for package in packages:
         request = requests.get(package.key)
@@ -415,6 +510,37 @@ def _dependencies_from_metadata(lock: Lock, packages: list[Package], settings: S
             )
         out.append(package)
     return out
+
+
+def _provided_by_nixpkgs(packages: list[Package], requests: dict, found: dict, names: set[str]) -> list[Package]:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    from .conda_names import python_attribute
+    from .model import MAIN_GROUP, NixpkgsSource
+
+    needed: dict[str, list[str]] = {}
+    for package in packages:
+        request = requests.get(package.key)
+        if request is None:
+            continue
+        for text in found[request.sha256].requires_dist:
+            try:
+                name = canonicalize_name(Requirement(text).name)
+            except InvalidRequirement:
+                continue
+            if name not in names and name != package.name:
+                needed.setdefault(name, []).append(package.name)
+    return [
+        Package(
+            name=name,  # type: ignore[arg-type]
+            version="*",
+            source=NixpkgsSource(attribute=python_attribute(name)),
+            groups=frozenset({MAIN_GROUP}),
+            entry=f"{name} (required by {', '.join(sorted(set(by)))}; not in the environment)",
+        )
+        for name, by in sorted(needed.items())
+    ]
 
 
 def edges_from_requirements(

@@ -192,4 +192,14 @@ in
     hash = "sha256-YavH/u3SDaxsT/erOjDhcTagZ7JCq5JT4rSm2acsK2E=";
     dependencies = [ ];
   };
+
+  # pip: conda environments list it (to use their `pip:` section), and nixpkgs has
+  # it in every Python set; 25.0.1 is the version nixpkgs 25.05 ships.
+  pip = fromWheel {
+    pname = "pip";
+    version = "25.0.1";
+    url = "https://files.pythonhosted.org/packages/c9/bc/b7db44f5f39f9d0494071bddae6880eb645970366d0a200022a1a93d57f5/pip-25.0.1-py3-none-any.whl";
+    hash = "sha256-xG79E7aqgnnzPyhkRZyM5YfqahpZ7iDeBVho2Pdoj38=";
+    dependencies = [ ];
+  };
 }

@@ -16,9 +16,32 @@ let
     "pypi-simple"
     # `ruamel-yaml = callPackage ../development/python-modules/ruamel-yaml { };`
     "ruamel-yaml"
+    # `pyyaml = callPackage ../development/python-modules/pyyaml { };` (environment.yml files)
+    "pyyaml"
+  ];
+  # Python packages the conda environment fixtures (tests/fixtures/conda) name, and
+  # the dependencies of the packages those environments lock from pip, under their
+  # nixpkgs attribute names. Each is a real attribute of nixpkgs' Python set
+  # (pkgs/development/python-modules/<name> in NixOS/nixpkgs, read in 2025/2026
+  # snapshots); names the fixtures use that could not be confirmed there (flox,
+  # scitools-iris, nc-time-axis, pydap, torchgeo, jupyterlab-nvdashboard,
+  # types-openpyxl, types-pexpect, types-defusedxml, types-pygments, pytest-env,
+  # cuml-cu11) are deliberately absent, as they may be from a user's nixpkgs.
+  condaFixtureAttributes = [
+    "aiobotocore" "array-api-strict" "boto3" "bottleneck" "cartopy" "certifi" "cftime"
+    "charset-normalizer" "dask" "distributed" "fsspec" "fvcore" "gpytorch" "h5netcdf" "h5py"
+    "hypothesis" "idna" "iopath" "jax" "lxml" "matplotlib" "mypy" "netcdf4" "numba" "numbagg"
+    "numexpr" "numpy" "omegaconf" "opt-einsum" "pandas" "pandas-stubs" "pooch" "pyarrow"
+    "pytest-asyncio" "pytest-cov" "pytest-mypy-plugins" "pytest-timeout" "pytest-xdist"
+    "rasterio" "requests" "scipy" "seaborn" "sparse" "submitit" "toolz" "torch" "torchmetrics"
+    "torchvision" "types-colorama" "types-docutils" "types-psutil" "types-python-dateutil"
+    "types-pytz" "types-pyyaml" "types-requests" "types-setuptools" "urllib3" "xformers" "zarr"
+    "argh" "xmltodict"
   ];
   attributes = lib.unique (
-    builtins.filter (a: a != null) (map (e: e.attribute) (builtins.attrValues table)) ++ lock2nixDependencies
+    builtins.filter (a: a != null) (map (e: e.attribute) (builtins.attrValues table))
+    ++ lock2nixDependencies
+    ++ condaFixtureAttributes
   );
   stub =
     name:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +12,9 @@ if TYPE_CHECKING:  # the model (and packaging) is not needed to find a lock
     from ..model import Lock
 
 # File names lock2nix finds on its own, in order of preference.
-KNOWN_LOCKS = ("poetry.lock", "Pipfile.lock")
+KNOWN_LOCKS = ("poetry.lock", "Pipfile.lock", "environment.yml", "environment.yaml")
+#: conda's locked forms, recognised but not translated yet.
+CONDA_LOCKED = ("conda-lock.yml", "@EXPLICIT")
 
 
 class UnsupportedInput(Lock2NixError):
@@ -36,6 +39,8 @@ def companions(lock: Path) -> list[Path]:
     if lock.name.endswith("poetry.lock"):
         pyproject = lock.parent / "pyproject.toml"
         return [pyproject] if pyproject.is_file() else []
+    if lock.name.endswith((".yml", ".yaml")) and not lock.name.endswith("conda-lock.yml"):
+        return _requirement_files(lock)
     if lock.name.endswith("Pipfile.lock"):
         # The Pipfile is checked against the lock's hash; the editable project
         # itself ("-e .") is read from the others when present (setup.py is
@@ -52,6 +57,14 @@ def detect_format(name: str, text: str) -> str:
         return "poetry.lock"
     if base.endswith("Pipfile.lock"):
         return "Pipfile.lock"
+    if base.endswith(("conda-lock.yml", "conda-lock.yaml")):
+        return "conda-lock.yml"
+    if base.endswith((".yml", ".yaml")) or base == "-":
+        conda = _conda_format(text)
+        if conda is not None:
+            return conda
+    if (base.endswith((".lock", ".txt")) or base == "-") and re.search(r"(?m)^@EXPLICIT\s*$", text[:65536]):
+        return "@EXPLICIT"
     if base == "-" or base.endswith((".lock", ".json")):
         head = text[:4096]
         if head.lstrip().startswith("{") and '"_meta"' in text:
@@ -59,6 +72,39 @@ def detect_format(name: str, text: str) -> str:
         if "[[package]]" in head or "[metadata]" in text[-8192:]:
             return "poetry.lock"
     raise UnsupportedInput(f"unrecognised lock file format (supported: {', '.join(KNOWN_LOCKS)})", file=name)
+
+
+def _requirement_files(environment: Path) -> list[Path]:
+    """Requirements files an environment's ``pip:`` section includes (``-r file``), that exist.
+
+    A cheap scan, so that an unchanged environment is recognised without
+    parsing YAML; nested ``-r`` lines are followed too.
+    """
+    found: list[Path] = []
+    pending = [(environment, True)]
+    while pending and len(found) < 100:
+        file, is_yaml = pending.pop(0)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        prefix = r"^\s*-\s+" if is_yaml else r"^\s*"
+        for match in re.finditer(prefix + r"(?:-r|--requirement)(?:=|\s+)(\S+)", text, re.MULTILINE):
+            target = file.parent / match.group(1).strip("'\"")
+            if target.is_file() and target not in found:
+                found.append(target)
+                pending.append((target, False))
+    return found
+
+
+def _conda_format(text: str) -> str | None:
+    """``environment.yml`` or ``conda-lock.yml`` when the YAML text looks like one."""
+    keys = set(re.findall(r"(?m)^([A-Za-z_][A-Za-z0-9_-]*):", text))
+    if {"version", "metadata", "package"} <= keys:
+        return "conda-lock.yml"
+    if "dependencies" in keys:
+        return "environment.yml"
+    return None
 
 
 def parse(name: str, data: bytes, *, directory: Path) -> "Lock":
@@ -76,6 +122,16 @@ def parse(name: str, data: bytes, *, directory: Path) -> "Lock":
         from . import pipfile
 
         return pipfile.parse(name, text, directory=directory)
+    if fmt == "environment.yml":
+        from . import conda
+
+        return conda.parse(name, text, directory=directory)
+    if fmt in CONDA_LOCKED:
+        raise UnsupportedInput(
+            f"{fmt} files (conda's locked form) are not supported yet; translate the environment.yml "
+            "they were locked from instead",
+            file=name,
+        )
     raise UnsupportedInput(f"unsupported format {fmt}", file=name)
 
 

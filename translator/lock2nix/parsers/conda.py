@@ -1,0 +1,745 @@
+"""conda ``environment.yml`` (and ``conda env export`` output) → the lock model.
+
+An environment file names packages, not artifacts: conda entries are
+MatchSpecs (``numpy>=2.2``, ``pytorch::pytorch=2.0.0``, ``pytorch>=2.7=cuda12*``)
+and the ``pip:`` subsection holds lines of a pip requirements file. The
+translation (see :mod:`lock2nix.conda_names` for the name tables):
+
+* the ``python`` spec selects the interpreter (checked at evaluation time);
+* conda Python packages, and pip requirements that are not exact pins, are
+  taken from nixpkgs' Python set (``NixpkgsSource``), their version specs
+  checked at evaluation time against nixpkgs' versions;
+* exact pip pins (``name==1.0``) become locked packages: resolution takes the
+  files of that version from the index with the sha256 the index lists (pip
+  itself records no hash), and their dependency edges from their metadata;
+  direct URLs, git commits and local paths become archive, vcs and directory
+  sources;
+* other conda packages map to top-level attributes (tools, C libraries, R
+  and R packages) or to nothing, with the reason.
+
+Everything is recorded in ``Lock.environment``; anything lock2nix cannot
+install (an unknown name, a git requirement without a commit, a missing
+``-r`` file) is reported on stderr and named in the overlay, never dropped
+silently. The file is validated with ``schemas/conda-environment.schema.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import posixpath
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .. import conda_names
+from ..conda_names import Constraint
+from ..errors import Lock2NixError
+from ..model import (
+    MAIN_GROUP,
+    ArchiveSource,
+    Artifact,
+    DirectorySource,
+    Environment,
+    EnvironmentMember,
+    IndexSource,
+    Lock,
+    NixpkgsSource,
+    Package,
+    Source,
+    VcsSource,
+)
+
+FORMAT = "environment.yml"
+DEFAULT_INDEX = "https://pypi.org/simple/"
+_HEX40 = re.compile(r"[0-9a-f]{40}")
+_ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
+_MAX_INCLUDE_DEPTH = 10
+# pip options that change how pip installs, not what: nothing to do under Nix.
+_IGNORED_OPTIONS = {
+    "--pre": "pre-releases are allowed only where a pin names one",
+    "--no-binary": "lock2nix picks wheel or sdist itself (--prefer)",
+    "--only-binary": "lock2nix picks wheel or sdist itself (--prefer)",
+    "--prefer-binary": "lock2nix picks wheel or sdist itself (--prefer)",
+    "--no-deps": "dependencies come from each package's metadata or nixpkgs",
+    "--trusted-host": "every download is pinned by its hash",
+    "--use-feature": "pip behaviour",
+    "--upgrade": "pip behaviour",
+    "-U": "pip behaviour",
+}
+
+
+class CondaEnvironmentError(Lock2NixError):
+    """An environment file lock2nix cannot read."""
+
+
+def parse(name: str, text: str, *, directory: Path) -> Lock:
+    data, lines = load_yaml(name, text)
+    reader = _Reader(name, lines)
+    _validate(reader, data)
+    return _Translator(reader, directory).translate(data)
+
+
+# --- reading ------------------------------------------------------------------
+
+
+def load_yaml(name: str, text: str) -> tuple[Any, dict[tuple, int]]:
+    """The YAML document and the line of each mapping key and list item, by path."""
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise CondaEnvironmentError(
+            f"invalid YAML: {problem}", file=name, line=mark.line + 1 if mark is not None else None
+        ) from None
+    lines: dict[tuple, int] = {}
+    if node is not None:
+        _walk(name, node, (), lines)
+    return data, lines
+
+
+def _walk(file: str, node: Any, path: tuple, lines: dict[tuple, int]) -> None:
+    import yaml
+
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            key_text = key.value if isinstance(key, yaml.ScalarNode) else str(key.value)
+            if key_text in seen:
+                where = ".".join(_label(p) for p in path) or None
+                raise CondaEnvironmentError(
+                    f"key {key_text!r} appears twice (a merge left behind?)",
+                    file=file, entry=where, line=key.start_mark.line + 1,
+                )
+            seen.add(key_text)
+            lines[(*path, key_text)] = key.start_mark.line + 1
+            _walk(file, value, (*path, key_text), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(file, item, (*path, i), lines)
+
+
+def _label(part: object) -> str:
+    return f"[{part}]" if isinstance(part, int) else str(part)
+
+
+def entry_name(path: tuple) -> str:
+    """``("dependencies", 9, "pip", 2)`` → ``dependencies[9].pip[2]``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+class _Reader:
+    def __init__(self, file: str, lines: dict[tuple, int]) -> None:
+        self.file = file
+        self.lines = lines
+
+    def line(self, path: tuple) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+    def error(self, message: str, path: tuple = ()) -> CondaEnvironmentError:
+        return CondaEnvironmentError(message, file=self.file, entry=entry_name(path) or None, line=self.line(path))
+
+
+def _validate(reader: _Reader, data: Any) -> None:
+    if not isinstance(data, Mapping):
+        kind = "empty" if data is None else f"a YAML {type(data).__name__}"
+        raise CondaEnvironmentError(
+            f"an environment file is a mapping of keys (name, channels, dependencies, ...); this one is {kind}",
+            file=reader.file, line=1 if data is not None else None,
+        )
+    from ..config import validate
+
+    try:
+        validate(dict(data), "conda-environment.schema.json", reader.file)
+    except Lock2NixError as exc:
+        path = tuple(int(p) if p.isdigit() else p for p in (exc.entry or "").split(".") if p)
+        raise CondaEnvironmentError(exc.message, file=reader.file, entry=entry_name(path) or None,
+                                    line=reader.line(path)) from None
+    if not data.get("dependencies"):
+        raise reader.error("no dependencies: nothing to translate", ("dependencies",))
+
+
+# --- translating --------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class _Python:
+    """A Python member being assembled: the package the environment installs under one name."""
+
+    name: str  # PEP 503
+    origin: str
+    written: str
+    path: tuple
+    source: Source | None = None  # None: from nixpkgs
+    version: str = "*"
+    constraint: Constraint = ()
+    spec: str | None = None
+    attribute: str | None = None
+    marker: str | None = None
+    extras: tuple[str, ...] = ()
+    note: str | None = None
+
+
+class _Translator:
+    def __init__(self, reader: _Reader, directory: Path) -> None:
+        self.reader = reader
+        self.directory = directory
+        self.warnings: list[tuple[int, str]] = []
+        self.members: list[EnvironmentMember] = []
+        self.python: dict[str, _Python] = {}
+        self.order: list[str] = []
+        self.index_url: tuple[str | None, str] | None = None
+        self.extra_indexes: list[tuple[str | None, str]] = []
+        self.inputs: list[str] = [reader.file]
+        self.unpinned: list[str] = []
+        self.unknown: list[str] = []
+
+    def warn(self, path: tuple, message: str) -> None:
+        where = entry_name(path)
+        line = self.reader.line(path)
+        prefix = f"{self.reader.file}:{line}" if line else self.reader.file
+        # Reported in the order of the file's lines.
+        self.warnings.append((line or 0, f"{prefix}: {where}: {message}" if where else f"{prefix}: {message}"))
+
+    # --- the file -------------------------------------------------------------
+
+    def translate(self, data: Mapping[str, Any]) -> Lock:
+        name = data.get("name") or _directory_name(self.directory)
+        python_constraint: Constraint = ()
+        python_spec: str | None = None
+        pip_blocks: list[tuple[tuple, list]] = []
+        for i, item in enumerate(data["dependencies"]):
+            path = ("dependencies", i)
+            if isinstance(item, Mapping):
+                pip_blocks.append(((*path, "pip"), item.get("pip") or []))
+                continue
+            spec = self._matchspec(item, path)
+            if spec.name == "python":
+                python_constraint = self._constraint(spec.version, item, path)
+                python_spec = item
+                if spec.build:
+                    self.warn(path, f"build string {spec.build!r} of python is not checked (nixpkgs builds its own)")
+                continue
+            self._conda_member(spec, item, path)
+        for repo_index, url in enumerate(data.get("pip-repositories") or []):
+            self._add_index(url, ("pip-repositories", repo_index), extra=True)
+        for path, lines in pip_blocks:
+            self._pip_block(path, lines)
+        self._report()
+        members = list(self.members)
+        packages: list[Package] = []
+        for key in self.order:
+            p = self.python[key]
+            packages.append(self._package(p))
+            members.append(
+                EnvironmentMember(
+                    name=p.written, origin=p.origin, kind="python", attribute=p.name,
+                    spec=p.spec, note=p.note, entry=entry_name(p.path), extras=p.extras,
+                )
+            )
+        members.sort(key=lambda m: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", m.entry)])
+        environment = Environment(
+            name=str(name),
+            python=python_constraint,
+            python_spec=python_spec,
+            members=tuple(members),
+            channels=tuple(data.get("channels") or ()),
+            platforms=tuple(data.get("platforms") or ()),
+            variables={k: _variable(v) for k, v in sorted((data.get("variables") or {}).items())},
+        )
+        return Lock(
+            file=self.reader.file,
+            format=FORMAT,
+            format_version=None,
+            packages=tuple(sorted(packages, key=lambda p: (p.name, p.version))),
+            inputs=tuple(self.inputs),
+            dependencies_from="metadata",
+            environment=environment,
+        )
+
+    def _report(self) -> None:
+        messages = [m for _, m in sorted(self.warnings, key=lambda w: w[0])]
+        if self.unpinned:
+            shown = ", ".join(self.unpinned)
+            messages.append(
+                f"{self.reader.file}: {len(self.unpinned)} pip requirement(s) without an exact pin (==) come from "
+                f"nixpkgs' Python set, their version specs checked when Nix evaluates: {shown}"
+            )
+        for message in messages:
+            print(f"lock2nix: warning: {message}", file=sys.stderr)
+
+    # --- conda entries --------------------------------------------------------
+
+    def _matchspec(self, text: str, path: tuple) -> Any:
+        try:
+            from rattler import MatchSpec
+        except ImportError:  # pragma: no cover - an installation without the conda extra
+            raise self.reader.error(
+                "reading conda MatchSpecs needs py-rattler: pip install 'lock2nix[conda]'", path
+            ) from None
+        try:
+            spec = MatchSpec(text)
+        except Exception as exc:  # rattler.exceptions.InvalidMatchSpecError
+            raise self.reader.error(f"{text!r} is not a conda MatchSpec: {exc}", path) from None
+        return _Spec(
+            name=spec.name.normalized,
+            version=str(spec.version) if spec.version is not None else None,
+            build=str(spec.build) if spec.build is not None else None,
+            channel=spec.channel.name if spec.channel is not None else None,
+        )
+
+    def _constraint(self, version: str | None, written: str, path: tuple) -> Constraint:
+        try:
+            return conda_names.conda_constraint(version)
+        except conda_names.SpecError as exc:
+            self.warn(path, f"{exc}; {written!r} is not checked against nixpkgs")
+            return ()
+
+    def _conda_member(self, spec: Any, written: str, path: tuple) -> None:
+        found = conda_names.classify(spec.name)
+        constraint = self._constraint(spec.version, written, path)
+        notes = [found.note] if found.note else []
+        if spec.build:
+            notes.append(f"build string {spec.build!r} not checked: nixpkgs builds its own")
+        if spec.channel:
+            notes.append(f"from channel {spec.channel}")
+        note = "; ".join(notes) or None
+        if found.kind == "python":
+            assert found.target is not None
+            self._python_member(
+                _Python(
+                    name=conda_names.normalize(found.target),
+                    origin="conda",
+                    written=spec.name,
+                    path=path,
+                    constraint=constraint,
+                    spec=written,
+                    attribute=found.attribute or conda_names.python_attribute(found.target),
+                    version=conda_names.exact_version(constraint) or "*",
+                    note=note,
+                )
+            )
+            return
+        if found.unknown:
+            near = conda_names.suggestions(spec.name)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            self.warn(
+                path,
+                f"conda package {spec.name!r} is not in lock2nix's tables and cannot be a Python package; "
+                f"it is left out of the environment (add it under a nixpkgs name in a later overlay){hint}",
+            )
+            note = f"unknown conda package{hint.replace('; did you mean', ': did you mean')}"
+        self.members.append(
+            EnvironmentMember(
+                name=spec.name, origin="conda", kind=found.kind, attribute=found.target,
+                constraint=constraint, spec=written, note=note, entry=entry_name(path),
+            )
+        )
+
+    def _python_member(self, member: _Python) -> None:
+        old = self.python.get(member.name)
+        if old is None:
+            self.python[member.name] = member
+            self.order.append(member.name)
+            return
+        if member.origin == "pip" and old.origin == "conda":
+            # pip installs after conda: its package replaces conda's.
+            if member.source is not None:
+                self.warn(member.path, f"{member.written} is also a conda dependency ({old.spec}); "
+                                       "the pip requirement wins, as pip installs over conda's package")
+                self.python[member.name] = member
+            else:
+                self.python[member.name] = dataclasses.replace(
+                    old, constraint=_both(old.constraint, member.constraint),
+                    spec=" and ".join(filter(None, [old.spec, member.spec])), origin="conda",
+                )
+            return
+        if member.source is not None and old.source is None:
+            self.python[member.name] = member
+        elif member.source is not None or member.spec != old.spec:
+            self.warn(member.path, f"{member.written} is listed twice; the first ({old.spec or old.written}) is used")
+
+    # --- the pip section ------------------------------------------------------
+
+    def _pip_block(self, path: tuple, lines: list[str]) -> None:
+        # pip reads a requirements file's options first: they hold for every line.
+        entries = [((*path, i), line, self.directory) for i, line in enumerate(lines)]
+        expanded = self._expand(entries, depth=0)
+        requirements = []
+        for where, line, base in expanded:
+            option = self._option(where, line)
+            if not option:
+                requirements.append((where, line, base))
+        for where, line, base in requirements:
+            self._pip_requirement(where, line, base)
+
+    def _expand(self, entries: list[tuple[tuple, str, Path]], depth: int) -> list[tuple[tuple, str, Path]]:
+        out = []
+        for where, raw, base in entries:
+            line = _strip_comment(raw)
+            if not line:
+                continue
+            match = re.fullmatch(r"(-r|--requirement|-c|--constraint)(?:=|\s+)(\S.*)", line)
+            if not match:
+                out.append((where, line, base))
+                continue
+            flag, target = match.group(1), match.group(2).strip()
+            if flag in ("-c", "--constraint"):
+                self.warn(where, f"constraints file {target!r} is ignored: versions come from the pins and nixpkgs")
+                continue
+            file = (base / target) if not Path(target).is_absolute() else Path(target)
+            if depth >= _MAX_INCLUDE_DEPTH:
+                raise self.reader.error(f"requirements files include each other more than {_MAX_INCLUDE_DEPTH} deep", where)
+            try:
+                text = file.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                self.warn(where, f"requirements file {target!r} does not exist (relative to {base}); "
+                                 "its requirements are not in the environment")
+                self.members.append(
+                    EnvironmentMember(name=target, origin="pip", kind="none", spec=line,
+                                      note=f"requirements file {target} not found when translating",
+                                      entry=entry_name(where))
+                )
+                continue
+            except (OSError, UnicodeDecodeError) as exc:
+                raise self.reader.error(f"cannot read requirements file {target!r}: {exc}", where) from None
+            self.inputs.append(str(file))
+            nested = [
+                ((*where, f"{target}:{n}"), text_line, file.parent)
+                for n, text_line in enumerate(_logical_lines(text), start=1)
+            ]
+            out.extend(self._expand(nested, depth + 1))
+        return out
+
+    def _option(self, where: tuple, line: str) -> bool:
+        """Handle a global option line; False when the line is a requirement."""
+        if not line.startswith("-") or re.match(r"(-e|--editable)(\s|=)", line):
+            return False
+        match = re.fullmatch(r"(-i|--index-url|--extra-index-url|-f|--find-links)(?:=|\s+)(\S+)", line)
+        if match:
+            flag, url = match.groups()
+            if flag in ("-f", "--find-links"):
+                self.warn(where, f"--find-links {url} is not supported: name each file by URL with its #sha256= instead")
+            else:
+                self._add_index(url, where, extra=flag == "--extra-index-url")
+            return True
+        flag = line.split()[0].split("=")[0]
+        if flag in _IGNORED_OPTIONS:
+            self.warn(where, f"pip option {flag} is ignored: {_IGNORED_OPTIONS[flag]}")
+            return True
+        raise self.reader.error(f"pip option {line!r} is not supported", where)
+
+    def _add_index(self, url: str, where: tuple, *, extra: bool) -> None:
+        from ..index import normalize_index_url
+
+        url = url.strip()
+        if re.search(r"\$\{?[A-Za-z_]", url):
+            self.warn(where, f"index {url} refers to environment variables (credentials), which lock2nix does not "
+                             "expand (they would be written into the overlay); packages only there are taken from nixpkgs")
+            return
+        if not url.startswith(("https://", "http://")):
+            raise self.reader.error(f"index URL {url!r} is not an http(s) URL", where)
+        ref = (None, normalize_index_url(url))
+        if extra:
+            if ref not in self.extra_indexes:
+                self.extra_indexes.append(ref)
+        else:
+            self.index_url = ref
+
+    def _indexes(self) -> list[tuple[str | None, str]]:
+        first = self.index_url or (None, DEFAULT_INDEX)
+        return [first, *(i for i in self.extra_indexes if i != first)]
+
+    def _pip_requirement(self, where: tuple, line: str, base: Path) -> None:
+        editable = False
+        match = re.fullmatch(r"(?:-e|--editable)(?:=|\s+)(\S.*)", line)
+        if match:
+            editable = True
+            line = match.group(1).strip()
+        if line.startswith(("git+", "hg+", "svn+", "bzr+")):
+            self._vcs(where, line, None, editable)
+            return
+        if _looks_like_path(line, base):
+            self._local(where, line, None, editable, base)
+            return
+        if re.match(r"[a-z][a-z0-9+.-]*://", line):
+            self._url(where, line, None)
+            return
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement as exc:
+            raise self.reader.error(f"{line!r} is not a pip requirement: {str(exc).splitlines()[0]}", where) from None
+        name = conda_names.normalize(requirement.name)
+        marker = str(requirement.marker) if requirement.marker is not None else None
+        extras = tuple(sorted(conda_names.normalize(e) for e in requirement.extras))
+        if requirement.url:
+            url = requirement.url
+            if url.startswith(("git+", "hg+", "svn+", "bzr+")):
+                self._vcs(where, url, name, editable)
+            elif url.startswith("file:"):
+                self._local(where, unquote(urlsplit(url).path), name, editable, base)
+            else:
+                self._url(where, url, name, marker=marker, extras=extras)
+            return
+        if editable:
+            raise self.reader.error(f"-e needs a path or a VCS URL, not {line!r}", where)
+        specs = list(requirement.specifier)
+        pinned = len(specs) == 1 and specs[0].operator in ("==", "===") and not specs[0].version.endswith(".*")
+        if pinned:
+            version = specs[0].version
+            (first_name, first_url), *rest = self._indexes()
+            source = IndexSource(url=first_url, name=first_name, version_only=True, fallbacks=tuple(rest))
+            self._python_member(
+                _Python(
+                    name=name, origin="pip", written=requirement.name, path=where, source=source, version=version,
+                    spec=line, marker=marker, extras=extras,
+                    note="pinned pip requirement: the files of this version on the index, with the sha256 it lists",
+                )
+            )
+            return
+        constraint = conda_names.pep440_constraint(str(requirement.specifier)) if specs else ()
+        self.unpinned.append(line)
+        self._python_member(
+            _Python(
+                name=name, origin="pip", written=requirement.name, path=where, constraint=constraint, spec=line,
+                attribute=conda_names.python_attribute(name), marker=marker, extras=extras,
+                note="pip requirement without an exact pin: from nixpkgs",
+            )
+        )
+
+    def _vcs(self, where: tuple, url: str, name: str | None, editable: bool) -> None:
+        scheme = url.split("+", 1)[0]
+        parts = urlsplit(url[len(scheme) + 1:])
+        fragment = parse_qs(parts.fragment)
+        egg = (fragment.get("egg") or [None])[0]
+        subdirectory = (fragment.get("subdirectory") or [None])[0]
+        path, rev = parts.path, None
+        if "@" in path:
+            path, rev = path.rsplit("@", 1)
+        repo = parts._replace(path=path, fragment="", query="").geturl()
+        name = name or (conda_names.normalize(egg) if egg else None)
+        guessed = False
+        if name is None:
+            base = posixpath.basename(path.rstrip("/")).removesuffix(".git")
+            name = conda_names.normalize(base) if re.fullmatch(r"[A-Za-z0-9._-]+", base or "") else None
+            guessed = True
+        if name is None:
+            raise self.reader.error(f"cannot tell the project name of {url!r}: add #egg=<name>", where)
+        note_editable = "; installed non-editable (Nix store paths are read-only)" if editable else ""
+        if scheme == "git" and rev and _HEX40.fullmatch(rev) and parts.scheme in ("https", "http", "ssh", "git", "file"):
+            source = VcsSource(url=repo, commit_id=rev, requested_revision=rev,
+                               subdirectory=_clean_subdirectory(subdirectory, where, self.reader))
+            self._python_member(
+                _Python(name=name, origin="pip", written=name, path=where, source=source, version="0", spec=url,
+                        note=f"git commit {rev}{note_editable}")
+            )
+            return
+        why = (f"{scheme} sources are not supported" if scheme != "git" else
+               "it names no commit, so what it installs changes over time" if not rev or not _HEX40.fullmatch(rev) else
+               f"{parts.scheme or 'this'} URLs cannot be fetched")
+        if scheme == "git" and not (parts.scheme in ("https", "http", "ssh", "git", "file") and parts.netloc or parts.scheme == "file"):
+            why = "it is not a git URL lock2nix can fetch"
+        guess = " (name guessed from the repository; add #egg=<name> if it differs)" if guessed else ""
+        self.warn(where, f"{url}: {why}; {name} is taken from nixpkgs' Python set instead{guess}. "
+                         "Pin a commit (git+URL@<40-hex commit>) to build it from the repository")
+        self.unpinned.append(url)
+        self._python_member(
+            _Python(name=name, origin="pip", written=name, path=where, spec=url,
+                    attribute=conda_names.python_attribute(name),
+                    note=f"VCS requirement without a commit ({why}): from nixpkgs")
+        )
+
+    def _url(self, where: tuple, url: str, name: str | None, *, marker: str | None = None,
+             extras: tuple[str, ...] = ()) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http"):
+            raise self.reader.error(f"{url!r}: only http(s), file and git URLs are supported", where)
+        fragment = parse_qs(parts.fragment)
+        clean = parts._replace(fragment="").geturl()
+        filename = unquote(posixpath.basename(parts.path))
+        hashes: dict[str, str] = {}
+        for key in ("sha256",):
+            if key in fragment:
+                digest = fragment[key][0].lower()
+                if not re.fullmatch(r"[0-9a-f]{64}", digest):
+                    raise self.reader.error(f"{url!r}: #sha256= must be 64 hex digits", where)
+                hashes["sha256"] = digest
+        if "md5" in fragment and not hashes:
+            self.warn(where, f"{url}: an md5 cannot pin a download; lock2nix pins the file by its sha256")
+        found_name, version = _name_version(filename)
+        name = name or found_name
+        if name is None:
+            raise self.reader.error(f"cannot tell the project name of {url!r}: write it as 'name @ {url}'", where)
+        if not hashes:
+            self.warn(where, f"{url} has no #sha256=: lock2nix downloads it once and pins what it serves now")
+        source = ArchiveSource(artifact=Artifact(filename=filename or "source", hashes=hashes), url=clean)
+        self._python_member(
+            _Python(name=name, origin="pip", written=name, path=where, source=source, version=version or "0",
+                    spec=url, marker=marker, extras=extras, note="direct URL")
+        )
+
+    def _local(self, where: tuple, target: str, name: str | None, editable: bool, base: Path) -> None:
+        location = (base / target).resolve() if not Path(target).is_absolute() else Path(target)
+        try:
+            relative = Path(posixpath.relpath(location.as_posix(), self.directory.resolve().as_posix())).as_posix()
+        except ValueError:
+            relative = location.as_posix()
+        if location.is_dir():
+            name = name or _local_project_name(location)
+            if name is None:
+                raise self.reader.error(f"cannot tell the project name of {target!r} (no pyproject.toml or setup.cfg "
+                                        "with a name): write it as 'name @ file:...'", where)
+            self._python_member(
+                _Python(name=name, origin="pip", written=name, path=where,
+                        source=DirectorySource(path=relative, editable=editable), version="0", spec=target,
+                        note="local directory" + ("; installed non-editable (Nix store paths are read-only)" if editable else ""))
+            )
+            return
+        if location.is_file() and location.name.endswith(_ARCHIVE_SUFFIXES):
+            found_name, version = _name_version(location.name)
+            name = name or found_name
+            if name is None:
+                raise self.reader.error(f"cannot tell the project name of {target!r}", where)
+            digest = hashlib.sha256(location.read_bytes()).hexdigest()
+            source = ArchiveSource(artifact=Artifact(filename=location.name, hashes={"sha256": digest}), path=relative)
+            self._python_member(
+                _Python(name=name, origin="pip", written=name, path=where, source=source, version=version or "0",
+                        spec=target, note="local archive")
+            )
+            return
+        self.warn(where, f"{target!r} does not exist (relative to {base}); it is not in the environment")
+        self.members.append(
+            EnvironmentMember(name=target, origin="pip", kind="none", spec=target,
+                              note=f"local path {target} not found when translating", entry=entry_name(where))
+        )
+
+    # --- packages -------------------------------------------------------------
+
+    def _package(self, p: _Python) -> Package:
+        source = p.source
+        if source is None:
+            source = NixpkgsSource(attribute=p.attribute or p.name, constraint=p.constraint, spec=p.spec)
+        label = p.version if p.version != "*" else "nixpkgs"
+        return Package(
+            name=p.name,  # type: ignore[arg-type]
+            version=p.version,
+            source=source,
+            groups=frozenset({MAIN_GROUP}),
+            marker=p.marker,
+            entry=f"{entry_name(p.path)} {p.spec or p.written!r} ({label})",
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Spec:
+    name: str
+    version: str | None
+    build: str | None
+    channel: str | None
+
+
+def _both(a: Constraint, b: Constraint) -> Constraint:
+    if not a:
+        return b
+    if not b:
+        return a
+    return tuple(x + y for x in a for y in b)
+
+
+def _variable(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _strip_comment(line: str) -> str:
+    # pip: a '#' at the start or after whitespace starts a comment.
+    return re.split(r"(?:^|\s)#", line, maxsplit=1)[0].strip()
+
+
+def _logical_lines(text: str) -> list[str]:
+    """A requirements file's lines, with backslash continuations joined, numbered by their first line."""
+    out: list[str] = []
+    pending = ""
+    for raw in text.splitlines():
+        if raw.endswith("\\"):
+            pending += raw[:-1]
+            out.append("")
+            continue
+        out.append(pending + raw)
+        pending = ""
+    return out
+
+
+def _looks_like_path(line: str, base: Path) -> bool:
+    if line.startswith((".", "/", "~")) or line.startswith("file:"):
+        return True
+    return "/" in line and "://" not in line and "@" not in line and (base / line).exists()
+
+
+def _name_version(filename: str) -> tuple[str | None, str | None]:
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+
+    try:
+        if filename.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(filename)
+            return str(name), str(version)
+        name, version = parse_sdist_filename(filename)
+        return str(name), str(version)
+    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):
+        return None, None
+
+
+def _local_project_name(directory: Path) -> str | None:
+    from . import load_toml
+
+    pyproject = directory / "pyproject.toml"
+    if pyproject.is_file():
+        data = load_toml(str(pyproject), pyproject.read_text(encoding="utf-8"))
+        for table in (data.get("project"), (data.get("tool") or {}).get("poetry")):
+            if isinstance(table, Mapping) and isinstance(table.get("name"), str):
+                return conda_names.normalize(table["name"])
+    setup_cfg = directory / "setup.cfg"
+    if setup_cfg.is_file():
+        import configparser
+
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string(setup_cfg.read_text(encoding="utf-8"))
+        except (configparser.Error, UnicodeDecodeError):
+            return None
+        if parser.has_option("metadata", "name"):
+            return conda_names.normalize(parser.get("metadata", "name").strip())
+    return None
+
+
+def _clean_subdirectory(value: str | None, where: tuple, reader: _Reader) -> str | None:
+    if not value:
+        return None
+    clean = posixpath.normpath(value.strip())
+    if clean == ".." or clean.startswith(("../", "/")):
+        raise reader.error(f"subdirectory {value!r} leaves the repository", where)
+    return None if clean == "." else clean
+
+
+def _directory_name(directory: Path) -> str:
+    name = directory.resolve().name
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
+    return cleaned or "environment"
