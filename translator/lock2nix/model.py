@@ -259,7 +259,9 @@ class Lock:
     environment: Environment | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return _jsonable(self)
+        out = _jsonable(self)
+        out.setdefault("packages", [])  # a conda environment may have no Python package
+        return out
 
 
 def _jsonable(value: Any) -> Any:

@@ -233,6 +233,8 @@ def _locate_releases(lock: Lock, settings: Settings) -> list[Package]:
                 continue
             if answer.status == NOT_CACHED:
                 not_cached.add(key)
+                _warn(f"{lock.file}: {by_key[key].entry}: {tried[key][-1]} is not in the cache (--offline); "
+                      "trying the next index")
                 continue
             usable = [f for f in answer.files if f.sha256]
             if answer.status == LISTED and usable:

@@ -11,13 +11,15 @@
 let
   b = builtins;
 
+  # Components of a version; conda separates them with "_" too (R's 1.1_3).
+  split = v: b.splitVersion (b.replaceStrings [ "_" ] [ "." ] v);
   # Version order: components compared in turn (numbers as numbers, as
   # builtins.compareVersions does), missing ones counting as "0", so 1.0 == 1.0.0.
   compare =
     x: y:
     let
-      px = b.splitVersion x;
-      py = b.splitVersion y;
+      px = split x;
+      py = split y;
       lx = b.length px;
       ly = b.length py;
       n = if lx > ly then lx else ly;
@@ -37,8 +39,8 @@ let
   startsWith =
     version: prefix:
     let
-      want = b.splitVersion prefix;
-      have = b.splitVersion version;
+      want = split prefix;
+      have = split version;
       at = p: i: if i < b.length p then b.elemAt p i else "0";
     in
     b.all (i: b.compareVersions (at have i) (b.elemAt want i) == 0) (b.genList (i: i) (b.length want));

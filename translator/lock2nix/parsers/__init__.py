@@ -59,6 +59,8 @@ def detect_format(name: str, text: str) -> str:
         return "Pipfile.lock"
     if base.endswith(("conda-lock.yml", "conda-lock.yaml")):
         return "conda-lock.yml"
+    if base in ("environment.yml", "environment.yaml"):
+        return "environment.yml"
     if base.endswith((".yml", ".yaml")) or base == "-":
         conda = _conda_format(text)
         if conda is not None:

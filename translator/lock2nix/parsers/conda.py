@@ -99,9 +99,14 @@ def load_yaml(name: str, text: str) -> tuple[Any, dict[tuple, int]]:
         raise CondaEnvironmentError(
             f"invalid YAML: {problem}", file=name, line=mark.line + 1 if mark is not None else None
         ) from None
+    except RecursionError:  # PyYAML composes and constructs recursively
+        raise CondaEnvironmentError("invalid YAML: nested too deeply", file=name) from None
     lines: dict[tuple, int] = {}
     if node is not None:
-        _walk(name, node, (), lines)
+        try:
+            _walk(name, node, (), lines)
+        except RecursionError:
+            raise CondaEnvironmentError("invalid YAML: nested too deeply", file=name) from None
     return data, lines
 
 
@@ -168,6 +173,9 @@ def _validate(reader: _Reader, data: Any) -> None:
         validate(dict(data), "conda-environment.schema.json", reader.file)
     except Lock2NixError as exc:
         path = tuple(int(p) if p.isdigit() else p for p in (exc.entry or "").split(".") if p)
+        unknown = re.match(r"unknown key '([^']+)'", exc.message)
+        if unknown:
+            path = (*path, unknown.group(1))
         raise CondaEnvironmentError(exc.message, file=reader.file, entry=entry_name(path) or None,
                                     line=reader.line(path)) from None
     if not data.get("dependencies"):
@@ -502,6 +510,8 @@ class _Translator:
             raise self.reader.error(f"-e needs a path or a VCS URL, not {line!r}", where)
         specs = list(requirement.specifier)
         pinned = len(specs) == 1 and specs[0].operator in ("==", "===") and not specs[0].version.endswith(".*")
+        if pinned and not specs[0].version.strip():
+            raise self.reader.error(f"{line!r} pins no version", where)
         if pinned:
             version = specs[0].version
             (first_name, first_url), *rest = self._indexes()
