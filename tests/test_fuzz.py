@@ -165,3 +165,14 @@ def test_control_characters_in_emitted_text_name_the_lock(project, recorded_cach
     code, _, stderr = translate(lock, recorded_cache, "--no-detect")
     assert_one_line_error(code, stderr, lock, "U+001B")
     assert "\x1b" not in stderr  # escaped, not sent to the terminal
+
+
+@pytest.mark.parametrize("nesting", ["[" * 3000 + "]" * 3000, "{a: " * 3000 + "1" + "}" * 3000])
+def test_deeply_nested_yaml_is_a_clear_error(nesting) -> None:
+    """PyYAML composes recursively: a conda environment nested deep enough hit RecursionError."""
+    from lock2nix.errors import Lock2NixError
+    from lock2nix.parsers import conda
+
+    with pytest.raises(Lock2NixError, match="nested too deeply") as caught:
+        conda.load_yaml("environment.yml", f"name: x\ndependencies:\n  - python=3.11\n  - {nesting}\n")
+    assert caught.value.file == "environment.yml"

@@ -25,7 +25,6 @@ import contextlib
 import io
 import json
 import os
-import posixpath
 import re
 import sys
 from pathlib import Path
@@ -38,7 +37,7 @@ from packaging.utils import canonicalize_name
 from lock2nix import cli, nix
 from lock2nix.hashing import GitCheckout, GitHashCache
 
-from .nixeval import eval_json, nix_str, run
+from .nixeval import eval_json, run
 
 SCALE = int(os.environ.get("LOCK2NIX_HYPOTHESIS_EXAMPLES", "0") or 0)
 

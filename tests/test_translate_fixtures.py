@@ -72,6 +72,27 @@ def test_overlay_parses(case: str, translated) -> None:
     parse_file(overlay_of(translated, case))
 
 
+SRI_SHA256 = __import__("re").compile(r"sha256-[A-Za-z0-9+/]{43}=")
+
+
+def assert_sri_hashes_only(text: str) -> int:
+    """Every hash the overlay gives a fetcher is an SRI sha256; no md5/sha1/sha256 arguments."""
+    import re
+
+    hashes = re.findall(r'\bhash = "([^"]*)"', text)
+    assert all(SRI_SHA256.fullmatch(h) for h in hashes), sorted({h for h in hashes if not SRI_SHA256.fullmatch(h)})[:5]
+    assert not re.search(r"\b(md5|sha1|sha256|sha512|outputHash) = ", text)
+    return len(hashes)
+
+
+@pytest.mark.parametrize("case", POETRY_CASES)
+def test_output_hashes_are_sri(case: str, translated) -> None:
+    if case in NOT_RECORDED:
+        assert case not in translated  # refused offline, checked by the `translated` fixture
+        return
+    assert assert_sri_hashes_only(translated[case].read_text()) > 0
+
+
 @pytest.mark.parametrize("case", POETRY_CASES)
 def test_model_validates(case: str, translated, recorded_cache) -> None:
     result = lock2nix("poetry.lock", "--emit", "model", cwd=overlay_of(translated, case).parent, cache=recorded_cache)
@@ -100,6 +121,66 @@ def test_output_is_byte_identical_across_runs_and_hash_seeds(case: str, translat
     )
     assert result.returncode == 0, result.stderr
     assert (again / case / "overlay.nix").read_bytes() == first.read_bytes()
+
+
+def _shuffled(value, rng, *, sets: frozenset[str] = frozenset()):
+    """``value`` with every table's keys in a random order; arrays named in ``sets``
+    (order carries no meaning there) shuffled too."""
+    import random as _random  # noqa: F401 - rng is a random.Random
+
+    if isinstance(value, dict):
+        keys = list(value)
+        rng.shuffle(keys)
+        return {k: _shuffled(value[k], rng, sets=sets) if k not in sets else _shuffled_list(value[k], rng, sets) for k in keys}
+    if isinstance(value, list):
+        return [_shuffled(v, rng, sets=sets) for v in value]
+    return value
+
+
+def _shuffled_list(value, rng, sets):
+    items = [_shuffled(v, rng, sets=sets) for v in value] if isinstance(value, list) else _shuffled(value, rng, sets=sets)
+    if isinstance(items, list):
+        rng.shuffle(items)
+    return items
+
+
+def _without_digest(text: str) -> str:
+    # The header records a digest of the input bytes, which differ by construction.
+    return "\n".join(line for line in text.splitlines() if "lock2nix-inputs: " not in line)
+
+
+@pytest.mark.parametrize("case", POETRY_CASES)
+def test_output_is_byte_identical_across_key_orders(case: str, translated, recorded_cache, tmp_path) -> None:
+    """Tables, keys, [[package]] entries and file lists in another order: the same overlay."""
+    import importlib.util
+    import random
+    import tomllib
+
+    spec = importlib.util.spec_from_file_location("lock2nix_bench_fuzz_codec", REPO / "bench" / "fuzz.py")
+    fuzz = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = fuzz
+    spec.loader.exec_module(fuzz)
+    toml = fuzz.TomlCodec()
+
+    lock = stage_poetry_case(case, tmp_path / "staged")
+    rng = random.Random(case)
+    data = tomllib.loads(lock.read_text(encoding="utf-8"))
+    reordered = _shuffled(data, rng, sets=frozenset({"package", "files"}))
+    assert toml.loads(toml.dumps(reordered)) == reordered
+    assert [p["name"] for p in reordered["package"]] != [p["name"] for p in data["package"]] or len(data["package"]) < 3
+    lock.write_text(toml.dumps(reordered), encoding="utf-8")
+    pyproject = lock.parent / "pyproject.toml"
+    if pyproject.exists():
+        # Keys only: the order of lists there (build requirements, dependency lists) is meaningful.
+        pyproject.write_text(toml.dumps(_shuffled(tomllib.loads(pyproject.read_text(encoding="utf-8")), rng)), encoding="utf-8")
+    result = lock2nix(
+        "poetry.lock", "-o", "overlay.nix", cwd=lock.parent, cache=recorded_cache, env={"PYTHONHASHSEED": "777"}
+    )
+    if case in NOT_RECORDED:
+        assert result.returncode == 2 and NOT_RECORDED[case] in result.stderr, result.stderr
+        return
+    assert result.returncode == 0, result.stderr
+    assert _without_digest((lock.parent / "overlay.nix").read_text()) == _without_digest(translated[case].read_text())
 
 
 def test_broken_fixture_is_refused_with_file_and_line(tmp_path, recorded_cache) -> None:

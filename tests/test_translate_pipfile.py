@@ -124,6 +124,36 @@ def test_output_is_byte_identical_across_runs_and_hash_seeds(case, translated, r
     assert (again / "overlay.nix").read_bytes() == first.read_bytes()
 
 
+@pytest.mark.parametrize("case", PIPFILE_CASES)
+def test_output_is_byte_identical_across_key_orders(case, translated, recorded_pipfile_cache, tmp_path) -> None:  # noqa: F811
+    """Every object's keys (packages, their fields, _meta) and each hash list in another order."""
+    import random
+
+    from .test_translate_fixtures import _shuffled, _without_digest
+
+    first = translated[case]
+    again = tmp_path / case
+    shutil.copytree(first.parent, again)
+    (again / "overlay.nix").unlink()
+    lock = again / "Pipfile.lock"
+    data = json.loads(lock.read_text(encoding="utf-8"))
+    reordered = _shuffled(data, random.Random(case), sets=frozenset({"hashes"}))
+    lock.write_text(json.dumps(reordered, indent=4) + "\n", encoding="utf-8")
+    assert list(reordered) != list(data) or len(data) < 2 or list(reordered.get("default", {})) != list(data.get("default", {}))
+    result = lock2nix(
+        "Pipfile.lock", "-o", "overlay.nix", cwd=again, cache=recorded_pipfile_cache, env={"PYTHONHASHSEED": "99"}
+    )
+    assert result.returncode == 0, result.stderr
+    assert _without_digest((again / "overlay.nix").read_text()) == _without_digest(first.read_text())
+
+
+@pytest.mark.parametrize("case", PIPFILE_CASES)
+def test_output_hashes_are_sri(case, translated) -> None:
+    from .test_translate_fixtures import assert_sri_hashes_only
+
+    assert assert_sri_hashes_only(translated[case].read_text()) > 0
+
+
 def allowed_pythons(model: dict) -> list[str]:
     from packaging.specifiers import SpecifierSet
 

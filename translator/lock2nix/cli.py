@@ -47,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not download sdists to read their build systems; use a default (setuptools)",
     )
     parser.add_argument(
+        "--allow-insecure-hashes",
+        action="store_true",
+        help="leave out, with a warning, locked files that have no hash or only an md5 or sha1 one "
+        "(by default such a lock is refused: Nix cannot pin those downloads); a package left with "
+        "no usable file is still an error",
+    )
+    parser.add_argument(
         "--cache-dir",
         type=Path,
         default=None,
@@ -207,7 +214,7 @@ def _translate(target: Target, args: argparse.Namespace) -> str:
     settings_file = config.load(directory, _texts(inputs, directory))
     prefer = prefer_option or settings_file.prefer or "wheel"
     detect = not args.no_detect and settings_file.detect_build_systems is not False
-    lock = parsers.parse(lock_name, data, directory=directory)
+    lock = parsers.parse(lock_name, data, directory=directory, allow_insecure_hashes=args.allow_insecure_hashes)
     settings = resolve.Settings(cache_dir=_cache_dir(args), offline=args.offline, detect_build_systems=detect)
     lock = resolve.resolve(lock, settings)
 
@@ -296,6 +303,8 @@ def _digest(inputs: list[tuple[str, bytes]], args: argparse.Namespace, prefer: s
     """What the output depends on: tool version, options and every input's bytes."""
     h = hashlib.sha256()
     h.update(f"lock2nix {__version__}\0prefer={prefer}\0emit={args.emit}\0detect={not args.no_detect}\0".encode())
+    if args.allow_insecure_hashes:
+        h.update(b"allow-insecure-hashes\0")
     for name, data in inputs:
         h.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
     return "sha256-" + base64.b64encode(h.digest()).decode()

@@ -109,8 +109,12 @@ def _conda_format(text: str) -> str | None:
     return None
 
 
-def parse(name: str, data: bytes, *, directory: Path) -> "Lock":
-    """Parse lock ``data`` read from ``name``; ``directory`` holds its companions."""
+def parse(name: str, data: bytes, *, directory: Path, allow_insecure_hashes: bool = False) -> "Lock":
+    """Parse lock ``data`` read from ``name``; ``directory`` holds its companions.
+
+    Files without a usable hash (none, md5, sha1) are refused unless
+    ``allow_insecure_hashes``, which leaves them out with a warning.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -119,7 +123,7 @@ def parse(name: str, data: bytes, *, directory: Path) -> "Lock":
     if fmt == "poetry.lock":
         from . import poetry
 
-        return poetry.parse(name, text, directory=directory)
+        return poetry.parse(name, text, directory=directory, allow_insecure_hashes=allow_insecure_hashes)
     if fmt == "Pipfile.lock":
         from . import pipfile
 

@@ -59,9 +59,9 @@ class PoetryLockError(Lock2NixError):
     """A poetry.lock or pyproject.toml lock2nix cannot read."""
 
 
-def parse(name: str, text: str, *, directory: Path) -> Lock:
+def parse(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool = False) -> Lock:
     data = load_toml(name, text)
-    reader = _Reader(name, text)
+    reader = _Reader(name, text, allow_insecure_hashes=allow_insecure_hashes)
     metadata = reader.table(data, "metadata", "[metadata]", required=True)
     lock_version = metadata.get("lock-version")
     if lock_version is not None and str(lock_version) not in SUPPORTED_LOCK_VERSIONS:
@@ -114,9 +114,11 @@ def parse(name: str, text: str, *, directory: Path) -> Lock:
 class _Reader:
     """Type-checked access to TOML data, with file/line in every error."""
 
-    def __init__(self, file: str, text: str) -> None:
+    def __init__(self, file: str, text: str, *, allow_insecure_hashes: bool = False) -> None:
         self.file = file
         self.text = text
+        #: Leave out files without a usable hash (warning) instead of refusing the lock.
+        self.allow_insecure_hashes = allow_insecure_hashes
 
     def error(self, message: str, entry: str | None = None, *, needle: str | None = None) -> PoetryLockError:
         return PoetryLockError(message, file=self.file, entry=entry, line=self.line_of(needle))
@@ -402,14 +404,43 @@ def _artifacts(
     if not isinstance(files, list):
         raise PoetryLockError(f"{entry}: files must be a list")
     artifacts = []
+    left_out = []
     for item in files:
         if not isinstance(item, Mapping) or not isinstance(item.get("file"), str):
             raise PoetryLockError(f"{entry}: every file entry needs a 'file' name")
         filename = item["file"]
         if from_metadata and not _file_is_version(filename, name, version):
             continue  # [metadata.files] lists every locked version of the name together
-        artifacts.append(Artifact(filename=filename, hashes=_hashes(item.get("hash"), filename, entry)))
+        try:
+            hashes = _hashes(item.get("hash"), filename, entry)
+        except InsecureHash as exc:
+            if not reader.allow_insecure_hashes:
+                raise
+            left_out.append(f"{filename} ({exc.reason})")
+            continue
+        artifacts.append(Artifact(filename=filename, hashes=hashes))
+    if left_out:
+        import sys
+
+        print(
+            f"lock2nix: warning: {reader.file}: {entry}: left out (--allow-insecure-hashes), no usable hash: "
+            + ", ".join(left_out),
+            file=sys.stderr,
+        )
+        if not artifacts:
+            raise PoetryLockError(f"{entry}: none of its files has a usable hash (sha256); it cannot be pinned")
     return artifacts
+
+
+class InsecureHash(PoetryLockError):
+    """A file whose hash cannot pin its download: none, md5 or sha1."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+_ALLOW_HINT = "; re-lock with a current Poetry, or pass --allow-insecure-hashes to leave such files out"
 
 
 def _file_is_version(filename: str, name: NormalizedName, version: str) -> bool:
@@ -426,16 +457,17 @@ def _file_is_version(filename: str, name: NormalizedName, version: str) -> bool:
 
 
 def _hashes(raw: Any, filename: str, entry: str) -> dict[str, str]:
-    if not isinstance(raw, str) or not raw:
-        raise PoetryLockError(f"{entry}: file {filename!r} has no hash")
+    if raw is None or raw == "":
+        raise InsecureHash(f"{entry}: file {filename!r} has no hash{_ALLOW_HINT}", "no hash")
+    if not isinstance(raw, str):
+        raise PoetryLockError(f"{entry}: file {filename!r} has a hash that is not a string")
     algo, sep, digest = raw.partition(":")
     if not sep or not digest:
         raise PoetryLockError(f"{entry}: file {filename!r} has a malformed hash {raw!r} (expected 'sha256:<hex>')")
     algo = algo.lower()
-    if algo == "md5":
-        raise PoetryLockError(
-            f"{entry}: file {filename!r} has only an md5 hash, which cannot pin a download; "
-            "re-lock with a current Poetry"
+    if algo in ("md5", "sha1"):
+        raise InsecureHash(
+            f"{entry}: file {filename!r} has only an {algo} hash, which cannot pin a download{_ALLOW_HINT}", algo
         )
     if algo != "sha256" or not re.fullmatch(r"[0-9a-fA-F]{64}", digest):
         raise PoetryLockError(f"{entry}: file {filename!r} has an unsupported hash {raw!r} (expected sha256)")
