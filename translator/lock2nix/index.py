@@ -26,7 +26,6 @@ from .files import write_atomic
 __all__ = [
     "PYPI_SIMPLE_URL",
     "CachedProject",
-    "ReleaseRequest",
     "FileRequest",
     "HashRequest",
     "IndexCache",
@@ -34,6 +33,7 @@ __all__ = [
     "IndexFile",
     "IndexLookupError",
     "Located",
+    "ReleaseRequest",
     "normalize_index_url",
     "normalize_project",
 ]

@@ -300,9 +300,11 @@ class _Translator:
             raise self.reader.error(
                 "reading conda MatchSpecs needs py-rattler: pip install 'lock2nix[conda]'", path
             ) from None
+        from rattler.exceptions import InvalidMatchSpecError
+
         try:
             spec = MatchSpec(text)
-        except Exception as exc:  # rattler.exceptions.InvalidMatchSpecError
+        except InvalidMatchSpecError as exc:
             raise self.reader.error(f"{text!r} is not a conda MatchSpec: {exc}", path) from None
         return _Spec(
             name=spec.name.normalized,
@@ -699,13 +701,18 @@ def _logical_lines(text: str) -> list[str]:
 
 
 def _looks_like_path(line: str, base: Path) -> bool:
-    if line.startswith((".", "/", "~")) or line.startswith("file:"):
+    if line.startswith((".", "/", "~", "file:")):
         return True
     return "/" in line and "://" not in line and "@" not in line and (base / line).exists()
 
 
 def _name_version(filename: str) -> tuple[str | None, str | None]:
-    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
 
     try:
         if filename.endswith(".whl"):
