@@ -12,7 +12,6 @@ import json
 
 import jsonschema
 import pytest
-
 from lock2nix import conda_names
 from lock2nix.conda_names import classify, conda_constraint, pep440_constraint
 

@@ -13,7 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import nix
-from .model import Environment, EnvironmentMember, IndexSource, Lock, NixpkgsSource, Package
+from .model import (
+    EnvironmentMember,
+    IndexSource,
+    Lock,
+    NixpkgsSource,
+    Package,
+)
 
 CONDA_NIX = Path(__file__).with_name("nix") / "conda.nix"
 
