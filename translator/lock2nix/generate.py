@@ -350,12 +350,13 @@ class _Generator:
         if extra:
             added = [nix.select("pyFinal", *d.split(".")) for f in extra for d in f.dependencies]
             dependencies = nix.Concat((dependencies, added)) if dependencies != [] else added
+            dependencies = nix.Commented(dependencies, "\n".join(f.why for f in extra))
         dropped = self.graph.dropped.get(package.name, {})
         if dropped:
             notes = "; ".join(
                 f"{target} (cycle {' -> '.join(cycle)})" for target, cycle in sorted(dropped.items())
             )
-            dependencies = nix.Commented(dependencies, f"lock2nix dropped {notes}")
+            dependencies = nix.commented(dependencies, f"lock2nix dropped {notes}")
         args["dependencies"] = dependencies
         optional = {
             extra: self._dependency_list(
@@ -419,9 +420,11 @@ class _Generator:
                 [nix.select(_set_of(a, previous), *a.split(".")) for a in build.fix.build_system], build.fix.why
             )
         if previous:
-            note = f"lock2nix: {', '.join(sorted(previous))} from the package set before the lock: building them needs {name}"
-            value = nix.Commented(value.value if isinstance(value, nix.Commented) else value,
-                                  "\n".join(filter(None, [value.comment if isinstance(value, nix.Commented) else None, note])))
+            value = nix.commented(
+                value,
+                f"lock2nix: {', '.join(sorted(previous))} from the package set before the lock: "
+                f"building them needs {name}",
+            )
         return value
 
     def _prefer_wheel(self, name: str, build: _SourceBuild, fixes: Sequence[overrides.Fix]) -> object | None:

@@ -72,6 +72,13 @@ class Commented:
     comment: str
 
 
+def commented(value: object, comment: str) -> Commented:
+    """``value`` with ``comment`` added below any comment it already has."""
+    if isinstance(value, Commented):
+        return Commented(value.value, f"{value.comment}\n{comment}")
+    return Commented(value, comment)
+
+
 @dataclass(frozen=True)
 class Lines:
     """Pre-laid-out code spanning several lines; every line after the first is
