@@ -53,6 +53,7 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 RECORDED = REPO / "tests" / "data"
 CASE_TIMEOUT = 60  # seconds; a case running longer is a failure (a hang)
+MAX_INPUT = 64 * 2**20  # bytes; larger mutated inputs are not generated
 
 sys.path.insert(0, str(REPO / "translator"))
 
@@ -516,7 +517,11 @@ def make_case(index: int, rng: random.Random, seed: Seed, where: Path) -> tuple[
         for _ in range(rng.choice([1, 1, 1, 2, 3])):
             mutations.append(structural_mutation(rng, doc))
         try:
-            data = codec.dumps(doc).encode("utf-8", errors="surrogatepass")
+            serialised = codec.dumps(doc).encode("utf-8", errors="surrogatepass")
+            if len(serialised) > MAX_INPUT:
+                # Huge values stacked on huge lists: gigabytes measure the disk, not lock2nix.
+                raise ValueError(f"{len(serialised)} bytes")
+            data = serialised
             mutations.insert(0, f"{codec.name} re-serialised")
         except (RecursionError, ValueError, TypeError) as exc:  # the serialiser's limits, not lock2nix's
             mutations = [f"{codec.name} not re-serialised ({type(exc).__name__})"]

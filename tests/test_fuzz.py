@@ -176,3 +176,18 @@ def test_deeply_nested_yaml_is_a_clear_error(nesting) -> None:
     with pytest.raises(Lock2NixError, match="nested too deeply") as caught:
         conda.load_yaml("environment.yml", f"name: x\ndependencies:\n  - python=3.11\n  - {nesting}\n")
     assert caught.value.file == "environment.yml"
+
+
+def test_empty_constraint_list_in_pyproject(project, recorded_cache) -> None:
+    """``dep = []`` in [tool.poetry.dependencies] raised IndexError (last-resort handler)."""
+    (project / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\n\n[tool.poetry.dependencies]\ntqdm = []\n')
+    code, _, stderr = translate(project / "poetry.lock", recorded_cache)
+    assert_one_line_error(code, stderr, project / "pyproject.toml", "tqdm: an empty list of constraints")
+
+
+def test_project_locked_as_a_package_of_its_own(project, recorded_cache) -> None:
+    """A lock entry named like the root project gave an overlay defining the attribute twice."""
+    (project / "pyproject.toml").write_text('[project]\nname = "tqdm"\nversion = "1.0"\ndependencies = []\n')
+    code, stdout, stderr = translate(project / "poetry.lock", recorded_cache, "--no-detect")
+    assert_one_line_error(code, stderr, project / "poetry.lock", "package 'tqdm' (4.67.1)", "locked as a package too")
+    assert stdout == ""

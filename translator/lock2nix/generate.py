@@ -256,6 +256,15 @@ class _Generator:
                 )
             )
         if self.root is not None and self.root.is_package:
+            if self.root.name in self.graph.by_name:
+                # Two definitions of one attribute: Nix would reject the overlay.
+                from .errors import Lock2NixError
+
+                entry = self.graph.by_name[self.root.name][0].entry
+                raise Lock2NixError(
+                    f"{entry}: the project itself ({self.root.name}) is locked as a package too; "
+                    "remove that entry from the lock or rename the project"
+                )
             public.append(self._attr(self.root.name, self._root_package(), inner))
         lines = [f"{indent}let"]
         # Every helper, whether used or not: scanning a large overlay to trim this

@@ -679,6 +679,8 @@ def _pep508_list(raw: Any, file: str, entry: str) -> list[Dependency]:
 
 def _poetry_dependency(dep_name: str, spec: Any, file: str, entry: str) -> Dependency:
     specs = spec if isinstance(spec, list) else [spec]
+    if not specs:
+        raise PoetryLockError(f"{entry} {dep_name}: an empty list of constraints", file=file)
     deps = []
     for one in specs:
         try:
