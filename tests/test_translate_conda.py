@@ -1,5 +1,7 @@
 """conda environment files → overlays: every fixture, the diagnostics, the refusals.
 
+The locked forms (conda-lock.yml, @EXPLICIT) are at the end of this file.
+
 Each environment fixture (tests/fixtures/conda) is translated offline from the
 recorded index answers (tests/data/conda-cache); its model validates, its
 overlay is byte-identical across runs, and lock2nixEnvironments.<name>
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from lock2nix.parsers.conda_locked import SYSTEMS as CONDA_SYSTEMS
 
 from .conda_cases import ENV_CASES, ENVIRONMENTS, LOCKED, recorded_conda_cache, stage  # noqa: F401
 from .nixeval import NixError, eval_json, nix_str, parse_file
@@ -310,16 +313,6 @@ def test_invalid_environment_is_refused(text, message, tmp_path, recorded_conda_
     assert (tmp_path / "overlay.nix").read_text() == "old\n"
 
 
-@pytest.mark.parametrize("case", sorted(LOCKED))
-def test_locked_conda_forms_are_refused_clearly(case, tmp_path, recorded_conda_cache) -> None:  # noqa: F811
-    lock = stage(case, tmp_path, LOCKED[case])
-    result = lock2nix(lock.name, "-o", "overlay.nix", cwd=lock.parent, cache=recorded_conda_cache)
-    assert result.returncode == 2
-    assert result.stderr.startswith(f"lock2nix: error: {lock.name}: ") and "not supported yet" in result.stderr
-    assert result.stderr.count("\n") == 1
-    assert not (lock.parent / "overlay.nix").exists()
-
-
 def test_environment_is_found_in_the_current_directory(tmp_path, recorded_conda_cache) -> None:  # noqa: F811
     (tmp_path / "environment.yml").write_text("name: here\ndependencies: [git]\n")
     result = subprocess.run(
@@ -328,3 +321,413 @@ def test_environment_is_found_in_the_current_directory(tmp_path, recorded_conda_
     )
     assert result.returncode == 0, result.stderr
     assert "lock2nixEnvironments" in (tmp_path / "overlay.nix").read_text()
+
+
+# --- locked forms: conda-lock.yml and @EXPLICIT ------------------------------------------------
+
+#: The Nix systems each locked fixture is for (conda-lock: linux-64 and linux-aarch64; @EXPLICIT: linux-64).
+LOCKED_SYSTEMS = {
+    "conda__conda-lock__tests-pip-deps": ("x86_64-linux", "aarch64-linux"),
+    "jupyterhub__repo2docker__py310-linux64-explicit": ("x86_64-linux",),
+}
+LOCKED_PYTHON = {"conda__conda-lock__tests-pip-deps": "3.12", "jupyterhub__repo2docker__py310-linux64-explicit": "3.10"}
+
+
+@pytest.fixture(scope="module")
+def locked(tmp_path_factory, recorded_conda_cache) -> dict[str, tuple[Path, str]]:  # noqa: F811
+    out = {}
+    for case in sorted(LOCKED):
+        lock = stage(case, tmp_path_factory.mktemp("conda-locked"), LOCKED[case])
+        result = lock2nix(lock.name, "-o", "overlay.nix", cwd=lock.parent, cache=recorded_conda_cache)
+        assert result.returncode == 0, f"{case}: {result.stderr}"
+        out[case] = (lock.parent / "overlay.nix", result.stderr)
+    return out
+
+
+def locked_model(case: str, overlay: Path, cache: Path) -> dict:
+    result = lock2nix(LOCKED[case], "--emit", "model", cwd=overlay.parent, cache=cache)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def comments(overlay: Path) -> str:
+    """The overlay's comments, joined into one line of text."""
+    return " ".join(line.strip()[2:] for line in overlay.read_text().splitlines() if line.strip().startswith("# "))
+
+
+@pytest.mark.parametrize("case", sorted(LOCKED))
+def test_locked_form_translates_quietly_and_deterministically(case, locked, recorded_conda_cache, tmp_path) -> None:  # noqa: F811
+    overlay, stderr = locked[case]
+    assert stderr == ""
+    parse_file(overlay)
+    model = locked_model(case, overlay, recorded_conda_cache)
+    jsonschema.validate(model, SCHEMA)
+    assert model["format"] == ("conda-lock.yml" if LOCKED[case] == "conda-lock.yml" else "@EXPLICIT")
+    assert model["environment"]["systems"] == list(LOCKED_SYSTEMS[case])
+    again = tmp_path / case
+    shutil.copytree(overlay.parent, again)
+    (again / "overlay.nix").unlink()
+    result = lock2nix(LOCKED[case], "-o", "overlay.nix", cwd=again, cache=recorded_conda_cache,
+                      env={"PYTHONHASHSEED": "4242"})
+    assert result.returncode == 0, result.stderr
+    assert (again / "overlay.nix").read_bytes() == overlay.read_bytes()
+
+
+@pytest.mark.parametrize(("case", "system"), [(c, s) for c in sorted(LOCKED) for s in LOCKED_SYSTEMS[c]])
+def test_locked_environment_instantiates_on_its_systems(case, system, locked) -> None:
+    overlay, _ = locked[case]
+    got = eval_json(
+        f"let e = {environment(overlay, system)}; in {{ python = e.python.pythonVersion; "
+        "pythonEnv = e.pythonEnv.drvPath; env = e.env.drvPath; shell = e.shell.drvPath; }"
+    )
+    assert got["python"] == LOCKED_PYTHON[case]
+    for attr in ("pythonEnv", "env", "shell"):
+        assert got[attr].endswith(".drv"), (attr, got)
+
+
+def test_system_the_lock_lacks_is_an_error_or_a_warning(locked) -> None:
+    overlay, _ = locked["conda__conda-lock__tests-pip-deps"]
+    with pytest.raises(NixError, match="environment conda__conda-lock__tests-pip-deps is locked for x86_64-linux, "
+                                       "aarch64-linux only, not for aarch64-darwin"):
+        eval_json(f"{environment(overlay, 'aarch64-darwin', check='error')}.pythonEnv.drvPath")
+    # warn: a warning, and linux-64's entries, whose pip wheels then do not fit macOS (said by mkPackage).
+    assert eval_json(f"{environment(overlay, 'aarch64-darwin')}.python.pythonVersion") == "3.12"
+    expr = f"{environment(overlay, 'aarch64-darwin')}.pythonEnv.drvPath"
+    proc = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "-E", expr],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode != 0
+    assert ("lock2nix: warning: environment conda__conda-lock__tests-pip-deps is locked for x86_64-linux, "
+            "aarch64-linux only, not for aarch64-darwin; using the entries of x86_64-linux") in proc.stderr
+    assert ("error: charset-normalizer 3.3.2: no wheel in the lock fits python3.12 on aarch64-darwin, and the lock "
+            "has no sdist") in proc.stderr
+
+
+def test_conda_lock_pip_packages_are_locked_with_its_hashes_and_edges(locked, recorded_conda_cache) -> None:  # noqa: F811
+    case = "conda__conda-lock__tests-pip-deps"
+    overlay, _ = locked[case]
+    packages = {p["name"]: p for p in locked_model(case, overlay, recorded_conda_cache)["packages"]}
+    assert sorted(n for n, p in packages.items() if p["source"]["kind"] == "index") == [
+        "certifi", "charset-normalizer", "requests", "urllib3"]
+    requests = packages["requests"]
+    (wheel,) = requests["source"]["wheels"]
+    assert wheel["hashes"]["sha256"] == "58cd2187c01e70e6e26505bca751777aa9f2ee0b7f4300988b709f44e013003f"
+    assert wheel["url"].startswith("https://files.pythonhosted.org/packages/70/8e/")
+    assert sorted(d["name"] for d in requests["dependencies"]) == ["certifi", "charset-normalizer", "idna", "urllib3"]
+    # idna is conda's: nixpkgs' package, checked against the version locked.
+    assert packages["idna"]["source"] == {"kind": "nixpkgs", "attribute": "idna", "constraint": [[["==", "3.4"]]],
+                                          "spec": "idna==3.4"}
+    # One version on both platforms: one package with both platforms' wheels; Nix picks by tag.
+    wheels = {w["filename"]: w["hashes"]["sha256"][:8] for w in packages["charset-normalizer"]["source"]["wheels"]}
+    assert wheels == {
+        "charset_normalizer-3.3.2-cp312-cp312-manylinux_2_17_aarch64.manylinux2014_aarch64.whl": "8f4a014b",
+        "charset_normalizer-3.3.2-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl": "90d55848",
+    }
+    for system, machine in (("x86_64-linux", "x86_64"), ("aarch64-linux", "aarch64")):
+        name = eval_json(f"{pkgs(overlay, system)}.python312.pkgs.charset-normalizer.src.name")
+        assert name.endswith(f"manylinux2014_{machine}.whl"), name
+    deps = _names(f"{pkgs(overlay)}.python312.pkgs.requests.dependencies")
+    assert sorted(deps) == ["certifi", "charset-normalizer", "idna", "urllib3"]
+    assert "pinned to the sha256 recorded there" in overlay.read_text()
+
+
+def test_locked_versions_are_checked_exactly(locked) -> None:
+    overlay, _ = locked["conda__conda-lock__tests-pip-deps"]
+    with pytest.raises(NixError, match=r"conda-lock.yml package\[7\]: idna==3.4 is not satisfied by nixpkgs' "
+                                       r"python3.12 package idna"):
+        eval_json(f"{environment(overlay, check='error')}.pythonEnv.drvPath")
+    overlay, _ = locked["jupyterhub__repo2docker__py310-linux64-explicit"]
+    with pytest.raises(NixError, match="environment.py-3.10-linux-64.lock line 64: nodejs==20.19.5 is not satisfied "
+                                       "by nixpkgs' nodejs 22.14.0"):
+        eval_json(f"map (t: t.name) {environment(overlay, check='error')}.tools")
+
+
+def test_explicit_list_maps_names_and_says_what_it_leaves_to_nixpkgs(locked, recorded_conda_cache) -> None:  # noqa: F811
+    case = "jupyterhub__repo2docker__py310-linux64-explicit"
+    overlay, _ = locked[case]
+    environment_ = locked_model(case, overlay, recorded_conda_cache)["environment"]
+    members = {m["name"]: m for m in environment_["members"]}
+    assert environment_["python-spec"] == "python=3.10 (locked 3.10.19)"
+    assert members["brotli-python"]["attribute"] == "brotli"
+    # jupyterhub-base and jupyterhub-singleuser are one Python package: one member, both specs.
+    assert members["jupyterhub-base"]["spec"] == "jupyterhub-base==5.4.0, jupyterhub-singleuser==5.4.0"
+    assert "jupyterhub-singleuser" not in members
+    assert members["nodejs"]["kind"] == "tool"
+    assert not {"libzlib", "python", "python_abi", "_libgcc_mutex", "ca-certificates"} & set(members)
+    # 171 packages: 34 libraries left to nixpkgs, python itself, and 5 names merged with another conda name of the
+    # same Python package (jupyterhub-singleuser, bleach-with-css, cached-property, jsonschema-with-format-nongpl,
+    # typing-extensions).
+    assert len(members) == 171 - 34 - 1 - 5
+    text = comments(overlay)
+    assert "their #md5 is not a hash Nix can pin a download with, and none is needed" in text
+    assert "left to nixpkgs (its packages bring their own): _libgcc_mutex 0.1, _openmp_mutex 4.5, bzip2 1.0.8" in text
+    assert "libzlib 1.3.1" in text and "zstd 1.5.7." in text
+
+
+# A small conda-lock.yml whose platforms differ: packaging and the pip package foo are locked at other versions
+# on macOS; six is one wheel for both.
+DIFFERING = {
+    "version": 1,
+    "metadata": {"content_hash": {}, "channels": [{"url": "conda-forge", "used_env_vars": []}],
+                 "platforms": ["linux-64", "osx-arm64"], "sources": ["environment.yml"]},
+    "package": [
+        {"name": "python", "version": "3.11.5", "manager": "conda", "platform": p, "dependencies": {},
+         "url": f"https://conda.anaconda.org/conda-forge/{p}/python-3.11.5-h0_0_cpython.conda",
+         "hash": {"md5": "0" * 32, "sha256": "1" * 64}, "category": "main", "optional": False}
+        for p in ("linux-64", "osx-arm64")
+    ] + [
+        {"name": "packaging", "version": v, "manager": "conda", "platform": p, "dependencies": {"python": ">=3.8"},
+         "url": f"https://conda.anaconda.org/conda-forge/noarch/packaging-{v}-pyhd8ed1ab_0.conda",
+         "hash": {"md5": "0" * 32}, "category": "main", "optional": False}
+        for p, v in (("linux-64", "26.3"), ("osx-arm64", "26.2"))
+    ] + [
+        {"name": "libzlib", "version": "1.3.1", "manager": "conda", "platform": "linux-64", "dependencies": {},
+         "url": "https://conda.anaconda.org/conda-forge/linux-64/libzlib-1.3.1-hb9d3cd8_2.conda",
+         "hash": {"md5": "0" * 32}, "category": "main", "optional": False},
+        {"name": "git", "version": "2.42.0", "manager": "conda", "platform": "osx-arm64", "dependencies": {},
+         "url": "https://conda.anaconda.org/conda-forge/osx-arm64/git-2.42.0-pl5321h0_0.conda",
+         "hash": {"md5": "0" * 32}, "category": "main", "optional": False},
+    ] + [
+        {"name": "foo", "version": v, "manager": "pip", "platform": p, "dependencies": {"six": ">=1"},
+         "url": f"https://files.pythonhosted.org/packages/ab/cd/foo-{v}-py3-none-any.whl",
+         "hash": {"sha256": h * 64}, "category": "main", "optional": False}
+        for p, v, h in (("linux-64", "1.0", "a"), ("osx-arm64", "2.0", "b"))
+    ] + [
+        {"name": "six", "version": "1.16.0", "manager": "pip", "platform": p, "dependencies": {},
+         "url": "https://files.pythonhosted.org/packages/d9/5a/six-1.16.0-py2.py3-none-any.whl",
+         "hash": {"sha256": "c" * 64}, "category": "main", "optional": False}
+        for p in ("linux-64", "osx-arm64")
+    ] + [
+        {"name": "pytest", "version": "8.0.0", "manager": "conda", "platform": "linux-64", "dependencies": {},
+         "url": "https://conda.anaconda.org/conda-forge/noarch/pytest-8.0.0-pyhd8ed1ab_0.conda",
+         "hash": {"md5": "0" * 32}, "category": "test", "optional": True},
+    ],
+}
+
+
+def write_lock(where: Path, data: dict, name: str = "conda-lock.yml") -> Path:
+    import yaml
+
+    (where / name).write_text(yaml.safe_dump(data, sort_keys=False))
+    return where / name
+
+
+def test_entries_that_differ_between_platforms_go_to_their_systems(tmp_path, recorded_conda_cache) -> None:  # noqa: F811
+    write_lock(tmp_path, DIFFERING)
+    result = lock2nix("conda-lock.yml", "-o", "overlay.nix", cwd=tmp_path, cache=recorded_conda_cache)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    overlay = tmp_path / "overlay.nix"
+    text = overlay.read_text()
+    # foo's two versions are chosen by markers; six, the same wheel on both, has none.
+    assert text.count("2 versions locked; markers pick one") == 1
+    for system, foo, packaging, tools in (("x86_64-linux", "1.0", "26.3", []), ("aarch64-darwin", "2.0", "26.2", ["git"])):
+        got = eval_json(
+            f"let p = {pkgs(overlay, system)}; e = p.lock2nixEnvironments.{tmp_path.name}.override {{ check = \"warn\"; }}; in "
+            "{ foo = p.python311.pkgs.foo.version; six = p.python311.pkgs.six.version; py = e.python.pythonVersion; "
+            "libs = map (d: d.pname) e.pythonEnv.extraLibs; tools = map (t: t.pname) e.tools; }"
+        )
+        assert got == {"foo": foo, "six": "1.16.0", "py": "3.11", "libs": ["packaging", "foo", "six"], "tools": tools}
+        # The stand-in's packaging is 26.3: satisfied on Linux, a mismatch named on macOS.
+        env = f"{pkgs(overlay, system)}.lock2nixEnvironments.{tmp_path.name}"
+        if packaging == "26.3":
+            assert eval_json(f"{env}.pythonEnv.drvPath").endswith(".drv")
+        else:
+            with pytest.raises(NixError, match=r"conda-lock.yml package\[3\]: packaging==26.2 is not satisfied by "
+                                               r"nixpkgs' python3.11 package packaging 26.3"):
+                eval_json(f"{env}.pythonEnv.drvPath")
+    model = json.loads(lock2nix("conda-lock.yml", "--emit", "model", cwd=tmp_path, cache=recorded_conda_cache).stdout)
+    members = [(m["name"], m.get("systems")) for m in model["environment"]["members"]]
+    assert members == [("packaging", ["x86_64-linux"]), ("packaging", ["aarch64-darwin"]), ("git", ["aarch64-darwin"]),
+                       ("foo", ["x86_64-linux"]), ("foo", ["aarch64-darwin"]), ("six", None)]
+    notes = " ".join(model["environment"]["notes"])
+    assert "not installed: pytest 8.0.0 (test)" in notes and "libzlib 1.3.1" in notes
+
+
+@pytest.mark.parametrize(("subdir", "system"), sorted(CONDA_SYSTEMS.items()))
+def test_conda_platforms_map_to_nix_systems_and_markers(subdir, system) -> None:
+    """Each conda subdir's Nix system, and the marker pip packages of that platform get, which holds there only."""
+    from lock2nix.parsers.conda_locked import _SYSTEM_MARKERS, _systems_marker
+    from packaging.markers import Marker
+
+    assert system.split("-")[1] == {"linux": "linux", "osx": "darwin"}[subdir.split("-")[0]]
+    marker = Marker(_systems_marker((system,)))
+    for other, (platform, machine) in _SYSTEM_MARKERS.items():
+        holds = marker.evaluate({"sys_platform": platform, "platform_machine": machine})
+        assert holds == (other == system), (system, other)
+    assert set(CONDA_SYSTEMS.values()) == set(_SYSTEM_MARKERS)
+
+
+EXPLICIT_HEAD = "# platform: linux-64\n@EXPLICIT\n"
+CF = "https://conda.anaconda.org/conda-forge"
+#: One line of an @EXPLICIT list → (kind, attribute, spec) of its member; "library" when left to nixpkgs
+#: (named in the notes), "unknown" when reported.
+EXPLICIT_LINES = [
+    (f"{CF}/noarch/idna-3.4-pyhd8ed1ab_0.tar.bz2#34272b248891bddccc64479f9a7fffed", ("python", "idna", "idna==3.4")),
+    (f"{CF}/linux-64/pytorch-2.1.0-cuda118_py311h_300.conda", ("python", "torch", "pytorch==2.1.0")),
+    (f"{CF}/linux-64/py-opencv-4.8.1-py311h_0.conda", ("python", "opencv-python", "py-opencv==4.8.1")),
+    (f"{CF}/noarch/typing_extensions-4.15.0-pyhd8ed1ab_0.conda", ("python", "typing-extensions", "typing_extensions==4.15.0")),
+    ("https://repo.anaconda.com/pkgs/main/linux-64/numpy-base-1.26.0-py311hf175353_0.conda#sha256:" + "ab" * 32,
+     ("python", "numpy", "numpy-base==1.26.0")),
+    (f"{CF}/linux-64/make-4.3-hd18ef5c_1.tar.bz2", ("tool", "gnumake", "make==4.3")),
+    (f"{CF}/linux-64/r-base-4.3.2-hb8ee39d_2.conda", ("tool", "R", "r-base==4.3.2")),
+    (f"{CF}/noarch/r-ggplot2-3.4.4-r43hc72bb7e_0.conda", ("r", "ggplot2", "r-ggplot2==3.4.4")),
+    (f"{CF}/linux-64/conda-23.9.0-py311h38be061_2.conda", ("none", None, "conda==23.9.0")),
+    (f"{CF}/linux-64/libzlib-1.3.1-hb9d3cd8_2.conda", "library"),
+    (f"{CF}/noarch/python_abi-3.11-8_cp311.conda", "library"),
+    (f"{CF}/linux-64/libfrobnicate-1.0-h0_0.conda", "unknown"),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), EXPLICIT_LINES)
+def test_explicit_line_maps_through_the_tables(line, expected, tmp_path, capsys) -> None:
+    from lock2nix.parsers.conda_locked import parse_explicit
+
+    lock = parse_explicit("env.lock", EXPLICIT_HEAD + line + "\n", directory=tmp_path)
+    environment_ = lock.environment
+    assert environment_ is not None and environment_.systems == ("x86_64-linux",)
+    warned = capsys.readouterr().err
+    if expected == "library":
+        assert environment_.members == ()
+        assert any("left to nixpkgs" in note and line.rsplit("/", 1)[1].split("-")[0] in note
+                   for note in environment_.notes)
+        return
+    (member,) = environment_.members
+    assert member.entry == "line 3"
+    if expected == "unknown":
+        assert member.kind == "none" and "unknown conda package" in (member.note or "")
+        assert "env.lock: 1 conda package(s) are not in lock2nix's tables" in warned and "libfrobnicate 1.0" in warned
+        return
+    assert (member.kind, member.attribute, member.spec) == expected
+    if member.kind != "none":
+        version = expected[2].split("==")[1]
+        assert member.constraint == ((("==", version),),)
+    if member.kind == "python":
+        (package,) = lock.packages
+        assert package.source.kind == "nixpkgs" and package.name == expected[1]
+
+
+def test_explicit_channels_and_unknown_platform(tmp_path) -> None:
+    from lock2nix.parsers.conda_locked import parse_explicit
+
+    text = ("@EXPLICIT\n"
+            f"{CF}/noarch/idna-3.4-pyhd8ed1ab_0.tar.bz2\n"
+            "https://repo.anaconda.com/pkgs/main/noarch/six-1.16.0-pyhd3eb1b0_1.conda\n"
+            "https://example.org/chan/noarch/attrs-23.1.0-pyh71513ae_1.conda\n")
+    environment_ = parse_explicit("env.txt", text, directory=tmp_path).environment
+    assert environment_.channels == ("conda-forge", "defaults", "https://example.org/chan")
+    # Only noarch URLs and no '# platform:' line: for any system.
+    assert environment_.systems == () and environment_.platforms == ()
+    # No '# platform:' line: the URLs' subdir says it.
+    text = "@EXPLICIT\n" + f"{CF}/osx-arm64/git-2.42.0-pl5321h0_0.conda\n"
+    assert parse_explicit("env.txt", text, directory=tmp_path).environment.systems == ("aarch64-darwin",)
+
+
+def test_pip_entry_without_sha256_is_refused_unless_allowed(tmp_path, recorded_conda_cache) -> None:  # noqa: F811
+    data = json.loads(json.dumps(DIFFERING))
+    for package in data["package"]:
+        if package["name"] == "six":
+            package["hash"] = {"md5": "d" * 32}
+    write_lock(tmp_path, data)
+    result = lock2nix("conda-lock.yml", "-o", "overlay.nix", cwd=tmp_path, cache=recorded_conda_cache)
+    assert result.returncode == 2
+    assert result.stderr.startswith("lock2nix: error: conda-lock.yml:") and result.stderr.count("\n") == 1
+    assert "package[8]: pip package six 1.16.0 has no sha256 (an md5 cannot pin a download)" in result.stderr
+    result = lock2nix("conda-lock.yml", "--allow-insecure-hashes", "--emit", "model", cwd=tmp_path,
+                      cache=recorded_conda_cache)
+    assert result.returncode == 0, result.stderr
+    assert "pip package six 1.16.0 has no sha256: taken from nixpkgs, its version checked" in result.stderr
+    (six,) = [p for p in json.loads(result.stdout)["packages"] if p["name"] == "six"]
+    assert six["source"] == {"kind": "nixpkgs", "attribute": "six", "constraint": [[["==", "1.16.0"]]],
+                             "spec": "six==1.16.0"}
+
+
+def _lock_with(**changes) -> str:
+    import yaml
+
+    data = json.loads(json.dumps(DIFFERING))
+    for path, value in changes.items():
+        *parents, last = path.split("__")
+        target = data
+        for part in parents:
+            target = target[int(part)] if part.isdigit() else target[part]
+        if value is None:
+            del target[int(last) if last.isdigit() else last]
+        else:
+            target[int(last) if last.isdigit() else last] = value
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+#: Malformed locked forms: (file name, text, what the one error line says).
+LOCKED_REFUSED = [
+    ("conda-lock.yml", _lock_with(extra=1), "conda-lock.yml:"),
+    ("conda-lock.yml", _lock_with(extra=1), "extra: unknown key 'extra'"),
+    ("conda-lock.yml", _lock_with(version=2), "version: lock file version 2 is not supported (lock2nix reads version 1)"),
+    ("conda-lock.yml", _lock_with(package__0__url=None), "package[0]: 'url' is a required property"),
+    ("conda-lock.yml", _lock_with(package__0__manager="npm"), "package[0].manager: 'npm' is not one of ['conda', 'pip']"),
+    ("conda-lock.yml", _lock_with(package__0__platform="osx-64"),
+     "package[0]: python is locked for platform 'osx-64', which metadata.platforms does not list (linux-64, osx-arm64)"),
+    ("conda-lock.yml", _lock_with(package__1__platform="linux-64"), "package[1]: python is locked twice for linux-64 (also package[0])"),
+    ("conda-lock.yml", _lock_with(package__6__hash={"sha256": "xyz"}), "package[6].hash: hash.sha256 'xyz' is not 64 hex digits"),
+    ("conda-lock.yml", _lock_with(package__2__version="1 0"), "package[2].version: '1 0' is not a version"),
+    ("conda-lock.yml", _lock_with(metadata__platforms=["win-64"], package=[]),
+     "locked only for win-64, which Nix does not build for"),
+    ("conda-lock.yml", "version: 1\nmetadata: [\n", "conda-lock.yml:3: invalid YAML"),
+    ("conda-lock.yml", "", "a conda-lock file is a mapping (version, metadata, package); this one is empty"),
+    ("conda-lock.yml", _lock_with(package__6__url="https://[bad/foo-1.0-py3-none-any.whl"), "package[6]: url 'https://[bad/"),
+    ("env.lock", "https://x/noarch/a-1-0.conda\n@EXPLICIT\n", "env.lock:1: 'https://x/noarch/a-1-0.conda' before the @EXPLICIT line"),
+    ("env.lock", "@EXPLICIT\npip install requests==2.31\n",
+     "env.lock:2: 'pip install requests==2.31' is not a conda package URL (pip packages are not part of an @EXPLICIT list)"),
+    ("env.lock", "@EXPLICIT\nrequests==2.31\n", "(pip packages are not part of an @EXPLICIT list)"),
+    ("env.lock", f"@EXPLICIT\n{CF}/noarch/idna-3.4-pyhd8ed1ab_0.tar.bz2#12345\n",
+     "env.lock:2: #12345 is neither an md5 (32 hex digits) nor sha256:<64 hex digits>"),
+    ("env.lock", f"@EXPLICIT\n{CF}/noarch/idna-3.4.whl\n", "env.lock:2: 'idna-3.4.whl' is not a conda package file"),
+    ("env.lock", f"@EXPLICIT\n{CF}/noarch/idna-3.4-0.conda\n\n{CF}/noarch/idna-3.5-0.conda\n",
+     "env.lock:4: idna is listed twice (also line 2)"),
+    ("env.lock", "# platform: linux-64\n@EXPLICIT\n", "env.lock: no package URL after @EXPLICIT: nothing to translate"),
+    ("env.lock", f"# platform: linux-64\n@EXPLICIT\n{CF}/osx-arm64/git-2.42.0-h0_0.conda\n",
+     "env.lock:3: a package for osx-arm64 in a list for platform linux-64"),
+    ("env.lock", f"@EXPLICIT\n{CF}/osx-arm64/git-2.42.0-h0_0.conda\n{CF}/linux-64/make-4.3-h0_0.conda\n",
+     "its URLs are for several platforms (osx-arm64, linux-64) and no '# platform:' line says which one it is for"),
+    ("env.lock", "# platform: win-64\n@EXPLICIT\nhttps://x/win-64/git-2.42.0-h0_0.conda\n",
+     "env.lock: locked only for win-64, which Nix does not build for"),
+    ("env.lock", "@EXPLICIT\n@EXPLICIT\n", "env.lock:2: @EXPLICIT appears twice"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "message"), LOCKED_REFUSED)
+def test_malformed_locked_form_is_refused(name, text, message, tmp_path, recorded_conda_cache) -> None:  # noqa: F811
+    (tmp_path / name).write_text(text)
+    (tmp_path / "overlay.nix").write_text("old\n")
+    result = lock2nix(name, "-o", "overlay.nix", cwd=tmp_path, cache=recorded_conda_cache)
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stderr.splitlines() if not line.startswith("lock2nix: warning:")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert errors[0].startswith(f"lock2nix: error: {name}"), errors[0]
+    assert message in errors[0], errors[0]
+    assert (tmp_path / "overlay.nix").read_text() == "old\n"
+
+
+def test_platforms_nix_does_not_build_for_are_left_out_with_a_warning(tmp_path, recorded_conda_cache) -> None:  # noqa: F811
+    data = json.loads(json.dumps(DIFFERING))
+    data["metadata"]["platforms"].append("win-64")
+    data["package"].append({"name": "pywin32", "version": "306", "manager": "conda", "platform": "win-64",
+                            "url": f"{CF}/win-64/pywin32-306-py311h_2.conda", "hash": {"md5": "0" * 32},
+                            "optional": False})
+    write_lock(tmp_path, data)
+    result = lock2nix("conda-lock.yml", "--emit", "model", cwd=tmp_path, cache=recorded_conda_cache)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ("lock2nix: warning: conda-lock.yml: platform(s) win-64 are not systems Nix builds for; "
+                             "their entries are left out\n")
+    model = json.loads(result.stdout)
+    assert "pywin32" not in {m["name"] for m in model["environment"]["members"]}
+    assert model["environment"]["platforms"] == ["linux-64", "osx-arm64", "win-64"]
+    assert model["environment"]["systems"] == ["x86_64-linux", "aarch64-darwin"]
+
+
+def test_conda_lock_is_found_before_its_environment_file(tmp_path, recorded_conda_cache) -> None:  # noqa: F811
+    lock = stage("conda__conda-lock__tests-pip-deps", tmp_path, "conda-lock.yml")
+    result = subprocess.run(
+        [sys.executable, "-m", "lock2nix", "--offline", "--cache-dir", str(recorded_conda_cache), "--emit", "model"],
+        cwd=lock.parent, capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["format"] == "conda-lock.yml"

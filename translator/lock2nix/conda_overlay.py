@@ -10,6 +10,7 @@ reason, so nothing the file asks for disappears without a word.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from . import nix
@@ -51,7 +52,7 @@ def environment_attrs(lock: Lock, pythons: tuple[str, ...], check: str) -> list[
             package = packages.get(member.attribute or "")
             if package is None:  # pragma: no cover - the parser adds a package for every Python member
                 continue
-            python_members.append(_python_member(member, package, where))
+            python_members.append(_python_member(member, package, where, lock.format))
         elif member.kind == "tool" and member.attribute == "R":
             r_base = nix.Commented(_checked({"where": where}, member), member.note)
         elif member.kind == "tool":
@@ -62,13 +63,17 @@ def environment_attrs(lock: Lock, pythons: tuple[str, ...], check: str) -> list[
             value = _checked({"name": member.attribute, "where": where}, member)
             r_packages.append(nix.Commented(value, _comment(member)))
         else:
-            left_out.append(f"{member.spec or member.name} ({member.entry}): {member.note or 'nothing to install'}")
+            systems = f" [{', '.join(member.systems)}]" if member.systems else ""
+            left_out.append(f"{member.spec or member.name} ({member.entry}){systems}: "
+                            f"{member.note or 'nothing to install'}")
     args: dict[str, object] = {"name": environment.name, "check": check}
     if environment.python_spec:
         args["pythonSpec"] = environment.python_spec
     if environment.python:
         args["pythonConstraint"] = _constraint(environment.python)
     args["pythons"] = list(pythons)
+    if environment.systems:
+        args["systems"] = list(environment.systems)
     args["pythonPackages"] = python_members
     if tools:
         args["tools"] = tools
@@ -87,6 +92,9 @@ def environment_attrs(lock: Lock, pythons: tuple[str, ...], check: str) -> list[
         f"  # nixpkgs when evaluated (check = \"{check}\"; \"warn\" traces and goes on).",
         "  lock2nixEnvironments = (prev.lock2nixEnvironments or { }) // {",
     ]
+    for note in environment.notes:
+        lines.extend(nix.comment_lines(textwrap.fill(note, 96, break_on_hyphens=False, break_long_words=False),
+                                       "    "))
     if left_out:
         lines.extend(nix.comment_lines("Not installed:\n" + "\n".join(f"- {x}" for x in left_out), "    "))
     lines.append(f"    {nix.attr_name(environment.name)} = {body};")
@@ -94,10 +102,16 @@ def environment_attrs(lock: Lock, pythons: tuple[str, ...], check: str) -> list[
     return lines
 
 
-def _python_member(member: EnvironmentMember, package: Package, where: str) -> object:
+def _python_member(member: EnvironmentMember, package: Package, where: str, fmt: str) -> object:
     value: dict[str, object] = {"name": member.name, "where": where}
     source = package.source
-    if isinstance(source, NixpkgsSource):
+    if isinstance(source, NixpkgsSource) and member.constraint:
+        # A locked form's member: the version locked for its systems.
+        value["attribute"] = source.attribute
+        value["spec"] = member.spec or source.spec or member.name
+        value["constraint"] = _constraint(member.constraint)
+        note = member.note
+    elif isinstance(source, NixpkgsSource):
         value["attribute"] = source.attribute
         if source.spec:
             value["spec"] = source.spec
@@ -109,14 +123,18 @@ def _python_member(member: EnvironmentMember, package: Package, where: str) -> o
     else:
         value["attribute"] = package.name
         value["locked"] = True
-        note = _locked_note(package)
+        note = _locked_note(package, fmt)
     if member.extras:
         value["extras"] = list(member.extras)
+    if member.systems:
+        value["systems"] = list(member.systems)
     return nix.Commented(value, note)
 
 
-def _locked_note(package: Package) -> str:
+def _locked_note(package: Package, fmt: str) -> str:
     source = package.source
+    if fmt == "conda-lock.yml":
+        return f"{package.name}: pip package locked by conda-lock, its files pinned to the sha256 recorded there"
     if isinstance(source, IndexSource):
         return (f"{package.name} {package.version}: locked from {source.url}; pip records no hash, so the "
                 "files are pinned to the sha256 the index listed when translating")
@@ -128,6 +146,8 @@ def _checked(value: dict[str, object], member: EnvironmentMember) -> dict[str, o
         value["spec"] = member.spec
     if member.constraint:
         value["constraint"] = _constraint(member.constraint)
+    if member.systems:
+        value["systems"] = list(member.systems)
     return value
 
 

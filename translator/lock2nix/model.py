@@ -149,6 +149,9 @@ class EnvironmentMember:
     entry: str = ""
     #: Extras of a Python member (``pkg[extra]``) the environment installs.
     extras: tuple[str, ...] = ()
+    #: Locked forms (conda-lock.yml): the Nix systems this member belongs to,
+    #: when not every system the lock is for (``()``: all of them).
+    systems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,11 @@ class Environment:
     platforms: tuple[str, ...] = ()
     #: Environment variables the file sets (``variables:``), exported by the shell.
     variables: Mapping[str, str] = field(default_factory=dict)
+    #: Locked forms: the Nix systems the lock has entries for (``()``: any).
+    systems: tuple[str, ...] = ()
+    #: Locked forms: what the overlay says about the translation, as comments
+    #: (platforms, hashes not used, native libraries left to nixpkgs).
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

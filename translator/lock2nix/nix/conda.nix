@@ -1,12 +1,14 @@
 # lock2nix: conda environments (lock2nixEnvironments.<name>), carried by overlays
-# translated from an environment.yml. Only Nix 2.8 builtins.
+# translated from an environment.yml, a conda-lock.yml or an @EXPLICIT list.
+# Only Nix 2.8 builtins.
 #
 # mkEnvironment takes what the environment file asks for and checks it against
 # the nixpkgs it is evaluated with: the interpreter against the `python` spec,
 # each package's version against its conda (or pip) spec, and that nixpkgs has
 # the attribute at all. `check = "error"` throws on the first mismatch with a
 # message naming the entry; `"warn"` traces a warning and goes on (a missing
-# package is then left out).
+# package is then left out). A locked form lists the Nix systems it was locked
+# for; members that hold on some of them only carry their `systems`.
 { final }:
 let
   b = builtins;
@@ -148,8 +150,22 @@ let
       r ? null,
       rPackages ? [ ],
       variables ? { },
+      # Locked forms: the Nix systems the lock has entries for ([ ]: any system).
+      systems ? [ ],
     }:
     let
+      # The system whose entries are used: the one evaluated for, if locked for it.
+      hostSystem = final.stdenv.hostPlatform.system;
+      lockedSystem =
+        if systems == [ ] || b.elem hostSystem systems then
+          hostSystem
+        else
+          complain check "environment ${name} is locked for ${b.concatStringsSep ", " systems} only, not for ${hostSystem}${
+            if check == "warn" then "; using the entries of ${b.head systems}" else ""
+          }" (b.head systems);
+      # Members for that system (those without `systems` hold on every system);
+      # the system is checked first.
+      here = members: b.seq lockedSystem (b.filter (m: !(m ? systems) || b.elem lockedSystem m.systems) members);
       candidates = b.filter (attr: final ? ${attr} && satisfies final.${attr}.version pythonConstraint) pythons;
       fallback = b.head (b.filter (attr: final ? ${attr}) pythons ++ [ "python3" ]);
       python =
@@ -176,7 +192,7 @@ let
             [ ]
           else
             [ value ] ++ b.concatMap (extra: value.optional-dependencies.${extra} or [ ]) (p.extras or [ ])
-        ) pythonPackages;
+        ) (here pythonPackages);
       pythonEnv = python.withPackages (ps: b.filter (x: x != null) (pythonMembers ps));
       toolValues = b.concatMap (
         t:
@@ -191,7 +207,7 @@ let
           };
         in
         if value == null then [ ] else [ value ]
-      ) tools;
+      ) (here tools);
       rValues = b.concatMap (
         p:
         let
@@ -206,19 +222,21 @@ let
           };
         in
         if value == null then [ ] else [ value ]
-      ) rPackages;
+      ) (here rPackages);
+      rHere = r != null && here [ r ] != [ ];
+      rSpec = if rHere then r else { };
       rBase = member {
         inherit check;
-        where = r.where or "r-base";
+        where = rSpec.where or "r-base";
         label = "R";
         value = final.R or null;
-        spec = r.spec or null;
-        constraint = r.constraint or [ ];
+        spec = rSpec.spec or null;
+        constraint = rSpec.constraint or [ ];
       };
       rTools =
-        if r == null && rPackages == [ ] then
+        if !rHere && here rPackages == [ ] then
           [ ]
-        else if rPackages == [ ] then
+        else if here rPackages == [ ] then
           b.filter (x: x != null) [ rBase ]
         else
           b.seq rBase [ (final.rWrapper.override { packages = rValues; }) ];

@@ -12,8 +12,9 @@ if TYPE_CHECKING:  # the model (and packaging) is not needed to find a lock
     from ..model import Lock
 
 # File names lock2nix finds on its own, in order of preference.
-KNOWN_LOCKS = ("poetry.lock", "Pipfile.lock", "environment.yml", "environment.yaml")
-#: conda's locked forms, recognised but not translated yet.
+# (conda-lock.yml before the environment.yml it is usually locked from: it is exact.)
+KNOWN_LOCKS = ("poetry.lock", "Pipfile.lock", "conda-lock.yml", "environment.yml", "environment.yaml")
+#: conda's locked forms (named explicitly; conda-lock.yml is also recognised by its keys).
 CONDA_LOCKED = ("conda-lock.yml", "@EXPLICIT")
 
 
@@ -73,7 +74,9 @@ def detect_format(name: str, text: str) -> str:
             return "Pipfile.lock"
         if "[[package]]" in head or "[metadata]" in text[-8192:]:
             return "poetry.lock"
-    raise UnsupportedInput(f"unrecognised lock file format (supported: {', '.join(KNOWN_LOCKS)})", file=name)
+    raise UnsupportedInput(
+        f"unrecognised lock file format (supported: {', '.join(KNOWN_LOCKS)}, conda @EXPLICIT lists)", file=name
+    )
 
 
 def _requirement_files(environment: Path) -> list[Path]:
@@ -109,7 +112,7 @@ def _conda_format(text: str) -> str | None:
     return None
 
 
-def parse(name: str, data: bytes, *, directory: Path, allow_insecure_hashes: bool = False) -> "Lock":
+def parse(name: str, data: bytes, *, directory: Path, allow_insecure_hashes: bool = False) -> Lock:
     """Parse lock ``data`` read from ``name``; ``directory`` holds its companions.
 
     Files without a usable hash (none, md5, sha1) are refused unless
@@ -132,12 +135,15 @@ def parse(name: str, data: bytes, *, directory: Path, allow_insecure_hashes: boo
         from . import conda
 
         return conda.parse(name, text, directory=directory)
-    if fmt in CONDA_LOCKED:
-        raise UnsupportedInput(
-            f"{fmt} files (conda's locked form) are not supported yet; translate the environment.yml "
-            "they were locked from instead",
-            file=name,
-        )
+    if fmt == "conda-lock.yml":
+        from . import conda_locked
+
+        return conda_locked.parse_conda_lock(name, text, directory=directory,
+                                             allow_insecure_hashes=allow_insecure_hashes)
+    if fmt == "@EXPLICIT":
+        from . import conda_locked
+
+        return conda_locked.parse_explicit(name, text, directory=directory)
     raise UnsupportedInput(f"unsupported format {fmt}", file=name)
 
 
