@@ -138,6 +138,7 @@ class _Graph:
             if state.get(start):
                 continue
             path: list[str] = [start]
+            position = {start: 0}  # index in path, so closing a cycle costs no search
             state[start] = 1
             iterators = [iter(adjacency[start])]
             while iterators:
@@ -147,12 +148,21 @@ class _Graph:
                     state[path.pop()] = 2
                     continue
                 if state.get(target) == 1:
-                    cycle = path[path.index(target):] + [target]
-                    self.dropped.setdefault(path[-1], {})[target] = cycle
+                    self.dropped.setdefault(path[-1], {})[target] = _cycle_shown(path[position[target]:], target)
                 elif not state.get(target):
                     state[target] = 1
+                    position[target] = len(path)
                     path.append(target)
                     iterators.append(iter(adjacency[target]))
+
+
+def _cycle_shown(path: list[str], target: str, most: int = 8) -> list[str]:
+    """The cycle ``path -> target`` as the overlay's comment names it: a long one
+    (depth-first paths in a large lock run to thousands) is shortened, which
+    keeps the comments, and the work, linear in the size of the lock."""
+    if len(path) <= most:
+        return [*path, target]
+    return [*path[:3], f"... {len(path) - 5} more ...", *path[-2:], target]
 
 
 def generate(lock: Lock, options: Options) -> str:
