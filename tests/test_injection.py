@@ -586,3 +586,34 @@ def test_versions_differing_only_in_punctuation_get_distinct_bindings(tmp_path, 
     expr = f"import {capture_nix} ({{ overlay = {project / 'overlay.nix'}; }} // builtins.fromJSON (builtins.readFile {args}))"
     got = json.loads(run(["nix-instantiate", "--eval", "--strict", "--json", "-E", expr]))
     assert [(p["pname"], p["version"]) for p in got["packages"]] == [("a", "b.c"), ("a-b", "c")]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        'd\nlet injected = builtins.abort "injected"; in #',
+        "d\r\n}; x = ${builtins.abort \"injected\"}; #",
+        "d\u2028''${x}'' \"quoted\" $HOME",
+    ],
+)
+def test_file_names_in_the_header_stay_in_comments(tmp_path, payload) -> None:
+    """The header names the lock and the output (the regenerate command): a newline in a
+    directory or file name ended the comment, and the rest of the line became code."""
+    project = tmp_path / payload
+    project.mkdir()
+    lock = project / "poetry.lock"
+    lock.write_text(
+        '[[package]]\nname = "demo"\nversion = "1.0"\n'
+        f'files = [{{file = "demo-1.0.tar.gz", hash = "sha256:{"0" * 64}"}}]\n'
+        '[package.source]\ntype = "url"\nurl = "https://example.org/demo-1.0.tar.gz"\n\n'
+        '[metadata]\nlock-version = "2.0"\npython-versions = "*"\n'
+    )
+    output = tmp_path / (payload.replace("d", "o", 1) + ".nix")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.main(["--offline", "--no-detect", "--cache-dir", str(tmp_path / "cache"), str(lock), "-o", str(output)])
+    assert code == 0, err.getvalue()
+    text = output.read_text(encoding="utf-8")
+    header = text[: text.index("final: prev:")]
+    assert all(line.startswith("#") for line in header.splitlines()), header
+    assert eval_json(f"builtins.typeOf (import {nix.path(str(output)).code})") == "lambda"

@@ -190,7 +190,9 @@ class _Generator:
     # --- top level ------------------------------------------------------------
 
     def render(self) -> str:
-        lines = [f"# {line}".rstrip() if line else "#" for line in self.options.header]
+        # Header lines hold file names (the regenerate command): a newline in one
+        # must not end the comment, so they go through the emitter's comment lines.
+        lines = [c for line in self.options.header for c in (nix.comment_lines(line, "") if line else ["#"])]
         lines.append("final: prev:")
         lines.append("let")
         lines.append("  # lock2nix helpers: PEP 508 markers, wheel tags and the package builder,")
