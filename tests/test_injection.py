@@ -26,6 +26,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -617,3 +618,23 @@ def test_file_names_in_the_header_stay_in_comments(tmp_path, payload) -> None:
     header = text[: text.index("final: prev:")]
     assert all(line.startswith("#") for line in header.splitlines()), header
     assert eval_json(f"builtins.typeOf (import {nix.path(str(output)).code})") == "lambda"
+
+
+def test_conda_lock_file_name_stays_in_its_comment(tmp_path, recorded_cache) -> None:
+    """conda-lock.yml is recognised by the end of its name; the environment's comment named
+    the file in an f-string, so a newline in the name wrote the rest as attributes."""
+    from .conftest import FIXTURES
+
+    name = 'x\ninjected = builtins.abort "injected"; #conda-lock.yml'
+    lock = tmp_path / name
+    shutil.copy(FIXTURES / "conda" / "conda__conda-lock__tests-pip-deps" / "conda-lock.yml", lock)
+    output = tmp_path / "overlay.nix"
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.main(["--offline", "--cache-dir", str(recorded_cache), str(lock), "-o", str(output)])
+    assert code == 0, err.getvalue()
+    text = output.read_text(encoding="utf-8")
+    assert "# injected = builtins.abort" in text
+    assert not any(line.lstrip().startswith("injected =") for line in text.splitlines())
+    attrs = eval_json(f"builtins.attrNames ((import {output}) {{ }} {{ pythonPackagesExtensions = [ ]; }})")
+    assert "injected" not in attrs and "lock2nixEnvironments" in attrs

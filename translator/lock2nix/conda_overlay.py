@@ -86,7 +86,8 @@ def environment_attrs(lock: Lock, pythons: tuple[str, ...], check: str) -> list[
     body = nix.render(nix.Call(nix.Expr("lock2nixConda.mkEnvironment"), args), "    ")
     lines = [
         "",
-        f"  # The conda environment of {file}: python (the interpreter its python spec selects),",
+        # The file name goes through the emitter: a newline in it must not end the comment.
+        *nix.comment_lines(f"The conda environment of {file}: python (the interpreter its python spec selects),", "  "),
         "  # pythonEnv (python.withPackages of its Python packages), tools (its other packages),",
         "  # env (buildEnv of both) and shell (mkShell with both). Specs are checked against",
         f"  # nixpkgs when evaluated (check = \"{check}\"; \"warn\" traces and goes on).",
