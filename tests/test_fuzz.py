@@ -191,3 +191,27 @@ def test_project_locked_as_a_package_of_its_own(project, recorded_cache) -> None
     code, stdout, stderr = translate(project / "poetry.lock", recorded_cache, "--no-detect")
     assert_one_line_error(code, stderr, project / "poetry.lock", "package 'tqdm' (4.67.1)", "locked as a package too")
     assert stdout == ""
+
+
+def test_invalid_url_in_a_conda_pip_section(tmp_path, recorded_cache) -> None:
+    """urlsplit's ValueError ("Invalid IPv6 URL") reached the last-resort handler."""
+    env = tmp_path / "environment.yml"
+    env.write_text(
+        "channels:\n- conda-forge\ndependencies:\n- python=3.11\n- pip:\n"
+        "  - requests @ https://gith[[[ub.com/psf/requests/requests-2.31.0-py3-none-any.whl\n"
+    )
+    code, _, stderr = translate(env, recorded_cache)
+    assert_one_line_error(code, stderr, env, "invalid URL", "Invalid IPv6 URL")
+
+
+@pytest.mark.parametrize("entry", [{"file": "https://[files/demo-1.0.tar.gz"}, {"path": "file://[x/demo"}])
+def test_invalid_url_in_a_pipfile_lock(tmp_path, recorded_cache, entry) -> None:
+    """The same ValueError from Pipfile.lock "file" and "path" entries."""
+    import json
+
+    lock = tmp_path / "Pipfile.lock"
+    data = json.loads((FIXTURES / "pipfile" / "pypa__pipfile__example-head" / "Pipfile.lock").read_text())
+    data["default"]["demo"] = entry
+    lock.write_text(json.dumps(data, indent=4))
+    code, _, stderr = translate(lock, recorded_cache)
+    assert_one_line_error(code, stderr, lock, "invalid URL", "Invalid IPv6 URL")

@@ -501,6 +501,10 @@ class _Translator:
         extras = tuple(sorted(conda_names.normalize(e) for e in requirement.extras))
         if requirement.url:
             url = requirement.url
+            try:
+                urlsplit(url)
+            except ValueError as exc:  # "Invalid IPv6 URL" and the like
+                raise self.reader.error(f"{url!r}: invalid URL ({exc})", where) from None
             if url.startswith(("git+", "hg+", "svn+", "bzr+")):
                 self._vcs(where, url, name, editable)
             elif url.startswith("file:"):

@@ -444,7 +444,10 @@ def _path(raw: Mapping[str, Any], directory: Path, fail: Any) -> Source | None:
         raise fail('"path" must be a path')
     path = value.strip().replace("\\", "/")
     if path.startswith("file://"):
-        path = unquote(urlsplit(path).path)
+        try:
+            path = unquote(urlsplit(path).path)
+        except ValueError as exc:  # "Invalid IPv6 URL" and the like
+            raise fail(f"invalid URL {path!r} ({exc})") from None
     norm = posixpath.normpath(path)
     if norm == "." and not raw.get("subdirectory"):
         return None  # the project itself
@@ -476,7 +479,10 @@ def _file(raw: Mapping[str, Any], directory: Path, fail: Any) -> Source | None:
     if not url.startswith(("https://", "http://")):
         raise fail(f"file URL {url!r} is not http(s)")
     url = url.split("#", 1)[0]
-    filename = unquote(posixpath.basename(urlsplit(url).path)) or "source"
+    try:
+        filename = unquote(posixpath.basename(urlsplit(url).path)) or "source"
+    except ValueError as exc:  # "Invalid IPv6 URL" and the like
+        raise fail(f"invalid URL {url!r} ({exc})") from None
     hashes = _hashes(raw, fail, required=False, spec=None)
     # Without a hash the lock does not pin the file; resolution downloads it
     # once and pins what it got (empty hashes mark that).
