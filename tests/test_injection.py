@@ -449,9 +449,9 @@ def expected(lock: dict) -> dict:
         deps, extras = [], {}
         if "depends" in p:
             target = by_attr[canonicalize_name(p["depends"][0])]
-            if p["depends"][1] != "linux":  # the edge's marker holds on Linux
+            if not excludes_linux(p["depends"][1]):  # the edge's marker holds on Linux
                 # A target whose own marker excludes Linux is null in the set.
-                deps = [None if target["marker"] == "linux" else canonicalize_name(target["name"])]
+                deps = [None if excludes_linux(target["marker"]) else canonicalize_name(target["name"])]
             if has_extra(p):
                 extras = {canonicalize_name(p["extra"]): deps}
         out.append(
@@ -463,7 +463,7 @@ def expected(lock: dict) -> dict:
                 "dependencies": [d for d in deps if d is not None],
                 "extras": extras,
             }
-            if p["marker"] != "linux"
+            if not excludes_linux(p["marker"])
             else None
         )
     root = lock["root"]
@@ -484,7 +484,7 @@ def root_checks(lock: dict) -> list:
     first = lock["packages"][0]
     if not PEP508_NAME.match(first["name"]):
         return []
-    return [None if first["marker"] == "linux" else canonicalize_name(first["name"])]
+    return [None if excludes_linux(first["marker"]) else canonicalize_name(first["name"])]
 
 
 def sri(hexdigest: str) -> str:
@@ -498,14 +498,24 @@ def markers_of(lock: dict) -> list[str]:
     return out + [p["depends"][1] for p in lock["packages"] if "depends" in p and p["depends"][1] is not None]
 
 
-def pep508_marker_ok(value: str) -> bool:
+def marker_literal(value: str) -> str | None:
+    """The string packaging reads from the marker's quoted literal (it undoes backslash
+    escapes such as ``\\0``): what reaches the overlay.  None if PEP 508 refuses it."""
     from packaging.markers import InvalidMarker, Marker
 
     try:
-        Marker(marker_of(value))
+        return Marker(marker_of(value))._markers[0][2].value
     except InvalidMarker:
-        return False
-    return True
+        return None
+
+
+def pep508_marker_ok(value: str) -> bool:
+    return marker_literal(value) is not None
+
+
+def excludes_linux(value: str | None) -> bool:
+    """``sys_platform != <value>`` is false on Linux."""
+    return value is not None and marker_literal(value) == "linux"
 
 
 def emitted_text(lock: dict) -> list[str]:
@@ -513,9 +523,8 @@ def emitted_text(lock: dict) -> list[str]:
     out = []
     for p in lock["packages"]:
         out += [canonicalize_name(p["name"]), p["version"]]
-        out += [p[k] for k in ("url", "file", "path", "subdirectory", "marker") if p.get(k) is not None]
-        if "depends" in p and p["depends"][1] is not None:
-            out.append(p["depends"][1])
+        out += [p[k] for k in ("url", "file", "path", "subdirectory") if p.get(k) is not None]
+        out += [marker_literal(m) or "" for m in (p["marker"], p.get("depends", (None, None))[1]) if m is not None]
         if has_extra(p):
             out.append(canonicalize_name(p["extra"]))
     if lock["root"]:
