@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -328,36 +328,21 @@ class IndexClient:
         ``Located.unmatched``, a missing project as ``NO_PROJECT``, and with
         ``offline`` an unanswerable request as ``NOT_CACHED``.
         """
-        groups: dict[tuple[str, str], list[HashRequest]] = {}
-        for req in requests:
-            groups.setdefault((req.index_url, req.project), []).append(req)
-        result: dict[HashRequest, Located] = {}
-        stale: list[tuple[str, str]] = []
-        for key, reqs in groups.items():
-            cached = self.cache.load(*key)
-            wanted = frozenset().union(*(r.sha256s for r in reqs))
-            if cached is not None and wanted <= {f.sha256 for f in cached.files.values()}:
-                for r in reqs:
-                    result[r] = _located(cached.files, r)
-            elif self.offline:
-                result.update((r, Located(NOT_CACHED)) for r in reqs)
-            else:
-                stale.append(key)
-        if not stale:
-            return result
-        from contextlib import closing
 
-        with closing(self._fetch_all(stale, missing_ok=True)) as pages:
-            for key, page in pages:
-                reqs = groups[key]
-                if page is None:
-                    result.update((r, Located(NO_PROJECT)) for r in reqs)
-                    continue
-                self._update_cache_by_hash(*key, page, reqs)
-                listed = {name: pf.file for name, pf in page.items()}
-                for r in reqs:
-                    result[r] = _located(listed, r)
-        return result
+        def from_cache(cached: CachedProject, reqs: list[HashRequest]) -> dict[HashRequest, Located] | None:
+            wanted = frozenset().union(*(r.sha256s for r in reqs))
+            if not wanted <= {f.sha256 for f in cached.files.values()}:
+                return None
+            return {r: _located(cached.files, r) for r in reqs}
+
+        def from_page(
+            key: tuple[str, str], page: dict[str, _PageFile], reqs: list[HashRequest]
+        ) -> dict[HashRequest, Located]:
+            self._update_cache_by_hash(*key, page, reqs)
+            listed = {name: pf.file for name, pf in page.items()}
+            return {r: _located(listed, r) for r in reqs}
+
+        return self._answer(requests, from_cache, from_page)
 
     def release(self, requests: Sequence[ReleaseRequest]) -> dict[ReleaseRequest, Located]:
         """The files each index lists for a release (all of them, with the sha256 it gives).
@@ -369,16 +354,62 @@ class IndexClient:
         version ``LISTED`` with no files; offline without a cached answer
         ``NOT_CACHED``.
         """
-        groups: dict[tuple[str, str], list[ReleaseRequest]] = {}
+
+        def from_cache(cached: CachedProject, reqs: list[ReleaseRequest]) -> dict[ReleaseRequest, Located] | None:
+            answers = {r: _files_of_release(cached.files, r.version) for r in reqs}
+            if not all(answers[r] or _absent(r.version) in cached.unlisted for r in reqs):
+                return None
+            return {r: Located(LISTED, answers[r]) for r in reqs}
+
+        def from_page(
+            key: tuple[str, str], page: dict[str, _PageFile], reqs: list[ReleaseRequest]
+        ) -> dict[ReleaseRequest, Located]:
+            versions = {_normalize_version(r.version) for r in reqs}
+            old = self.cache.load(*key) or CachedProject({})
+            keep = {name: pf.file for name, pf in page.items() if pf.version in versions}
+            listed = {pf.version for pf in page.values()}
+            merged = dict(old.files)
+            merged.update(keep)
+            unlisted = (old.unlisted - page.keys() - {_absent(v) for v in listed}) | {
+                _absent(v) for v in versions if v not in listed
+            }
+            self.cache.store(*key, merged.values(), unlisted=unlisted)
+            out = {}
+            for r in reqs:
+                wanted = _normalize_version(r.version)
+                files = tuple(sorted((pf.file for pf in page.values() if pf.version == wanted),
+                                     key=lambda f: f.filename))
+                out[r] = Located(LISTED, files)
+            return out
+
+        def no_project(key: tuple[str, str], reqs: list[ReleaseRequest]) -> None:
+            # Remembered, so that an offline run gets the same answer.
+            old = self.cache.load(*key) or CachedProject({})
+            absent = {_absent(_normalize_version(r.version)) for r in reqs}
+            self.cache.store(*key, old.files.values(), unlisted=old.unlisted | absent)
+
+        return self._answer(requests, from_cache, from_page, no_project)
+
+    def _answer(
+        self,
+        requests: Sequence[Any],
+        from_cache: Callable[[CachedProject, list[Any]], dict[Any, Located] | None],
+        from_page: Callable[[tuple[str, str], dict[str, _PageFile], list[Any]], dict[Any, Located]],
+        no_project: Callable[[tuple[str, str], list[Any]], None] | None = None,
+    ) -> dict[Any, Located]:
+        """Answer requests per (index, project): from the cache where ``from_cache``
+        can, ``NOT_CACHED`` offline, else from the project's page (every stale
+        page fetched together), ``NO_PROJECT`` where the index lacks it."""
+        groups: dict[tuple[str, str], list] = {}
         for req in requests:
             groups.setdefault((req.index_url, req.project), []).append(req)
-        result: dict[ReleaseRequest, Located] = {}
+        result: dict = {}
         stale: list[tuple[str, str]] = []
         for key, reqs in groups.items():
             cached = self.cache.load(*key)
-            answers = {r: _files_of_release(cached.files, r.version) for r in reqs} if cached else {}
-            if cached is not None and all(answers[r] or _absent(r.version) in cached.unlisted for r in reqs):
-                result.update((r, Located(LISTED, answers[r])) for r in reqs)
+            answers = from_cache(cached, reqs) if cached is not None else None
+            if answers is not None:
+                result.update(answers)
             elif self.offline:
                 result.update((r, Located(NOT_CACHED)) for r in reqs)
             else:
@@ -390,26 +421,12 @@ class IndexClient:
         with closing(self._fetch_all(stale, missing_ok=True)) as pages:
             for key, page in pages:
                 reqs = groups[key]
-                versions = {_normalize_version(r.version) for r in reqs}
-                old = self.cache.load(*key) or CachedProject({})
                 if page is None:
-                    # Remembered, so that an offline run gets the same answer.
-                    self.cache.store(*key, old.files.values(), unlisted=old.unlisted | {_absent(v) for v in versions})
+                    if no_project is not None:
+                        no_project(key, reqs)
                     result.update((r, Located(NO_PROJECT)) for r in reqs)
-                    continue
-                keep = {name: pf.file for name, pf in page.items() if pf.version in versions}
-                listed = {pf.version for pf in page.values()}
-                merged = dict(old.files)
-                merged.update(keep)
-                unlisted = (old.unlisted - page.keys() - {_absent(v) for v in listed}) | {
-                    _absent(v) for v in versions if v not in listed
-                }
-                self.cache.store(*key, merged.values(), unlisted=unlisted)
-                for r in reqs:
-                    wanted = _normalize_version(r.version)
-                    files = tuple(sorted((pf.file for pf in page.values() if pf.version == wanted),
-                                         key=lambda f: f.filename))
-                    result[r] = Located(LISTED, files)
+                else:
+                    result.update(from_page(key, page, reqs))
         return result
 
     def _update_cache_by_hash(
