@@ -64,7 +64,16 @@ def _any_of(markers: list[str | None]) -> str | None:
     if None in markers:
         return None
     unique = list(dict.fromkeys(m for m in markers if m is not None))
-    return unique[0] if len(unique) == 1 else " or ".join(f"({m})" for m in unique)
+    if len(unique) == 1:
+        return unique[0]
+    # poetry-core's marker algebra simplifies the union: pins split by interpreter
+    # (cython; python_version < "3.13" / >= "3.13") usually cover every one.
+    from poetry.core.version.markers import parse_marker
+
+    union = parse_marker(unique[0])
+    for marker in unique[1:]:
+        union = union.union(parse_marker(marker))
+    return None if union.is_any() else str(union)
 
 
 def for_package(package: Package, lock_dir: Path) -> list[BuildInput]:
