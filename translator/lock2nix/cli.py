@@ -200,7 +200,7 @@ def _translate(target: Target, args: argparse.Namespace) -> str:
         data = _read(lock_path)
         directory = lock_path.parent
         inputs = [(lock_path.name, data)]
-        for companion in companions(lock_path):
+        for companion in companions(lock_path, data.decode("utf-8", "replace")):
             inputs.append((companion.name, _read(companion)))
     from .config import candidate_files
 

@@ -13,7 +13,14 @@ if TYPE_CHECKING:  # the model (and packaging) is not needed to find a lock
 
 # File names lock2nix finds on its own, in order of preference.
 # (conda-lock.yml before the environment.yml it is usually locked from: it is exact.)
-KNOWN_LOCKS = ("poetry.lock", "Pipfile.lock", "conda-lock.yml", "environment.yml", "environment.yaml")
+KNOWN_LOCKS = (
+    "poetry.lock", "Pipfile.lock", "uv.lock", "pylock.toml", "conda-lock.yml", "environment.yml", "environment.yaml"
+)
+#: What an unrecognised file is told lock2nix reads.
+READABLE = (
+    "poetry.lock, Pipfile.lock, uv.lock, pylock.toml (PEP 751), conda environment.yml, conda-lock.yml "
+    "and @EXPLICIT lists, recognised by their content whatever the file is called"
+)
 #: conda's locked forms (named explicitly; conda-lock.yml is also recognised by its keys).
 CONDA_LOCKED = ("conda-lock.yml", "@EXPLICIT")
 
@@ -35,14 +42,15 @@ def find_lock(directory: Path) -> Path:
     )
 
 
-def companions(lock: Path) -> list[Path]:
-    """Files beside ``lock`` that its translation also reads."""
-    if lock.name.endswith("poetry.lock"):
+def companions(lock: Path, text: str | None = None) -> list[Path]:
+    """Files beside ``lock`` that its translation also reads (``text``: the lock's, to tell its format)."""
+    fmt = _format_or_none(lock.name, text)
+    if fmt in ("poetry.lock", "uv.lock", "pylock.toml"):
         pyproject = lock.parent / "pyproject.toml"
         return [pyproject] if pyproject.is_file() else []
-    if lock.name.endswith((".yml", ".yaml")) and not lock.name.endswith("conda-lock.yml"):
+    if fmt == "environment.yml":
         return _requirement_files(lock)
-    if lock.name.endswith("Pipfile.lock"):
+    if fmt == "Pipfile.lock":
         # The Pipfile is checked against the lock's hash; the editable project
         # itself ("-e .") is read from the others when present (setup.py is
         # only looked at, never read).
@@ -51,32 +59,68 @@ def companions(lock: Path) -> list[Path]:
     return []
 
 
+def _format_or_none(name: str, text: str | None) -> str | None:
+    try:
+        return detect_format(name, text or "")
+    except UnsupportedInput:
+        return None
+
+
+_PYLOCK_NAME = re.compile(r"pylock\.([^.]+\.)?toml")
+_BY_NAME = (
+    ("poetry.lock", "poetry.lock"),
+    ("Pipfile.lock", "Pipfile.lock"),
+    ("uv.lock", "uv.lock"),
+    ("conda-lock.yml", "conda-lock.yml"),
+    ("conda-lock.yaml", "conda-lock.yml"),
+)
+
+
 def detect_format(name: str, text: str) -> str:
-    """The format of a lock file, from its name and, for stdin, its content."""
+    """The format of a lock file: from its name when a tool writes that name, else from its content.
+
+    The content tells every format (``Pipfile.lock.example``, ``ci.lock``,
+    stdin); the name only spares the look for the names tools write.
+    """
     base = name.rsplit("/", 1)[-1]
-    if base.endswith("poetry.lock"):
-        return "poetry.lock"
-    if base.endswith("Pipfile.lock"):
-        return "Pipfile.lock"
-    if base.endswith(("conda-lock.yml", "conda-lock.yaml")):
-        return "conda-lock.yml"
+    for suffix, fmt in _BY_NAME:
+        if base.endswith(suffix):
+            return fmt
+    if _PYLOCK_NAME.fullmatch(base):
+        return "pylock.toml"
     if base in ("environment.yml", "environment.yaml"):
         return "environment.yml"
-    if base.endswith((".yml", ".yaml")) or base == "-":
-        conda = _conda_format(text)
-        if conda is not None:
-            return conda
-    if (base.endswith((".lock", ".txt")) or base == "-") and re.search(r"(?m)^@EXPLICIT\s*$", text[:65536]):
+    found = format_of_content(text)
+    if found is None:
+        raise UnsupportedInput(f"unrecognised lock file format; lock2nix reads {READABLE}", file=name)
+    return found
+
+
+def _top_keys(text: str) -> dict[str, str]:
+    """TOML keys before the first table header, with their raw values."""
+    head = text[: 1 << 16]
+    first_table = re.search(r"(?m)^\s*\[", head)
+    top = head[: first_table.start()] if first_table else head
+    return {m.group(1): m.group(2).strip() for m in re.finditer(r"(?m)^\s*([A-Za-z0-9_-]+)\s*=\s*(.*)$", top)}
+
+
+def format_of_content(text: str) -> str | None:
+    """The format ``text`` is written in, from a cheap look (no full parse), or ``None``."""
+    head = text[: 1 << 16]
+    if text.lstrip().startswith("{"):
+        return "Pipfile.lock" if '"_meta"' in text else None
+    if re.search(r"(?m)^@EXPLICIT\s*$", head):
         return "@EXPLICIT"
-    if base == "-" or base.endswith((".lock", ".json")):
-        head = text[:4096]
-        if head.lstrip().startswith("{") and '"_meta"' in text:
-            return "Pipfile.lock"
-        if "[[package]]" in head or "[metadata]" in text[-8192:]:
-            return "poetry.lock"
-    raise UnsupportedInput(
-        f"unrecognised lock file format (supported: {', '.join(KNOWN_LOCKS)}, conda @EXPLICIT lists)", file=name
-    )
+    top = _top_keys(text)
+    # pylock.toml: lock-version and created-by at the top, [[packages]] (plural).
+    if "lock-version" in top or "created-by" in top or re.search(r"(?m)^\[\[packages\]\]", head):
+        return "pylock.toml"
+    # uv.lock: an integer version (and revision) at the top; poetry.lock has none there.
+    if re.fullmatch(r"\d+", top.get("version", "")) or "revision" in top:
+        return "uv.lock"
+    if re.search(r"(?m)^\[\[package\]\]", head) or re.search(r"(?m)^\[metadata\]", text):
+        return "poetry.lock"
+    return _conda_format(text)
 
 
 def _requirement_files(environment: Path) -> list[Path]:
@@ -144,6 +188,14 @@ def parse(name: str, data: bytes, *, directory: Path, allow_insecure_hashes: boo
         from . import conda_locked
 
         return conda_locked.parse_explicit(name, text, directory=directory)
+    if fmt == "uv.lock":
+        from . import uv
+
+        return uv.parse(name, text, directory=directory, allow_insecure_hashes=allow_insecure_hashes)
+    if fmt == "pylock.toml":
+        from . import pylock
+
+        return pylock.parse(name, text, directory=directory, allow_insecure_hashes=allow_insecure_hashes)
     raise UnsupportedInput(f"unsupported format {fmt}", file=name)
 
 
