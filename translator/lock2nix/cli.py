@@ -24,7 +24,9 @@ DIGEST_PREFIX = "lock2nix-inputs: "
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lock2nix",
-        description="Translate a Python lock file (poetry.lock, Pipfile.lock) into a nixpkgs overlay.",
+        description="Translate a Python lock file (poetry.lock, Pipfile.lock, uv.lock, PEP 751 pylock.toml, "
+        "conda environment.yml / conda-lock.yml) into a nixpkgs overlay. The format is told from the "
+        "file's content, whatever its name.",
         epilog="Use the overlay with: import <nixpkgs> { overlays = [ (import ./overlay.nix) ]; }",
     )
     parser.add_argument(
@@ -33,7 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="lock file to translate (default: the lock in the current directory; '-' reads stdin)",
     )
     parser.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
-    parser.add_argument("--emit", choices=("overlay", "model"), default="overlay", help="what to write (default: overlay)")
+    parser.add_argument(
+        "--emit",
+        choices=("overlay", "model", "pylock"),
+        default="overlay",
+        help="what to write: the nixpkgs overlay (default), the lock model as JSON, or a PEP 751 pylock.toml",
+    )
     parser.add_argument(
         "--prefer",
         choices=("wheel", "sdist"),
@@ -226,6 +233,11 @@ def _translate(target: Target, args: argparse.Namespace) -> str:
 
     if args.emit == "model":
         text = json.dumps(lock.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    elif args.emit == "pylock":
+        from .pylock_export import to_pylock
+
+        out_dir = (output.parent if output is not None else Path.cwd()).resolve()
+        text = to_pylock(lock, lock_dir=os.path.relpath(directory.resolve(), out_dir).replace(os.sep, "/"))
     else:
         from .generate import Options, generate
         from .overrides import curated
