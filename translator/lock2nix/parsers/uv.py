@@ -1,6 +1,6 @@
 """``uv.lock`` → the lock model, from the lock's own data (no resolution, no ``uv``).
 
-uv.lock (lock ``version = 1``; ``revision`` 1 to 3 seen in real files) records
+uv.lock (lock ``version = 1``; ``revision`` 2, 3 and 5 seen in real files, 1 to 5 read) records
 everything lock2nix needs: each package's source and files with URL, sha256,
 size and upload time; its dependency edges with markers, extras and, where a
 name is locked at several versions (a fork), the version the edge takes; the
@@ -57,8 +57,8 @@ from ._common import (
 )
 
 LOCK_VERSION = 1
-#: Revisions of lock version 1 seen in real files; a newer one is read the same way, with a warning.
-KNOWN_REVISIONS = (1, 2, 3)
+#: Revisions of lock version 1 (uv 0.13.9 writes 5); a newer one is read the same way, with a warning.
+KNOWN_REVISIONS = (1, 2, 3, 4, 5)
 
 SourceKind = Literal["registry", "git", "url", "path", "directory", "editable", "virtual"]
 SOURCE_KINDS: tuple[SourceKind, ...] = ("registry", "git", "url", "path", "directory", "editable", "virtual")
