@@ -1,0 +1,83 @@
+"""``--emit pylock`` for every poetry.lock and Pipfile.lock fixture: packaging.pylock accepts it,
+and translating it gives the same (name, version) set and the same artifacts as the original.
+
+A pylock.toml records no dependency edges; translating it reads them from the
+wheels' metadata, recorded in tests/data/roundtrip-cache (record_uv.py --roundtrip).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.pylock import Pylock
+
+from .conftest import DATA, POETRY_CASES, stage_poetry_case
+from .nixeval import parse_file
+from .pipfile_cases import PIPFILE_CASES, recorded_pipfile_cache, stage_pipfile_case  # noqa: F401 - a fixture
+from .test_translate_fixtures import NOT_RECORDED, _unavailable
+
+CASES = [("poetry.lock", c) for c in POETRY_CASES] + [("Pipfile.lock", c) for c in PIPFILE_CASES]
+
+
+def lock2nix(*args: str, cwd: Path, cache: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "lock2nix", "--offline", "--no-detect", "--cache-dir", str(cache), *args],
+        cwd=cwd, capture_output=True, text=True,
+    )
+
+
+def artifacts(model: dict) -> dict[tuple[str, str], list]:
+    out = {}
+    for package in model["packages"]:
+        source = package["source"]
+        files = source.get("wheels", []) + [source[k] for k in ("sdist", "artifact") if k in source]
+        out[(package["name"], package["version"])] = sorted(
+            (f["filename"], f["hashes"]["sha256"], f.get("url") or source.get("url") or source.get("path"))
+            for f in files
+        ) or {k: v for k, v in source.items() if k in ("kind", "url", "commit-id", "path", "editable")}
+    return out
+
+
+@pytest.fixture(scope="module")
+def caches(tmp_path_factory, recorded_cache, recorded_pipfile_cache) -> dict[str, Path]:  # noqa: F811
+    out = {}
+    for fmt, recorded in (("poetry.lock", recorded_cache), ("Pipfile.lock", recorded_pipfile_cache)):
+        cache = tmp_path_factory.mktemp("roundtrip")
+        shutil.copytree(recorded, cache, dirs_exist_ok=True)
+        shutil.copytree(DATA / "roundtrip-cache", cache, dirs_exist_ok=True)
+        out[fmt] = cache
+    return out
+
+
+@pytest.mark.parametrize(("fmt", "case"), CASES, ids=[c for _, c in CASES])
+def test_round_trip_through_pylock(fmt: str, case: str, caches, tmp_path) -> None:
+    stage = stage_poetry_case if fmt == "poetry.lock" else stage_pipfile_case
+    lock = stage(case, tmp_path)
+    cache = caches[fmt]
+    emitted = lock2nix(lock.name, "--emit", "pylock", "-o", "pylock.toml", cwd=lock.parent, cache=cache)
+    if case in NOT_RECORDED:
+        assert emitted.returncode == 2 and NOT_RECORDED[case] in emitted.stderr, emitted.stderr
+        return
+    assert emitted.returncode == 0, emitted.stderr
+    text = (lock.parent / "pylock.toml").read_text()
+    Pylock.from_dict(tomllib.loads(text)).validate()
+
+    direct = json.loads(lock2nix(lock.name, "--emit", "model", cwd=lock.parent, cache=cache).stdout)
+    back = lock2nix("pylock.toml", "--emit", "model", cwd=lock.parent, cache=cache)
+    assert back.returncode == 0, back.stderr
+    model = json.loads(back.stdout)
+    assert model["format"] == "pylock.toml"
+    expected = {k: v for k, v in artifacts(direct).items() if k[0] not in _unavailable(direct)}
+    got = artifacts(model)
+    assert set(got) == set(expected), (sorted(set(got) - set(expected)), sorted(set(expected) - set(got)))
+    assert got == expected
+
+    overlay = lock2nix("pylock.toml", "-o", "overlay.nix", cwd=lock.parent, cache=cache)
+    assert overlay.returncode == 0, overlay.stderr
+    parse_file(lock.parent / "overlay.nix")
