@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_translate import median_of  # noqa: E402
+from bench_translate import median_of
 
 REPO = Path(__file__).resolve().parent.parent
 LARGEST = REPO / "tests" / "fixtures" / "uv" / "jfilter__hyperhyper__head" / "uv.lock"
@@ -60,8 +60,9 @@ def main() -> None:
         ("lock2nix (inputs unchanged)", *median_of(
             args.runs, [lock2nix, "--cache-dir", str(cache), "uv.lock", "-o", "overlay.nix"], work)),
     ]
-    for fmt in ("requirements.txt", "pylock.toml"):
-        export = [str(uv()), "export", "--frozen", "--no-progress", "--format", fmt, "-o", f"uv-{fmt}"]
+    # uv insists on pylock.<name>.toml for that format.
+    for fmt, out in (("requirements.txt", "uv-requirements.txt"), ("pylock.toml", "pylock.uv.toml")):
+        export = [str(uv()), "export", "--frozen", "--no-progress", "--format", fmt, "-o", out]
         subprocess.run(export, cwd=work, env={**os.environ, **env}, check=True, capture_output=True)
         rows.append((f"uv export --format {fmt}", *median_of(args.runs, export, work, env)))
     packages = (work / "uv.lock").read_text().count("[[package]]")

@@ -11,10 +11,10 @@ import json
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from packaging.pylock import Pylock
 
 from .conftest import DATA, POETRY_CASES, stage_poetry_case

@@ -11,11 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from packaging.markers import Marker
-
 from lock2nix.errors import Lock2NixError
 from lock2nix.parsers import detect_format, format_of_content, parse
 from lock2nix.parsers.pylock import residual
+from packaging.markers import Marker
 
 from .conftest import FIXTURES
 

@@ -139,7 +139,7 @@ def entry_error(exc: Lock2NixError, file: str, entry: str, line: int | None = No
 
 def typed(value: Any, kind: type, what: str) -> Any:
     """``value`` if it is a ``kind``; a one-line error naming ``what`` otherwise."""
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         names = {str: "a string", list: "an array", dict: "a table", int: "an integer", bool: "a boolean"}
         raise Lock2NixError(f"{what} must be {names.get(kind, kind.__name__)}")
     return value

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from packaging.markers import Marker
+from packaging.pylock import Package as PylockPackage
 from packaging.pylock import (
     PackageArchive,
     PackageDirectory,
@@ -37,7 +38,6 @@ from packaging.pylock import (
     Pylock,
     PylockValidationError,
 )
-from packaging.pylock import Package as PylockPackage
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 

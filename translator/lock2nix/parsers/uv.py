@@ -50,8 +50,8 @@ from ._common import (
     group_starts,
     local_build_system,
     or_markers,
-    typed,
     sha256_of,
+    typed,
     walk_groups,
     warn,
 )
@@ -476,8 +476,10 @@ def _root(
         MAIN_GROUP: tuple(Dependency(name=m) for m in sorted(members) if m in locals_)
     }
     try:
-        for group, requirements in sorted(typed(manifest.get("dependency-groups", {}), dict, "[manifest.dependency-groups]").items()):
-            groups[str(group)] = tuple(_requirement(r, f"[manifest.dependency-groups] {group}") for r in typed(requirements, list, f"[manifest.dependency-groups] {group}"))
+        table = typed(manifest.get("dependency-groups", {}), dict, "[manifest.dependency-groups]")
+        for group, requirements in sorted(table.items()):
+            where = f"[manifest.dependency-groups] {group}"
+            groups[str(group)] = tuple(_requirement(r, where) for r in typed(requirements, list, where))
     except Lock2NixError as exc:
         raise exc.at(file=context.file) from None
     name = context.directory.resolve().name or "workspace"
@@ -513,8 +515,9 @@ def _project(context: _Context, entry: _Entry, *, pyproject: Mapping[str, Any] |
     except Lock2NixError as exc:
         raise entry_error(exc, context.file, entry.label, entry.line) from None
     directory = context.directory / entry.location
-    if pyproject is None and (directory / "pyproject.toml").is_file():
-        pyproject = load_toml(str(directory / "pyproject.toml"), (directory / "pyproject.toml").read_text(encoding="utf-8"))
+    member_pyproject = directory / "pyproject.toml"
+    if pyproject is None and member_pyproject.is_file():
+        pyproject = load_toml(str(member_pyproject), member_pyproject.read_text(encoding="utf-8"))
     all_groups = {MAIN_GROUP: main, **{k: v for k, v in groups.items() if k != MAIN_GROUP}}
     return RootProject(
         name=entry.name,
