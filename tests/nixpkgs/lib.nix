@@ -54,6 +54,16 @@ let
   flatten = x: if b.isList x then b.concatMap flatten x else [ x ];
   last = l: b.elemAt l (b.length l - 1);
   init = l: b.genList (b.elemAt l) (b.length l - 1);
+  max = x: y: if x > y then x else y;
+  min = x: y: if x < y then x else y;
+  mapNullable = f: a: if a == null then a else f a;
+  # nixpkgs lib.strings.toInt: decimal digits only, no leading zeros (octal ambiguity).
+  toInt =
+    str:
+    if b.match "-?(0|[1-9][0-9]*)" str == null then
+      throw "toInt: Could not convert ${b.toJSON str} to int."
+    else
+      b.fromJSON str;
   foldr = op: nul: list: let len = b.length list; go = n: if n == len then nul else op (b.elemAt list n) (go (n + 1)); in go 0;
   imap0 = f: l: b.genList (i: f i (b.elemAt l i)) (b.length l);
   subtractLists = e: b.filter (x: !(b.elem x e));
@@ -120,6 +130,7 @@ in
   inherit fix extends composeExtensions composeManyExtensions;
   inherit toLower toUpper hasPrefix hasSuffix removePrefix removeSuffix hasInfix splitString escapeRegex;
   inherit concatStringsSep concatMapStringsSep optional optionals optionalString optionalAttrs;
+  inherit max min mapNullable toInt;
   inherit unique flatten last init foldr imap0 subtractLists reverseList mapAttrsToList filterAttrs nameValuePair genAttrs;
   inherit makeSearchPath makeSearchPathOutput makeBinPath;
   inherit attrByPath getAttrFromPath isDerivation getOutput getLib getDev getBin;

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
+from .nix import library
 from .errors import Lock2NixError
 
 EXIT_OK = 0
@@ -39,6 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("wheel", "sdist"),
         default=None,
         help="build from wheels when a compatible one exists (default), or from sdists",
+    )
+    parser.add_argument(
+        "--scope",
+        choices=("project", "global"),
+        default=None,
+        help="where the locked packages live: in the projects' own package set, leaving nixpkgs' sets as "
+        "they are (project, the default), or also in every interpreter's set of nixpkgs (global)",
+    )
+    parser.add_argument(
+        "--inline",
+        action="store_true",
+        help="put lock2nix's Nix library into the overlay instead of writing it beside it "
+        "(always so when the overlay goes to stdout)",
     )
     parser.add_argument("--offline", action="store_true", help="use only the on-disk cache; never touch the network")
     parser.add_argument(
@@ -209,10 +223,13 @@ def _translate(target: Target, args: argparse.Namespace) -> str:
             inputs.append((config_file.name, _read(config_file)))
     output = target.output
     prefer_option = args.prefer or target.prefer
+    # Without a file to write beside, the library goes into the overlay.
+    inline = args.inline or output is None
+    library_file = None if inline or args.emit != "overlay" else output.parent / library.FILE_NAME
 
-    digest = _digest(inputs, args, prefer_option)
+    digest = _digest(inputs, args, prefer_option, inline)
     if output is not None and args.emit == "overlay" and not args.force:
-        if _recorded_digest(output) == digest:
+        if _recorded_digest(output) == digest and (library_file is None or _read_text(library_file) == library.bundle()):
             return "current" if args.check else "unchanged"
 
     from . import config, parsers, resolve
@@ -232,12 +249,16 @@ def _translate(target: Target, args: argparse.Namespace) -> str:
 
         out_dir = (output.parent if output is not None else Path.cwd()).resolve()
         lock_dir = os.path.relpath(directory.resolve(), out_dir).replace(os.sep, "/")
+        scope = args.scope or settings_file.scope or "project"
         options = Options(
             prefer=prefer,
+            scope=scope,
+            inline=inline,
             lock_dir=lock_dir,
             header=_header(
                 inputs, lock_name, output, out_dir, prefer_option, digest,
                 insecure=args.allow_insecure_hashes, environment=lock.environment is not None,
+                scope=args.scope, inline=args.inline,
             ),
             output_name=output.name if output is not None else None,
             fixes=curated().with_user(settings_file.fixes),
@@ -254,13 +275,18 @@ def _translate(target: Target, args: argparse.Namespace) -> str:
         sys.stdout.flush()
         return "printed"
     current_text = _read_text(output)
-    if current_text == text:
+    library_stale = library_file is not None and _read_text(library_file) != library.bundle()
+    if current_text == text and not library_stale:
         return "current" if args.check else "unchanged"
     if args.check:
         from .staleness import summary
 
-        print(f"lock2nix: {output} is stale: {summary(current_text, text)}; run lock2nix to regenerate", file=sys.stderr)
+        what = summary(current_text, text) if current_text != text else f"{library_file} is not this lock2nix's library"
+        print(f"lock2nix: {output} is stale: {what}; run lock2nix to regenerate", file=sys.stderr)
         return "stale"
+    # The library first: an overlay never imports a library older than itself.
+    if library_stale:
+        write_atomic(library_file, library.bundle())
     write_atomic(output, text)
     if args.pre_commit:
         print(f"lock2nix: regenerated {output}", file=sys.stderr)
@@ -308,10 +334,11 @@ def _cache_dir(args: argparse.Namespace) -> Path:
     return Path(base) / "lock2nix"
 
 
-def _digest(inputs: list[tuple[str, bytes]], args: argparse.Namespace, prefer: str | None) -> str:
+def _digest(inputs: list[tuple[str, bytes]], args: argparse.Namespace, prefer: str | None, inline: bool) -> str:
     """What the output depends on: tool version, options and every input's bytes."""
     h = hashlib.sha256()
     h.update(f"lock2nix {__version__}\0prefer={prefer}\0emit={args.emit}\0detect={not args.no_detect}\0".encode())
+    h.update(f"scope={args.scope}\0inline={inline}\0".encode())
     if args.allow_insecure_hashes:
         h.update(b"allow-insecure-hashes\0")
     for name, data in inputs:
@@ -345,6 +372,8 @@ def _header(
     *,
     insecure: bool = False,
     environment: bool = False,
+    scope: str | None = None,
+    inline: bool = False,
 ) -> tuple[str, ...]:
     all_names = [name for name, _ in inputs]
     names = all_names[0] if len(all_names) == 1 else f"{', '.join(all_names[:-1])} and {all_names[-1]}"
@@ -356,19 +385,25 @@ def _header(
         command += f" --prefer {prefer}"
     if insecure:
         command += " --allow-insecure-hashes"
+    if scope is not None:
+        command += f" --scope {scope}"
+    if inline and output is not None:
+        command += " --inline"
     command += f" -o {output.name}" if output is not None else " > overlay.nix"
+    where = (
+        "lock2nixEnvironments.<name> has python (its .pkgs holds the locked packages), pythonEnv,\n"
+        "tools, env and shell."
+        if environment
+        else "lock2nixProjects.<project> has python (its .pkgs holds the locked packages), package,\n"
+        "tests, runtimeEnv and devEnv."
+    )
     return (
         f"Generated by lock2nix {__version__} from {names}. Do not edit by hand;",
         "regenerate from the directory of this file with:",
         f"  {command}",
         "",
         "Use: import <nixpkgs> { overlays = [ (import ./overlay.nix) ]; }",
-        "Every Python package set gets the locked packages (python3Packages.<name>);",
-        (
-            "lock2nixEnvironments.<name> has python, pythonEnv, tools, env and shell."
-            if environment
-            else "lock2nixProjects.<project> has python, package, runtimeEnv and devEnv."
-        ),
+        *where.splitlines(),
         f"{DIGEST_PREFIX}{digest}",
     )
 

@@ -37,6 +37,8 @@ class Config:
     prefer: str | None = None
     detect_build_systems: bool | None = None
     pythons: tuple[str, ...] | None = None
+    #: "project" or "global" (see lock2nix.generate.Options.scope).
+    scope: str | None = None
     #: conda environments: "error" or "warn" when nixpkgs does not satisfy a spec.
     conda_versions: str | None = None
     overlays: tuple[OverlayTarget, ...] = ()
@@ -141,6 +143,7 @@ def _config(path: Path, data: Mapping[str, Any]) -> Config:
         prefer=data.get("prefer"),
         detect_build_systems=data.get("detect-build-systems"),
         pythons=tuple(pythons) if pythons is not None else None,
+        scope=data.get("scope"),
         conda_versions=data.get("conda-versions"),
         overlays=overlays,
         fixes=tuple(fixes),

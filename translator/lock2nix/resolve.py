@@ -558,7 +558,7 @@ def edges_from_requirements(
     from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
 
-    from . import markers
+    from .generate import markers
 
     runtime: list[Dependency] = []
     extras: dict[str, list[Dependency]] = {canonicalize_name(e): [] for e in provides_extra}

@@ -322,7 +322,7 @@ def _entry(
 
 
 def _marker(raw: Mapping[str, Any], fail: Any) -> str | None:
-    from .. import markers
+    from ..generate import markers
 
     parts = []
     value = raw.get("markers")

@@ -302,7 +302,7 @@ def _dependency_spec(name: NormalizedName, spec: Any, entry: str) -> tuple[Depen
     extras = spec.get("extras", [])
     if not isinstance(extras, list) or not all(isinstance(e, str) for e in extras):
         raise PoetryLockError(f"{entry}: extras of dependency {name!r} must be a list of strings")
-    from .. import markers as marker_mod
+    from ..generate import markers as marker_mod
 
     combined = _and_markers(marker, python_cond, platform_cond)
     if combined is not None:

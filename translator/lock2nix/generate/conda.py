@@ -1,7 +1,6 @@
-"""The ``lock2nixEnvironments.<name>`` part of an overlay translated from a conda environment.
-
-The environment's members are written as data for ``nix/conda.nix``'s
-``mkEnvironment``, which the overlay carries: it picks the interpreter,
+"""The conda environment of an overlay translated from environment.yml, a
+conda-lock.yml or an @EXPLICIT list: its members as data for the library's
+``conda.mkEnvironment`` (nix/lib/conda.nix), which picks the interpreter,
 looks each member up in the nixpkgs it is evaluated with, checks versions
 against the file's specs and builds ``pythonEnv``, ``tools``, ``env`` and
 ``shell``. Members with nothing to install are listed in a comment with the
@@ -13,8 +12,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from . import nix
-from .model import (
+from .. import nix
+from ..model import (
     EnvironmentMember,
     IndexSource,
     Lock,
@@ -22,21 +21,9 @@ from .model import (
     Package,
 )
 
-CONDA_NIX = Path(__file__).with_name("nix") / "conda.nix"
 
-
-def helper_binding() -> list[str]:
-    lines = [
-        "  # lock2nix helpers for conda environments: version checks against nixpkgs and the",
-        "  # environment builder (lock2nixEnvironments below).",
-        "  lock2nixConda = (",
-    ]
-    lines.extend("    " + line if line else "" for line in CONDA_NIX.read_text(encoding="utf-8").rstrip("\n").splitlines())
-    lines.append("  ) { inherit final; };")
-    return lines
-
-
-def environment_attrs(lock: Lock, pythons: tuple[str, ...], check: str) -> list[str]:
+def environment(lock: Lock, pythons: tuple[str, ...] | None, check: str) -> tuple[str, object]:
+    """(name, arguments) of the environment in the overlay's ``environments``."""
     environment = lock.environment
     assert environment is not None
     packages = {p.name: p for p in lock.packages}
@@ -54,24 +41,26 @@ def environment_attrs(lock: Lock, pythons: tuple[str, ...], check: str) -> list[
                 continue
             python_members.append(_python_member(member, package, where, lock.format))
         elif member.kind == "tool" and member.attribute == "R":
-            r_base = nix.Commented(_checked({"where": where}, member), member.note)
+            r_base = nix.Commented(_checked({"where": where}, member), member.note or "")
         elif member.kind == "tool":
             assert member.attribute is not None
             value = _checked({"path": member.attribute.split("."), "where": where}, member)
-            tools.append(nix.Commented(value, _comment(member)))
+            tools.append(nix.Commented(value, member.note) if member.note else value)
         elif member.kind == "r":
             value = _checked({"name": member.attribute, "where": where}, member)
-            r_packages.append(nix.Commented(value, _comment(member)))
+            r_packages.append(nix.Commented(value, member.note) if member.note else value)
         else:
             systems = f" [{', '.join(member.systems)}]" if member.systems else ""
-            left_out.append(f"{member.spec or member.name} ({member.entry}){systems}: "
-                            f"{member.note or 'nothing to install'}")
+            left_out.append(
+                f"{member.spec or member.name} ({member.entry}){systems}: {member.note or 'nothing to install'}"
+            )
     args: dict[str, object] = {"name": environment.name, "check": check}
     if environment.python_spec:
         args["pythonSpec"] = environment.python_spec
     if environment.python:
         args["pythonConstraint"] = _constraint(environment.python)
-    args["pythons"] = list(pythons)
+    if pythons is not None:
+        args["pythons"] = list(pythons)
     if environment.systems:
         args["systems"] = list(environment.systems)
     args["pythonPackages"] = python_members
@@ -83,24 +72,21 @@ def environment_attrs(lock: Lock, pythons: tuple[str, ...], check: str) -> list[
         args["rPackages"] = r_packages
     if environment.variables:
         args["variables"] = dict(environment.variables)
-    body = nix.render(nix.Call(nix.Expr("lock2nixConda.mkEnvironment"), args), "    ")
-    lines = [
-        "",
-        # The file name goes through the emitter: a newline in it must not end the comment.
-        *nix.comment_lines(f"The conda environment of {file}: python (the interpreter its python spec selects),", "  "),
-        "  # pythonEnv (python.withPackages of its Python packages), tools (its other packages),",
-        "  # env (buildEnv of both) and shell (mkShell with both). Specs are checked against",
-        f"  # nixpkgs when evaluated (check = \"{check}\"; \"warn\" traces and goes on).",
-        "  lock2nixEnvironments = (prev.lock2nixEnvironments or { }) // {",
+    # The file name goes through the emitter: a newline in it must not end the comment.
+    notes = [
+        f"The conda environment of {file}: python (the interpreter its python spec selects), "
+        "pythonEnv (python.withPackages of its Python packages), tools (its other packages), "
+        "env (buildEnv of both) and shell (mkShell with both). Specs are checked against "
+        f'nixpkgs when evaluated (check = "{check}"; "warn" traces and goes on).',
+        *environment.notes,
     ]
-    for note in environment.notes:
-        lines.extend(nix.comment_lines(textwrap.fill(note, 96, break_on_hyphens=False, break_long_words=False),
-                                       "    "))
     if left_out:
-        lines.extend(nix.comment_lines("Not installed:\n" + "\n".join(f"- {x}" for x in left_out), "    "))
-    lines.append(f"    {nix.attr_name(environment.name)} = {body};")
-    lines.append("  };")
-    return lines
+        notes.append("Not installed:\n" + "\n".join(f"- {x}" for x in left_out))
+    comment = "\n".join(
+        "\n".join(textwrap.fill(line, 96, break_on_hyphens=False, break_long_words=False) for line in note.splitlines())
+        for note in notes
+    )
+    return environment.name, nix.Commented(args, comment)
 
 
 def _python_member(member: EnvironmentMember, package: Package, where: str, fmt: str) -> object:
@@ -129,7 +115,7 @@ def _python_member(member: EnvironmentMember, package: Package, where: str, fmt:
         value["extras"] = list(member.extras)
     if member.systems:
         value["systems"] = list(member.systems)
-    return nix.Commented(value, note)
+    return nix.Commented(value, note) if note else value
 
 
 def _locked_note(package: Package, fmt: str) -> str:
@@ -150,10 +136,6 @@ def _checked(value: dict[str, object], member: EnvironmentMember) -> dict[str, o
     if member.systems:
         value["systems"] = list(member.systems)
     return value
-
-
-def _comment(member: EnvironmentMember) -> str | None:
-    return member.note
 
 
 def _constraint(constraint: tuple[tuple[tuple[str, str], ...], ...]) -> list[list[list[str]]]:

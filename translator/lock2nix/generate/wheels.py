@@ -16,7 +16,7 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from .model import Artifact
+from ..model import Artifact
 
 # Platforms nixpkgs' Python cannot run on.
 _FOREIGN_PLATFORMS = re.compile(r"win32|win_|ios_|android_|cygwin")

@@ -2,7 +2,7 @@
 
 Markers are parsed by :mod:`packaging` and compiled to Nix code over the
 ``env`` attribute set and the comparison helpers the generated overlay defines
-(see ``nix/prelude.nix``).  ``extra`` clauses are decided here, at translate
+(see ``nix/lib/pep440.nix`` and ``nix/lib/markers.nix``).  ``extra`` clauses are decided here, at translate
 time, because extras are structural in the generated code.
 
 The compiled form of a marker is ``True``, ``False`` or an :class:`~lock2nix.nix.Expr`.
@@ -11,13 +11,15 @@ The compiled form of a marker is ``True``, ``False`` or an :class:`~lock2nix.nix
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Union
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
+from packaging.utils import canonicalize_name
 
-from . import nix
-from .errors import Lock2NixError
+from .. import nix
+from ..errors import Lock2NixError
 
 Condition = Union[bool, nix.Expr]
 
@@ -75,8 +77,18 @@ def compile_marker(marker: str | None, extras: frozenset[str] = frozenset()) -> 
     """Compile ``marker`` for an installation that requested ``extras``."""
     if marker is None or not marker.strip():
         return True
-    # packaging keeps the parse tree in ``_markers``; it has no public AST.
-    return _compile_tree(parse(marker)._markers, extras, marker)
+    return _compile_tree(_tree(parse(marker)), extras, marker)
+
+
+def _tree(marker: Marker) -> list:
+    """packaging's parse tree of ``marker``: operands (Variable, Op, Value
+    triples) alternating with "and"/"or", nested lists for parentheses.
+
+    packaging has no public marker AST, and poetry-core's parser (the other one
+    at hand) rejects reversed comparisons (``"3.8" < python_version``) and
+    loses which side of ``in`` the variable was on; so this one function reads
+    packaging's ``_markers``. tests/test_markers.py pins its shape."""
+    return marker._markers
 
 
 def compile_requires_python(specifier: str | None) -> Condition:
@@ -93,14 +105,18 @@ def compile_requires_python(specifier: str | None) -> Condition:
     return conjunction(conditions)
 
 
+@dataclass(frozen=True)
 class Cond(nix.Expr):
     """Compiled condition code with its operator precedence, for parenthesising."""
 
-    # level 0: application or parenthesised; 1: comparison; 2: &&; 3: ||
-    def __init__(self, code: str, level: int = 0, parts: tuple[nix.Expr, ...] = ()) -> None:
-        object.__setattr__(self, "code", code)
-        object.__setattr__(self, "level", level)
-        object.__setattr__(self, "parts", parts)
+    #: 0: application or parenthesised; 1: comparison; 2: &&; 3: ||
+    level: int = 0
+    #: The operands of a flattened && or ||.
+    parts: tuple[nix.Expr, ...] = ()
+
+
+def _cond(code: str, level: int, parts: tuple[nix.Expr, ...]) -> Cond:
+    return Cond(code, frozenset().union(*(p.uses for p in parts)), level, parts)
 
 
 def _wrap(cond: nix.Expr, max_level: int) -> str:
@@ -124,7 +140,7 @@ def _combine(conditions: list[Condition], *, absorbing: bool, level: int, joiner
     if len(parts) == 1:
         return parts[0]
     # && binds tighter than ||, but explicit parentheses read better.
-    return Cond(joiner.join(_wrap(p, 1) for p in parts), level, tuple(parts))
+    return _cond(joiner.join(_wrap(p, 1) for p in parts), level, tuple(parts))
 
 
 def conjunction(conditions: list[Condition]) -> Condition:
@@ -138,7 +154,7 @@ def disjunction(conditions: list[Condition]) -> Condition:
 def negation(condition: Condition) -> Condition:
     if isinstance(condition, bool):
         return not condition
-    return Cond(f"!{_wrap(condition, 0)}", 0)
+    return Cond(f"!{_wrap(condition, 0)}", condition.uses, 0)
 
 
 def _compile_tree(tree: list, extras: frozenset[str], source: str) -> Condition:
@@ -170,7 +186,7 @@ def _compile_atom(atom: tuple, extras: frozenset[str], source: str) -> Condition
         raise MarkerError(f"marker {source!r} uses unknown variable {var!r}")
     if op in ("in", "not in"):
         needle, haystack = (nix.string(value), _env(var)) if not lhs_is_var else (_env(var), nix.string(value))
-        cond = Cond(f"hasInfix {needle.code} {haystack.code}")
+        cond = Cond(f"hasInfix {needle.code} {haystack.code}", frozenset({"hasInfix", "env"}))
         return negation(cond) if op == "not in" else cond
     if var in VERSION_VARIABLES and _is_version_spec(op, value):
         if not lhs_is_var:
@@ -179,9 +195,9 @@ def _compile_atom(atom: tuple, extras: frozenset[str], source: str) -> Condition
             op = _FLIP[op]
         return _version_comparison(var, op, value)
     if op == "==" or op == "===":
-        return Cond(f"{_env(var).code} == {nix.string(value).code}", 1)
+        return Cond(f"{_env(var).code} == {nix.string(value).code}", _ENV, 1)
     if op == "!=":
-        return Cond(f"{_env(var).code} != {nix.string(value).code}", 1)
+        return Cond(f"{_env(var).code} != {nix.string(value).code}", _ENV, 1)
     raise MarkerError(f"marker {source!r}: {var} {op} {value!r} is not a defined comparison")
 
 
@@ -189,7 +205,7 @@ def _compile_extra(
     var: str, op: str, value: str, lhs_is_var: bool, extras: frozenset[str], source: str
 ) -> Condition:
     # extra == "x" means "the installation requested extra x"; names normalise (PEP 685).
-    from packaging.utils import canonicalize_name
+
 
     if extras is ANY_EXTRA:
         return True
@@ -216,9 +232,12 @@ def _is_version_spec(op: str, value: str) -> bool:
 
 def _version_comparison(var: str, op: str, value: str) -> Condition:
     if op == "===":
-        return Cond(f"{_env(var).code} == {nix.string(value).code}", 1)
+        return Cond(f"{_env(var).code} == {nix.string(value).code}", _ENV, 1)
     helper = _VERSION_HELPERS[op]
-    return Cond(f"{helper} {_env(var).code} {nix.string(value).code}")
+    return Cond(f"{helper} {_env(var).code} {nix.string(value).code}", frozenset({helper, "env"}))
+
+
+_ENV = frozenset({"env"})
 
 
 def _env(var: str) -> nix.Expr:

@@ -11,9 +11,9 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from .model import DirectorySource, Package
+from ..model import DirectorySource, Package
 
-BACKENDS_TABLE = Path(__file__).with_name("overlays") / "build-backends.json"
+BACKENDS_TABLE = Path(__file__).parent.parent / "overlays" / "build-backends.json"
 # Backends that compile Rust: their sdists need cargo and rustc, which a Python
 # build-system list cannot supply, so a wheel is used wherever one fits.
 NEEDS_RUST = frozenset({"maturin", "setuptools-rust"})
@@ -84,8 +84,8 @@ def for_package(package: Package, lock_dir: Path) -> list[BuildInput]:
     if isinstance(source, DirectorySource):
         pyproject = lock_dir / source.path / (source.subdirectory or "") / "pyproject.toml"
         if pyproject.is_file():
-            from .errors import Lock2NixError
-            from .parsers import load_toml
+            from ..errors import Lock2NixError
+            from ..parsers import load_toml
 
             try:
                 data = load_toml(str(pyproject), pyproject.read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .errors import Lock2NixError
+from ..errors import Lock2NixError
 
 LINE_WIDTH = 100
 INDENT = "  "
@@ -35,12 +35,20 @@ class UnsafeNixString(Lock2NixError):
 
 @dataclass(frozen=True)
 class Expr:
-    """Trusted Nix code."""
+    """Trusted Nix code, with the names it refers to that the enclosing scope
+    must bind (helpers such as ``versionOlder``), so a generator can bind
+    exactly those without reading its own output."""
 
     code: str
+    uses: frozenset[str] = frozenset()
 
     def __str__(self) -> str:
         return self.code
+
+
+def name(identifier: str) -> Expr:
+    """A reference to a bound helper or argument (``optionals``, ``pyFinal``)."""
+    return Expr(identifier, frozenset({identifier}))
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,69 @@ class Concat:
     parts: tuple[object, ...]
 
 
+@dataclass(frozen=True)
+class Formals:
+    """A function's attribute-set pattern ``{ a, b, ... }``."""
+
+    names: tuple[str, ...]
+    ellipsis: bool = True
+
+
+@dataclass(frozen=True)
+class Lambda:
+    """``param: body``; ``param`` is an identifier or :class:`Formals`."""
+
+    param: str | Formals
+    body: object
+
+
+@dataclass(frozen=True)
+class Inherit:
+    """``inherit (source) a b;`` (``source`` None: ``inherit a b;``)."""
+
+    source: Expr | None
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Let:
+    """``let <inherits and bindings> in body``; binding names are identifiers
+    the generator made (or quoted attribute names, which Nix accepts)."""
+
+    bindings: tuple[Inherit | tuple[str, object], ...]
+    body: object
+
+
+def names_used(value: object) -> frozenset[str]:
+    """Every name :func:`name`/:func:`select` expressions inside ``value`` use."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Expr):
+            found |= item.uses
+        elif isinstance(item, Call):
+            stack.append(item.fn)
+            stack.extend(item.args)
+        elif isinstance(item, IfElse):
+            stack.extend((item.cond, item.then, item.otherwise))
+        elif isinstance(item, Commented):
+            stack.append(item.value)
+        elif isinstance(item, Concat):
+            stack.extend(item.parts)
+        elif isinstance(item, Lambda):
+            stack.append(item.body)
+        elif isinstance(item, Let):
+            stack.append(item.body)
+            stack.extend(b[1] for b in item.bindings if isinstance(b, tuple))
+        elif isinstance(item, Mapping):
+            stack.extend(item.values())
+            found |= {n for k in item if isinstance(k, Inherit) for n in (k.source.uses if k.source else k.names)}
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return frozenset(found)
+
+
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t]|\$\{')
@@ -136,8 +207,9 @@ def attr_path(*names: str) -> str:
 
 
 def select(base: str, *names: str) -> Expr:
-    """``base.a.b`` with each attribute name quoted as needed."""
-    return Expr(".".join([base, *(attr_name(n) for n in names)]))
+    """``base.a.b`` with each attribute name quoted as needed; ``base`` is a
+    bound name (``pyFinal``, ``final``), recorded as used."""
+    return Expr(".".join([base, *(attr_name(n) for n in names)]), frozenset({base}))
 
 
 def path(relative: str) -> Expr:
@@ -204,8 +276,12 @@ def _flat_unbounded(value: object, budget: int) -> str | None:
         return str(value) if value >= 0 else f"({value})"
     if isinstance(value, str):
         return None if len(value) + 2 > budget else string(value).code
-    if isinstance(value, Commented):
+    if isinstance(value, (Commented, Let)):
         return None
+    if isinstance(value, Lambda):
+        param = _formals_flat(value.param)
+        body = _flat(value.body, budget - len(param) - 2)
+        return None if body is None else f"{param}: {body}"
     if isinstance(value, Call):
         words = [value.fn.code]
         for arg in value.args:
@@ -244,6 +320,10 @@ def _flat_unbounded(value: object, budget: int) -> str | None:
         entries: list[str] = []
         used = 4
         for k, v in value.items():
+            if isinstance(k, Inherit):
+                entries.append(_inherit(k, ""))
+                used += len(entries[-1]) + 1
+                continue
             key = attr_name(k)
             f = _flat(v, budget - used - len(key) - 4)
             if f is None:
@@ -254,10 +334,65 @@ def _flat_unbounded(value: object, budget: int) -> str | None:
     raise TypeError(f"cannot render {type(value).__name__} as Nix")
 
 
+def _formals_flat(param: str | Formals) -> str:
+    if isinstance(param, str):
+        return param
+    names = [*param.names, "..."] if param.ellipsis else list(param.names)
+    return "{ " + ", ".join(names) + " }"
+
+
+def _lambda_block(value: Lambda, indent: str) -> str:
+    inner = indent + INDENT
+    if isinstance(value.param, str):
+        head = value.param + ":"
+    else:
+        flat = _formals_flat(value.param)
+        if len(indent) + len(flat) + 1 <= LINE_WIDTH:
+            head = flat + ":"
+        else:
+            names = [*value.param.names, "..."] if value.param.ellipsis else list(value.param.names)
+            head = "{\n" + "".join(f"{inner}{n},\n" for n in names) + indent + "}:"
+    body = value.body
+    if isinstance(value.param, str) and (isinstance(body, Lambda) and isinstance(body.param, str) or _bracketed(body)):
+        # nixfmt: `final: prev:` and `ps: {` stay on one line.
+        return f"{head} {render(body, indent)}"
+    return f"{head}\n{indent}{render(body, indent)}"
+
+
+def _bracketed(value: object) -> bool:
+    return isinstance(value, (Mapping, list, tuple)) and not isinstance(value, str)
+
+
+def _inherit(item: Inherit, indent: str) -> str:
+    source = f" ({item.source.code})" if item.source is not None else ""
+    flat = f"{indent}inherit{source} {' '.join(attr_name(n) for n in item.names)};"
+    if len(flat) <= LINE_WIDTH:
+        return flat
+    inner = indent + INDENT
+    return "\n".join([f"{indent}inherit{source}", *(f"{inner}{attr_name(n)}" for n in item.names), f"{inner};"])
+
+
+def _let_block(value: Let, indent: str) -> str:
+    inner = indent + INDENT
+    lines = ["let"]
+    for item in value.bindings:
+        if isinstance(item, Inherit):
+            lines.append(_inherit(item, inner))
+        else:
+            lines.append(_entry(attr_name(item[0]), item[1], inner))
+    lines.append(f"{indent}in")
+    lines.append(indent + render(value.body, indent))
+    return "\n".join(lines)
+
+
 def _block(value: object, indent: str) -> str:
     inner = indent + INDENT
     if isinstance(value, Expr):
         return value.code
+    if isinstance(value, Lambda):
+        return _lambda_block(value, indent)
+    if isinstance(value, Let):
+        return _let_block(value, indent)
     if isinstance(value, Lines):
         return ("\n" + indent).join(value.lines)
     if isinstance(value, Call):
@@ -290,7 +425,8 @@ def _block(value: object, indent: str) -> str:
     if isinstance(value, Mapping):
         lines = ["{"]
         for k, v in value.items():
-            lines.append(_entry(attr_name(k), v, inner))
+            # An Inherit key stands for `inherit ...;` (its value is ignored).
+            lines.append(_inherit(k, inner) if isinstance(k, Inherit) else _entry(attr_name(k), v, inner))
         lines.append(indent + "}")
         return "\n".join(lines)
     if isinstance(value, Sequence) and not isinstance(value, str):
@@ -317,6 +453,10 @@ def _entry(key: str, value: object, indent: str) -> str:
     flat = _flat(value, LINE_WIDTH - len(head) - 1)
     if flat is not None:
         return f"{prefix}{head}{flat};"
+    if isinstance(value, Let) or (isinstance(value, Lambda) and not isinstance(value.param, str)):
+        # nixfmt: a value that opens with `let` or a formals pattern starts on its own line.
+        inner = indent + INDENT
+        return f"{prefix}{head.rstrip()}\n{inner}{render(value, inner)};"
     text = render(value, indent)
     if text.startswith("\n"):
         head = head.rstrip()
@@ -356,7 +496,7 @@ def _closes_at_end(code: str) -> bool:
 
 
 def _needs_parens(value: object, text: str) -> bool:
-    if isinstance(value, (Call, Concat, IfElse)):
+    if isinstance(value, (Call, Concat, IfElse, Lambda, Let)):
         return True
     return isinstance(value, Expr) and not _is_atom(text)
 

@@ -1,0 +1,77 @@
+# lock2nixProjects.<name>: a project's interpreter (whose set holds the lock),
+# its package, its tests, and its environments.
+{ lib, scope }:
+{
+  # `spec`, as the overlay writes it:
+  #   name         the project's attribute in the package set (null: not a package)
+  #   constraint   its requires-python, for messages
+  #   supports     env: whether the project runs on an interpreter (markers env)
+  #   pythons      interpreter attributes to try, preferred first (null: all)
+  #   groups       { pyFinal, env }: { <group> = [ ... ]; } - the groups tests
+  #                and devEnv add (a project that is no package lists its main
+  #                group too)
+  #   extras       { pyFinal, env }: { <extra> = [ ... ]; } (a project that is no package)
+  #   testHook     the check hook its test groups call for (null: none)
+  project =
+    {
+      final,
+      packages,
+      spec,
+    }:
+    let
+      forPython =
+        base:
+        let
+          python = scope.lockPython packages base;
+          ps = python.pkgs;
+          scope' = {
+            pyFinal = ps;
+            env = scope.environmentOf python;
+          };
+          groups = spec.groups scope';
+          extras = if spec.name == null then spec.extras scope' else ps.${spec.name}.optional-dependencies or { };
+          main = if spec.name == null then groups.main or [ ] else [ ps.${spec.name} ];
+          others = builtins.removeAttrs groups [ "main" ];
+          checkInputs = lib.concatLists (builtins.attrValues others) ++ lib.optional (spec.testHook != null) ps.${spec.testHook};
+        in
+        {
+          inherit python;
+          # Another interpreter of nixpkgs with the same lock (for a CI matrix).
+          withPython = forPython;
+          # Runtime: the project and its main dependencies; nothing of its test groups.
+          runtimeEnv = python.withPackages (_: main);
+          # Development: every dependency group and extra as well.
+          devEnv = python.withPackages (_: main ++ lib.concatLists (builtins.attrValues others ++ builtins.attrValues extras));
+        }
+        // lib.optionalAttrs (spec.name != null) rec {
+          package = ps.${spec.name};
+          # The project built again with its tests run against its test groups.
+          tests = package.overridePythonAttrs {
+            doCheck = true;
+            nativeCheckInputs = checkInputs;
+          };
+        };
+      pythonAttr = scope.choose {
+        inherit final;
+        inherit (spec) constraint;
+        pythons = spec.pythons or null;
+        supports = python: spec.supports (scope.environmentOf python);
+        fits =
+          base:
+          let
+            python = scope.lockPython packages base;
+            ps = python.pkgs;
+          in
+          scope.allFit ps (
+            if spec.name == null then
+              (spec.groups {
+                pyFinal = ps;
+                env = scope.environmentOf python;
+              }).main or [ ]
+            else
+              [ ps.${spec.name} ]
+          );
+      };
+    in
+    forPython final.${pythonAttr};
+}
