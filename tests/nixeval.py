@@ -68,3 +68,13 @@ def build(expr: str, *, out_link: Path | None = None, timeout: float = 1800) -> 
 
 def build_log(drv_or_out: str) -> str:
     return subprocess.run(["nix-store", "--read-log", drv_or_out], capture_output=True, text=True).stdout
+
+
+def lock_set(pkgs: str, python: str = "python311") -> str:
+    """The package set that holds an overlay's lock (its first project's), on ``python``.
+
+    ``pkgs`` is an expression for nixpkgs with the overlay applied."""
+    return (
+        f"(let p = {pkgs}; project = builtins.head (builtins.attrValues p.lock2nixProjects); "
+        f"in (project.withPython p.{python}).python.pkgs)"
+    )

@@ -2,7 +2,7 @@
 
 Version specs are checked three ways: lock2nix's constraint (conda_names)
 against the expected form; and, for a grid of versions, the Nix check the
-overlay carries (nix/conda.nix ``satisfies``) against rattler's own
+overlay calls (nix/lib/conda.nix ``satisfies``) against rattler's own
 ``VersionSpec.matches``, so the evaluation-time check agrees with conda.
 """
 
@@ -152,7 +152,7 @@ def test_nix_check_agrees_with_rattler() -> None:
             cases.append({"v": version, "c": constraint})
             expected.append(parsed.matches(Version(version)))
     got = eval_json(
-        "let c = (import ./translator/lock2nix/nix/conda.nix { final = { }; }); in "
+        "let c = (import ./translator/lock2nix/nix/lib { lib = import ./tests/nixpkgs/lib.nix; }).conda; in "
         f"map (x: c.satisfies x.v x.c) (builtins.fromJSON {nix_str(json.dumps(cases))})"
     )
     mismatches = [

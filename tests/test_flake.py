@@ -259,7 +259,8 @@ def test_filtered_source_builds_the_wheel(env, tmp_path) -> None:
         entry_points = z.read(f"{info}/entry_points.txt").decode()
     package = {str(p.relative_to(work / "translator")) for p in (work / "translator").rglob("*") if p.is_file()}
     assert {n for n in names if not n.startswith(info)} == package
-    for needed in ("lock2nix/nix/prelude.nix", "lock2nix/overlays/lock2nix.nix", "lock2nix/schemas/lock-model.schema.json"):
+    for needed in ("lock2nix/nix/lib/default.nix", "lock2nix/nix/lib/helpers.json", "lock2nix/overlays/lock2nix.nix",
+                   "lock2nix/schemas/lock-model.schema.json"):
         assert needed in package
     assert "lock2nix=lock2nix.cli:main" in entry_points.replace(" ", "")
     requires = [canonicalize_name(Requirement(line.split(":", 1)[1]).name)

@@ -16,10 +16,10 @@ from packaging.version import Version
 
 from lock2nix.config import validate
 from lock2nix.generate import Options, generate
-from lock2nix.model import Artifact, IndexSource, Lock, Package
+from lock2nix.model import MAIN_GROUP, Artifact, Dependency, IndexSource, Lock, Package, RootProject
 from lock2nix.overrides import CURATED_FILE, Fix, curated
 
-from .nixeval import eval_json, nix_str
+from .nixeval import eval_json, lock_set, nix_str
 
 CURATED = tomllib.loads(CURATED_FILE.read_text(encoding="utf-8"))
 
@@ -123,18 +123,26 @@ def _overlay(rows: list[tuple[str, str, dict]], prefer: str, where: Path) -> Pat
                 ),
             )
         )
-    lock = Lock(file=str(where / "poetry.lock"), format="poetry.lock", format_version="2.1", packages=tuple(packages))
+    # A project that is no package: its main group is every entry, so the
+    # overlay's lock2nixProjects reaches the lock's package set.
+    root = RootProject(
+        name="curated", version=None, is_package=False,
+        groups={MAIN_GROUP: tuple(Dependency(p.name) for p in packages)},
+    )
+    lock = Lock(
+        file=str(where / "poetry.lock"), format="poetry.lock", format_version="2.1", packages=tuple(packages), root=root
+    )
     where.mkdir(parents=True, exist_ok=True)
     overlay = where / f"overlay-{prefer}.nix"
-    overlay.write_text(generate(lock, Options(prefer=prefer)))
+    overlay.write_text(generate(lock, Options(prefer=prefer, inline=True)))
     return overlay
 
 
 def _probe(overlay: Path, system: str, names: list[str]) -> dict:
     listed = " ".join(nix_str(n) for n in names)
     return eval_json(
-        f"let ps = (import ./tests/nixpkgs {{ system = {nix_str(system)}; hostPython = {nix_str(sys.executable)}; "
-        f"overlays = [ (import {overlay}) ]; }}).python311.pkgs; in builtins.listToAttrs (map (n: {{ name = n; "
+        f"let ps = {lock_set(f'(import ./tests/nixpkgs {{ system = {nix_str(system)}; hostPython = {nix_str(sys.executable)}; overlays = [ (import {overlay}) ]; }})')}; "
+        "in builtins.listToAttrs (map (n: { name = n; "
         "value = { drv = ps.${n}.drvPath; args = ps.${n}.lock2nixStandinArgs; "
         "wheel = builtins.elem \"format\" ps.${n}.lock2nixStandinArgs; "
         "backends = map (b: b.pname) (ps.${n}.build-system or [ ]); }; }) "
@@ -233,7 +241,7 @@ def test_git_source_with_setuptools_scm_gets_the_locked_version(tmp_path, record
     )
     overlay = _translate(_lock([lock]), tmp_path, recorded_cache)
     pretended = eval_json(
-        f"(import ./tests/nixpkgs {{ overlays = [ (import {overlay}) ]; }}).python311.pkgs.dep.SETUPTOOLS_SCM_PRETEND_VERSION"
+        f"{lock_set(f'(import ./tests/nixpkgs {{ overlays = [ (import {overlay}) ]; }})')}.dep.SETUPTOOLS_SCM_PRETEND_VERSION"
     )
     assert pretended == "1.2.3"
     assert json.loads(json.dumps(pretended)) == "1.2.3"

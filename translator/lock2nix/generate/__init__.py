@@ -59,6 +59,11 @@ def generate(lock: Lock, options: Options) -> str:
             packages[root.name] = project.package(root, writer)
             build_attributes.update(project.build_attributes(root, writer))
         projects[root.name] = project.spec(root, lock, writer, options.pythons)
+    elif lock.environment is None and graph.by_name:
+        # A lock without its project (no pyproject.toml beside it): a project
+        # that installs every locked package, so lock2nixProjects reaches them.
+        name, spec = project.lock_only_spec(lock, writer, options.pythons)
+        projects[name] = spec
     environments = dict([conda.environment(lock, options.pythons, options.conda_check)]) if lock.environment else {}
     return overlay.render(
         overlay.Parts(

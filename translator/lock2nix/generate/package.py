@@ -120,7 +120,7 @@ class PackageWriter:
                     binding += "_"
                 taken.add(binding)
                 bindings.append((binding, self.package(package)))
-                choices.append((self._condition(package), binding))
+                choices.append((self.condition(package), binding))
             attributes[name] = nix.Commented(
                 _select_version(name, choices), f"{len(versions)} versions locked; markers pick one"
             )
@@ -128,7 +128,8 @@ class PackageWriter:
 
     # --- one package -------------------------------------------------------------
 
-    def _condition(self, package: Package) -> Condition:
+    def condition(self, package: Package) -> Condition:
+        """Where ``package`` is installed: its marker and its Requires-Python."""
         requires_python = wheels.relevant_requires_python(package.requires_python, self.lock.requires_python)
         return markers.conjunction(
             [
@@ -139,7 +140,7 @@ class PackageWriter:
 
     def _guarded(self, package: Package) -> object:
         expr = self.package(package)
-        cond = self._condition(package)
+        cond = self.condition(package)
         if cond is True:
             return expr
         if cond is False:

@@ -4,11 +4,16 @@ interpreters may run it, its test and development groups."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from .. import nix
 from ..errors import Lock2NixError
 from ..model import MAIN_GROUP, Lock, RootProject
-from .. import nix
 from . import build_systems, fixes, markers
-from .package import PackageWriter, source_build
+from .graph import Edge
+from .package import PackageWriter, SourceBuild, source_build
 
 #: Check hooks by the test runner a test group holds.
 TEST_RUNNERS = {"pytest": "pytestCheckHook"}
@@ -52,35 +57,64 @@ def package(root: RootProject, writer: PackageWriter) -> object:
 
 def spec(root: RootProject, lock: Lock, writer: PackageWriter, pythons: tuple[str, ...] | None) -> dict[str, object]:
     """The project's entry in the overlay's ``projects``."""
-    supports = markers.conjunction(
-        [markers.compile_requires_python(root.requires_python), markers.compile_marker(lock.python_marker)]
-    )
     groups = {
-        group: writer.dependency_list(writer.graph.edges(deps))
+        group: writer.graph.edges(deps)
         for group, deps in sorted(root.groups.items())
         if group != MAIN_GROUP or not root.is_package
     }
     if not root.is_package:
         groups.setdefault(MAIN_GROUP, [])
-    test_names = {
-        name for group, deps in root.groups.items() if group != MAIN_GROUP for name, _ in writer.graph.edges(deps)
-    }
+    extras = None if root.is_package else _extras(root, writer)
+    return _spec(
+        root.name if root.is_package else None,
+        root.requires_python or lock.requires_python,
+        markers.compile_requires_python(root.requires_python),
+        lock, writer, groups, extras, pythons,
+    )
+
+
+def lock_only_spec(lock: Lock, writer: PackageWriter, pythons: tuple[str, ...] | None) -> tuple[str, dict[str, object]]:
+    """(name, spec) of the project of a lock without one: named after the
+    lock's directory, its main group every locked package where it is installed."""
+    name = canonicalize_name(Path(lock.file).resolve().parent.name or "lock")
+    main = [
+        (package.name, writer.condition(package))
+        for versions in writer.graph.by_name.values()
+        for package in versions
+        if writer.skipped(package.name) is None
+    ]
+    return name, _spec(None, lock.requires_python, True, lock, writer, {MAIN_GROUP: main}, None, pythons)
+
+
+def _spec(
+    name: str | None,
+    constraint: str | None,
+    requires_python: markers.Condition,
+    lock: Lock,
+    writer: PackageWriter,
+    groups: dict[str, list[Edge]],
+    extras: dict[str, object] | None,
+    pythons: tuple[str, ...] | None,
+) -> dict[str, object]:
+    supports = markers.conjunction([requires_python, markers.compile_marker(lock.python_marker)])
+    test_names = {target for group, edges in groups.items() if group != MAIN_GROUP for target, _ in edges}
     hooks = [hook for runner, hook in sorted(TEST_RUNNERS.items()) if runner in test_names]
-    out: dict[str, object] = {
-        "name": root.name if root.is_package else None,
-        "constraint": root.requires_python or lock.requires_python or "any version",
-        "supports": nix.Lambda("env", markers.render(supports)),
-    }
+    out: dict[str, object] = {}
+    if name is not None:
+        out["name"] = name
+    out["constraint"] = constraint or "any version"
+    out["supports"] = nix.Lambda("env", markers.render(supports))
     if pythons is not None:
         out["pythons"] = list(pythons)
-    out["groups"] = _set_function(groups)
-    if not root.is_package:
-        out["extras"] = _set_function(_extras(root, writer))
-    out["testHook"] = hooks[0] if hooks else None
+    out["groups"] = _set_function({group: writer.dependency_list(edges) for group, edges in groups.items()})
+    if extras:
+        out["extras"] = _set_function(extras)
+    if hooks:
+        out["testHook"] = hooks[0]
     return out
 
 
-def _build(root: RootProject, writer: PackageWriter) -> object:
+def _build(root: RootProject, writer: PackageWriter) -> SourceBuild:
     requires = root.build_system.requires if root.build_system else ()
     return source_build(build_systems.from_requirements(requires), writer.fixes.for_package(root.name, root.version))
 

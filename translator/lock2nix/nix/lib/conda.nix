@@ -51,11 +51,12 @@ let
   shellQuote = s: "'" + builtins.replaceStrings [ "'" ] [ "'\\''" ] s + "'";
 
   # The environment's attribute set; `args` as the overlay writes them (see
-  # the argument list), with `final` and the lock's `packages` added.
+  # the argument list), with `final` and `lockPython` (base interpreter ->
+  # the one whose set holds the lock) added.
   mkEnvironment =
     args@{
       final,
-      packages,
+      lockPython,
       name,
       # "error" or "warn"
       check ? "error",
@@ -95,7 +96,7 @@ let
           fits = _: true;
         }
       );
-      python = scope.lockPython packages (
+      python = lockPython (
         if chosen.success then
           final.${chosen.value}
         else

@@ -9,9 +9,16 @@ let
   markers = import ./markers.nix { };
   wheels = import ./wheels.nix { inherit lib pep440 markers; };
   package = import ./package.nix { inherit lib wheels; };
-  scope = import ./scope.nix { inherit lib markers; };
-  project = import ./project.nix { inherit lib scope; };
-  conda = import ./conda.nix { inherit lib pep440 scope; };
+  # Named apart from mkOverlay's `scope` argument.
+  scopes = import ./scope.nix { inherit lib markers; };
+  project = import ./project.nix {
+    inherit lib;
+    scope = scopes;
+  };
+  conda = import ./conda.nix {
+    inherit lib pep440;
+    scope = scopes;
+  };
 in
 {
   inherit
@@ -19,10 +26,11 @@ in
     markers
     wheels
     package
-    scope
     project
     conda
     ;
+
+  scope = scopes;
 
   # The comparisons compiled markers use.
   inherit (pep440)
@@ -56,6 +64,9 @@ in
       environments ? { },
     }:
     let
+      # A project's or environment's interpreter: `base` with the lock in its set,
+      # and after it what later overlays add to lock2nixPackagesExtensions.
+      lockPython = scopes.lockPython (final.lock2nixPackagesExtensions or [ ]) locked;
       locked =
         pyFinal: pyPrev:
         packages (
@@ -65,20 +76,20 @@ in
             env = markers.environment pyFinal.python;
           }
         );
-      scopes = {
+      byScope = {
         project = { };
-        global.pythonPackagesExtensions = prev.pythonPackagesExtensions ++ [ (scope.globalExtension locked) ];
+        global.pythonPackagesExtensions = prev.pythonPackagesExtensions ++ [ (scopes.globalExtension locked) ];
       };
     in
-    scopes.${scope} or (throw "lock2nix: unknown scope ${scope} (project or global)")
+    byScope.${scope} or (throw "lock2nix: unknown scope ${scope} (project or global)")
     // lib.optionalAttrs (projects != { }) {
       lock2nixProjects =
         prev.lock2nixProjects or { }
         // builtins.mapAttrs (
           _: spec:
           project.project {
-            inherit final spec;
-            packages = locked;
+            inherit final spec lockPython;
+            lockedNames = builtins.attrNames (locked { } { });
           }
         ) projects;
     }
@@ -90,8 +101,7 @@ in
           conda.mkEnvironment (
             args
             // {
-              inherit final;
-              packages = locked;
+              inherit final lockPython;
             }
           )
         ) environments;

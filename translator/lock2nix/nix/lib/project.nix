@@ -3,7 +3,7 @@
 { lib, scope }:
 {
   # `spec`, as the overlay writes it:
-  #   name         the project's attribute in the package set (null: not a package)
+  #   name         the project's attribute in the package set (absent: not a package)
   #   constraint   its requires-python, for messages
   #   supports     env: whether the project runs on an interpreter (markers env)
   #   pythons      interpreter attributes to try, preferred first (null: all)
@@ -11,40 +11,45 @@
   #                and devEnv add (a project that is no package lists its main
   #                group too)
   #   extras       { pyFinal, env }: { <extra> = [ ... ]; } (a project that is no package)
-  #   testHook     the check hook its test groups call for (null: none)
+  #   testHook     the check hook its test groups call for (absent: none)
   project =
     {
       final,
-      packages,
+      lockPython,
+      lockedNames,
       spec,
     }:
     let
+      name = spec.name or null;
+      testHook = spec.testHook or null;
       forPython =
         base:
         let
-          python = scope.lockPython packages base;
+          python = lockPython base;
           ps = python.pkgs;
           scope' = {
             pyFinal = ps;
             env = scope.environmentOf python;
           };
           groups = spec.groups scope';
-          extras = if spec.name == null then spec.extras scope' else ps.${spec.name}.optional-dependencies or { };
-          main = if spec.name == null then groups.main or [ ] else [ ps.${spec.name} ];
+          extras = if name == null then (spec.extras or (_: { })) scope' else ps.${name}.optional-dependencies or { };
+          main = if name == null then groups.main or [ ] else [ ps.${name} ];
           others = builtins.removeAttrs groups [ "main" ];
-          checkInputs = lib.concatLists (builtins.attrValues others) ++ lib.optional (spec.testHook != null) ps.${spec.testHook};
+          checkInputs = lib.concatLists (builtins.attrValues others) ++ lib.optional (testHook != null) ps.${testHook};
         in
         {
           inherit python;
           # Another interpreter of nixpkgs with the same lock (for a CI matrix).
           withPython = forPython;
+          # The names the lock puts into python.pkgs.
+          inherit lockedNames;
           # Runtime: the project and its main dependencies; nothing of its test groups.
           runtimeEnv = python.withPackages (_: main);
           # Development: every dependency group and extra as well.
           devEnv = python.withPackages (_: main ++ lib.concatLists (builtins.attrValues others ++ builtins.attrValues extras));
         }
-        // lib.optionalAttrs (spec.name != null) rec {
-          package = ps.${spec.name};
+        // lib.optionalAttrs (name != null) rec {
+          package = ps.${name};
           # The project built again with its tests run against its test groups.
           tests = package.overridePythonAttrs {
             doCheck = true;
@@ -59,17 +64,17 @@
         fits =
           base:
           let
-            python = scope.lockPython packages base;
+            python = lockPython base;
             ps = python.pkgs;
           in
           scope.allFit ps (
-            if spec.name == null then
+            if name == null then
               (spec.groups {
                 pyFinal = ps;
                 env = scope.environmentOf python;
               }).main or [ ]
             else
-              [ ps.${spec.name} ]
+              [ ps.${name} ]
           );
       };
     in

@@ -56,18 +56,22 @@ in
   inherit machinery protected;
 
   # `base` (an interpreter of nixpkgs) with `packages` (pyFinal: pyPrev: { ... })
-  # in its own package set; the build machinery stays base's own.
+  # in its own package set; the build machinery stays base's own. `extensions`
+  # (nixpkgs' lock2nixPackagesExtensions, which later overlays extend) come last.
   lockPython =
-    packages: base:
+    extensions: packages: base:
     let
       fromBase = _: _: builtins.intersectAttrs (lib.genAttrs machinery (_: null)) base.pkgs;
       python = base.override (old: {
         self = python;
-        packageOverrides = lib.composeManyExtensions [
-          (old.packageOverrides or (_: _: { }))
-          packages
-          fromBase
-        ];
+        packageOverrides = lib.composeManyExtensions (
+          [
+            (old.packageOverrides or (_: _: { }))
+            packages
+            fromBase
+          ]
+          ++ extensions
+        );
       });
     in
     python;

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lock2nix.bootstrap import plan
+from lock2nix.generate.build_cycles import plan
 
 
 @pytest.mark.parametrize(
