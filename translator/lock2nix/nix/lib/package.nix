@@ -181,6 +181,8 @@ in
             builtins.removeAttrs args [ "sourceAttrs" ]
             // {
               pyproject = true;
+              # As for sdists: the backends are the package set's.
+              pypaBuildFlags = [ "--skip-dependency-check" ];
               # Tests run in the project's `tests` derivation, with its test groups.
               doCheck = false;
             }
