@@ -302,8 +302,8 @@ def test_template_output(env) -> None:
       }
     """))
     assert got["description"] and "lock2nix" in got["welcomeText"]
-    assert sorted(got["files"]) == [".gitignore", "README.md", "flake.nix", "hello_poetry", "overlay.nix",
-                                    "poetry.lock", "pyproject.toml"]
+    assert sorted(got["files"]) == [".gitignore", "README.md", "flake.nix", "hello_poetry", "lock2nix-lib.nix",
+                                    "overlay.nix", "poetry.lock", "pyproject.toml"]
     assert got["module"] == ["__init__.py"]
     assert "A Poetry project wired to lock2nix" in env["welcome"]
 
@@ -323,6 +323,7 @@ def test_template_flake_evaluates(env) -> None:
                program = flake.apps.${system}.default.program;
                appType = flake.apps.${system}.default.type;
                shell = flake.devShells.${system}.default.drvPath;
+               tests = flake.checks.${system}.tests.drvPath;
              };
            }) systems)"""
     )
@@ -332,6 +333,8 @@ def test_template_flake_evaluates(env) -> None:
         assert o["drvPath"].endswith("-hello-poetry-0.1.0.drv")
         assert o["appType"] == "app" and o["program"].endswith("/bin/hello-poetry")
         assert o["shell"].endswith("-nix-shell.drv")
+        # The tests derivation: the project again, a derivation of its own.
+        assert o["tests"].endswith("-hello-poetry-0.1.0.drv") and o["tests"] != o["drvPath"]
 
 
 def test_template_is_consistent() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from lock2nix import __version__
 from lock2nix.staleness import summary
 
 from .conftest import FIXTURES, REPO
@@ -134,7 +135,7 @@ def test_init_without_pyproject_writes_lock2nix_toml_and_a_remote_hook(tmp_path,
         '[[overlays]]\nlock = "poetry.lock"\noutput = "nix/overlay.nix"\nprefer = "sdist"\n\n'
     )
     assert (tmp_path / ".pre-commit-config.yaml").read_text() == (
-        "repos:\n  - repo: https://example.org/lock2nix.git\n    rev: v0.1.0\n    hooks:\n      - id: lock2nix\n"
+        f"repos:\n  - repo: https://example.org/lock2nix.git\n    rev: v{__version__}\n    hooks:\n      - id: lock2nix\n"
     )
 
 
