@@ -78,3 +78,10 @@ def lock_set(pkgs: str, python: str = "python311") -> str:
         f"(let p = {pkgs}; project = builtins.head (builtins.attrValues p.lock2nixProjects); "
         f"in (project.withPython p.{python}).python.pkgs)"
     )
+
+
+def comment_text(text: str) -> str:
+    """The comments of generated Nix as one line of text (the emitter wraps long ones)."""
+    return " ".join(
+        line.strip()[1:].strip() for line in text.splitlines() if line.strip().startswith("#")
+    )

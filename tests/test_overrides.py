@@ -19,7 +19,7 @@ from lock2nix.generate import Options, generate
 from lock2nix.model import MAIN_GROUP, Artifact, Dependency, IndexSource, Lock, Package, RootProject
 from lock2nix.overrides import CURATED_FILE, Fix, curated
 
-from .nixeval import eval_json, lock_set, nix_str
+from .nixeval import comment_text, eval_json, lock_set, nix_str
 
 CURATED = tomllib.loads(CURATED_FILE.read_text(encoding="utf-8"))
 
@@ -155,7 +155,7 @@ def test_every_curated_entry_evaluates_in_the_standin(index, tmp_path) -> None:
     rows = BY_INDEX[index]
     names = [name for name, _, _ in rows]
     from_source = _overlay(rows, "sdist", tmp_path)
-    text = from_source.read_text()
+    text = comment_text(from_source.read_text())
     for name, _, entry in rows:
         assert entry["reason"] in text, f"{name}: the reason is not next to the fix"
     # x86_64-linux: the wheel fits, so prefer-wheel entries take it; the rest build the sdist.
@@ -199,9 +199,9 @@ def test_overlay_carries_only_fixes_of_packages_in_the_lock(tmp_path, recorded_c
     version = _version_for(CURATED["package"][name][0].get("versions"))
     overlay = _translate(_lock([_package(name, version, f"{name}-{version}.tar.gz")]), tmp_path, recorded_cache)
     text = overlay.read_text()
-    assert CURATED["package"][name][0]["reason"] in text
+    assert CURATED["package"][name][0]["reason"] in comment_text(text)
     others = [e["reason"] for n, es in CURATED["package"].items() if n != name for e in es]
-    assert not [r for r in others if r in text], "fixes of absent packages leaked into the overlay"
+    assert not [r for r in others if r in comment_text(text)], "fixes of absent packages leaked into the overlay"
     assert text.count("sourceAttrs = ") + text.count("wheelAttrs = ") >= 1
 
 
@@ -213,11 +213,11 @@ def test_version_ranges_select_the_entry(tmp_path, recorded_cache) -> None:
     entry = next(e for e in entries if "versions" in e)
     inside = _version_for(entry["versions"])
     overlay = _translate(_lock([_package(name, inside, f"{name}-{inside}.tar.gz")]), tmp_path / "in", recorded_cache)
-    assert entry["reason"] in overlay.read_text()
+    assert entry["reason"] in comment_text(overlay.read_text())
     spec = SpecifierSet(entry["versions"])
     outside = next(v for v in ("0.0.1", "0.9", "1.0", "2.0", "9.0", "99.0", "999.0") if not spec.contains(v))
     overlay = _translate(_lock([_package(name, outside, f"{name}-{outside}.tar.gz")]), tmp_path / "out", recorded_cache)
-    assert entry["reason"] not in overlay.read_text()
+    assert entry["reason"] not in comment_text(overlay.read_text())
 
 
 def test_version_from_vcs_table_names_real_variables() -> None:

@@ -216,7 +216,9 @@ def test_version_pin_takes_the_files_of_that_version(translated, recorded_conda_
     assert xmltodict["source"]["sdist"]["filename"] == "xmltodict-0.10.2.tar.gz"
     # The overlay says where the hash comes from, and what is not installed.
     text = overlay.read_text()
-    assert "pip records no hash, so the files are pinned to the sha256 the index listed" in text
+    # Comments are wrapped to the line width: read them as one text.
+    comments = " ".join(line.strip().lstrip("#").strip() for line in text.splitlines() if line.strip().startswith("#"))
+    assert "pip records no hash, so the files are pinned to the sha256 the index listed" in comments
     assert "# - ./module_to_install_in_editable_mode (dependencies[1].pip[4])" in text
     assert "another-project-requirements.txt" in text
 

@@ -11,7 +11,6 @@ The compiled form of a marker is ``True``, ``False`` or an :class:`~lock2nix.nix
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Union
 
 from packaging.markers import InvalidMarker, Marker
@@ -105,18 +104,14 @@ def compile_requires_python(specifier: str | None) -> Condition:
     return conjunction(conditions)
 
 
-@dataclass(frozen=True)
-class Cond(nix.Expr):
-    """Compiled condition code with its operator precedence, for parenthesising."""
-
-    #: 0: application or parenthesised; 1: comparison; 2: &&; 3: ||
-    level: int = 0
-    #: The operands of a flattened && or ||.
-    parts: tuple[nix.Expr, ...] = ()
+class Cond(nix.Chain):
+    """Compiled condition code with its precedence (``level``) for parenthesising;
+    a flattened ``&&`` or ``||`` keeps its operands, so layout may break it."""
 
 
 def _cond(code: str, level: int, parts: tuple[nix.Expr, ...]) -> Cond:
-    return Cond(code, frozenset().union(*(p.uses for p in parts)), level, parts)
+    operator = {2: "&&", 3: "||"}[level]
+    return Cond(code, frozenset().union(*(p.uses for p in parts)), level, operator, parts)
 
 
 def _wrap(cond: nix.Expr, max_level: int) -> str:
@@ -132,7 +127,7 @@ def _combine(conditions: list[Condition], *, absorbing: bool, level: int, joiner
         if c is (not absorbing):
             continue
         # (a && b) && c is a && b && c: flatten, then drop repeats.
-        for part in c.parts if getattr(c, "level", 0) == level else (c,):
+        for part in c.operands if getattr(c, "level", 0) == level else (c,):
             if part not in parts:
                 parts.append(part)
     if not parts:

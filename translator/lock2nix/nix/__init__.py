@@ -4,6 +4,7 @@ and the Nix library generated overlays call (:mod:`.library`, ``lib/*.nix``)."""
 from .emitter import (
     LINE_WIDTH,
     Call,
+    Chain,
     Commented,
     Concat,
     Expr,
@@ -33,6 +34,7 @@ from .emitter import (
 __all__ = [
     "LINE_WIDTH",
     "Call",
+    "Chain",
     "Commented",
     "Concat",
     "Expr",

@@ -13,6 +13,7 @@ lists and attribute sets open one element per line, indented by two spaces.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -101,6 +102,17 @@ class Concat:
     """``a ++ b ++ ...`` of lists laid out one operand per line when long."""
 
     parts: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Chain(Expr):
+    """Code that is a chain of one operator (``a && b && c``), which layout may
+    break one operand per line; ``level`` is its precedence for parenthesising
+    (0: application or parenthesised, 1: comparison, 2: &&, 3: ||)."""
+
+    level: int = 0
+    operator: str = ""
+    operands: tuple[Expr, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -237,17 +249,34 @@ def path(relative: str) -> Expr:
     return Expr(f"({base} + {string('/' + '/'.join(rest)).code})")
 
 
-def comment_lines(text: str, indent: str) -> list[str]:
+def comment_lines(text: str, indent: str, *, wrap: bool = True) -> list[str]:
+    """``# text`` lines; long lines are wrapped at words (a URL or path stays whole)
+    unless ``wrap`` is false (the header's regenerate command)."""
     check_text(text)
-    return [f"{indent}# {line}".rstrip() for line in text.splitlines() or [""]]
+    width = LINE_WIDTH - len(indent) - 2
+    out: list[str] = []
+    for line in text.splitlines() or [""]:
+        if not wrap or len(line) <= width:
+            out.append(f"{indent}# {line}".rstrip())
+            continue
+        lead = line[: len(line) - len(line.lstrip())]
+        pieces = textwrap.wrap(
+            line, width, subsequent_indent=lead + "  ", break_long_words=False, break_on_hyphens=False
+        )
+        out.extend(f"{indent}# {piece}".rstrip() for piece in pieces)
+    return out
 
 
-def render(value: object, indent: str = "") -> str:
-    """Lay out ``value`` (starting at column ``len(indent)``) as Nix."""
-    flat = _flat(value, LINE_WIDTH - len(indent))
-    if flat is not None and "\n" not in flat:
+def render(value: object, indent: str = "", budget: int | None = None) -> str:
+    """Lay out ``value`` as Nix, starting where ``budget`` columns are left on the
+    current line (by default: at column ``len(indent)``); continuation lines are
+    indented from ``indent``."""
+    if budget is None:
+        budget = LINE_WIDTH - len(indent)
+    flat = _flat(value, budget)
+    if flat is not None:
         return flat
-    return _block(value, indent)
+    return _block(value, indent, budget)
 
 
 def _flat(value: object, budget: int = LINE_WIDTH) -> str | None:
@@ -341,13 +370,13 @@ def _formals_flat(param: str | Formals) -> str:
     return "{ " + ", ".join(names) + " }"
 
 
-def _lambda_block(value: Lambda, indent: str) -> str:
+def _lambda_block(value: Lambda, indent: str, budget: int) -> str:
     inner = indent + INDENT
     if isinstance(value.param, str):
         head = value.param + ":"
     else:
         flat = _formals_flat(value.param)
-        if len(indent) + len(flat) + 1 <= LINE_WIDTH:
+        if len(flat) + 1 <= budget:
             head = flat + ":"
         else:
             names = [*value.param.names, "..."] if value.param.ellipsis else list(value.param.names)
@@ -355,7 +384,7 @@ def _lambda_block(value: Lambda, indent: str) -> str:
     body = value.body
     if isinstance(value.param, str) and (isinstance(body, Lambda) and isinstance(body.param, str) or _bracketed(body)):
         # nixfmt: `final: prev:` and `ps: {` stay on one line.
-        return f"{head} {render(body, indent)}"
+        return f"{head} {render(body, indent, budget - len(head) - 1)}"
     return f"{head}\n{indent}{render(body, indent)}"
 
 
@@ -385,39 +414,88 @@ def _let_block(value: Let, indent: str) -> str:
     return "\n".join(lines)
 
 
-def _block(value: object, indent: str) -> str:
+def _last_line(text: str) -> int:
+    return len(text.rsplit("\n", 1)[-1])
+
+
+def _chain_block(value: Chain, indent: str) -> str:
+    """``a && b && c`` one operand per line, the operator first (nixfmt)."""
+    lines = [_wrapped_operand(value.operands[0], indent)]
+    lines += [f"{value.operator} {_wrapped_operand(operand, indent)}" for operand in value.operands[1:]]
+    return f"\n{indent}".join(lines)
+
+
+def _wrapped_operand(operand: Expr, indent: str) -> str:
+    """An operand of a broken chain; a chain inside it keeps its parentheses
+    (on lines of their own when it is long too)."""
+    if not (isinstance(operand, Chain) and operand.level > 1):
+        return operand.code
+    if len(operand.code) + 2 <= LINE_WIDTH - len(indent):
+        return f"({operand.code})"
+    return f"(\n{indent}{INDENT}{_chain_block(operand, indent + INDENT)}\n{indent})"
+
+
+def _room(text: str, budget: int) -> int:
+    """Columns left after ``text``: ``budget`` counted from its start while it is
+    one line; after a line break, the width left on its last line."""
+    return LINE_WIDTH - _last_line(text) if "\n" in text else budget - len(text)
+
+
+def _call_block(value: Call, indent: str, budget: int) -> str:
     inner = indent + INDENT
+    *head, last = value.args
+    text = value.fn.code
+    for arg in head:
+        left = _room(text, budget) - 1
+        flat = _flat(arg, left)
+        if flat is not None:
+            text += " " + _argument(arg, flat)
+        elif _needs_parens(arg, ""):
+            # nixfmt: a long leading argument opens its parenthesis on the call's line.
+            text += f" (\n{inner}{render(arg, inner)}\n{indent})"
+        else:
+            text += " " + render(arg, indent, left)
+    left = _room(text, budget) - 1
+    body = render(last, indent, left - 2 if _needs_parens(last, "") else left)
+    if _needs_parens(last, body):
+        body = f"(\n{inner}{render(last, inner)}\n{indent})"
+    return f"{text} {body}"
+
+
+def _block(value: object, indent: str, budget: int | None = None) -> str:
+    inner = indent + INDENT
+    if budget is None:
+        budget = LINE_WIDTH - len(indent)
+    if isinstance(value, Chain) and value.operands:
+        return _chain_block(value, indent)
     if isinstance(value, Expr):
         return value.code
     if isinstance(value, Lambda):
-        return _lambda_block(value, indent)
+        return _lambda_block(value, indent, budget)
     if isinstance(value, Let):
         return _let_block(value, indent)
     if isinstance(value, Lines):
         return ("\n" + indent).join(value.lines)
     if isinstance(value, Call):
-        *head, last = value.args
-        words = [value.fn.code]
-        for arg in head:
-            flat = _flat_unbounded(arg, 1 << 30)  # leading arguments stay on the first line
-            if flat is None:
-                raise ValueError("only the last argument of a call may span lines")
-            words.append(_argument(arg, flat))
-        text = render(last, indent)
-        if _needs_parens(last, text):
-            text = f"(\n{inner}{render(last, inner)}\n{indent})"
-        return " ".join([*words, text])
+        return _call_block(value, indent, budget)
     if isinstance(value, IfElse):
-        # nixfmt: "if c then", the branch indented, "else if c2 then" chained flat.
+        # nixfmt: "if c then", the branch indented, "else if c2 then" chained flat;
+        # a condition too long for its line gets lines of its own.
         text = ""
         keyword = "if"
         while isinstance(value, IfElse):
-            text += f"\n{inner}{keyword} {value.cond.code} then\n{inner}{INDENT}{render(value.then, inner + INDENT)}"
+            room = LINE_WIDTH - len(inner) - len(keyword) - len(" then") - 1
+            if len(value.cond.code) <= room or not isinstance(value.cond, Chain):
+                text += f"\n{inner}{keyword} {value.cond.code} then"
+            else:
+                text += f"\n{inner}{keyword}\n{inner}{INDENT}{_chain_block(value.cond, inner + INDENT)}\n{inner}then"
+            text += f"\n{inner}{INDENT}{render(value.then, inner + INDENT)}"
             keyword = "else if"
             value = value.otherwise
         return text + f"\n{inner}else\n{inner}{INDENT}{render(value, inner + INDENT)}"
     if isinstance(value, Concat):
-        parts = [render(p, indent) for p in value.parts]
+        parts = [render(value.parts[0], indent, budget)]
+        parts += [render(p, indent, LINE_WIDTH - len(indent) - 3) for p in value.parts[1:]]
         return f"\n{indent}++ ".join(parts)
     if isinstance(value, Commented):
         lines = comment_lines(value.comment, indent)
@@ -450,14 +528,19 @@ def _entry(key: str, value: object, indent: str) -> str:
         prefix = "\n".join(comment_lines(value.comment, indent)) + "\n"
         value = value.value
     head = f"{indent}{key} = "
-    flat = _flat(value, LINE_WIDTH - len(head) - 1)
+    budget = LINE_WIDTH - len(head) - 1
+    flat = _flat(value, budget)
     if flat is not None:
         return f"{prefix}{head}{flat};"
-    if isinstance(value, Let) or (isinstance(value, Lambda) and not isinstance(value.param, str)):
-        # nixfmt: a value that opens with `let` or a formals pattern starts on its own line.
-        inner = indent + INDENT
+    inner = indent + INDENT
+    if (
+        isinstance(value, (Let, Chain))
+        or (isinstance(value, Lambda) and not (isinstance(value.param, str) and _bracketed(value.body)))
+    ):
+        # nixfmt: a value that opens with `let`, a formals pattern or a long
+        # condition starts on its own line.
         return f"{prefix}{head.rstrip()}\n{inner}{render(value, inner)};"
-    text = render(value, indent)
+    text = _block(value, indent, budget)
     if text.startswith("\n"):
         head = head.rstrip()
     return f"{prefix}{head}{text};"
