@@ -1,4 +1,4 @@
-"""Tests for lock2nix.hashing: hash forms, NAR hashes, git checkout hashes."""
+"""Tests for lock2nix.resolve.hashing: hash forms, NAR hashes, git checkout hashes."""
 
 from __future__ import annotations
 
@@ -11,15 +11,14 @@ from pathlib import Path
 
 import pytest
 from lock2nix.errors import Lock2NixError
-from lock2nix.hashing import (
+from lock2nix._hashes import parse_hash, sri_from_hex
+from lock2nix.resolve.hashing import (
     GitCheckout,
     GitCheckoutError,
     GitHashCache,
     git_checkout,
     git_checkout_hash,
     nar_hash,
-    parse_hash,
-    sri_from_hex,
 )
 
 DATA = Path(__file__).parent / "data"

@@ -20,9 +20,10 @@ import pytest
 requests = pytest.importorskip("requests")
 pytest.importorskip("pypi_simple")
 
-from lock2nix import index as index_mod
+from lock2nix import _http
+from lock2nix.resolve import index as index_mod
 from lock2nix.errors import Lock2NixError
-from lock2nix.index import (
+from lock2nix.resolve.index import (
     LISTED,
     NO_PROJECT,
     NOT_CACHED,
@@ -30,7 +31,7 @@ from lock2nix.index import (
     IndexClient,
     normalize_index_url,
 )
-from lock2nix.metadata import (
+from lock2nix.resolve.metadata import (
     MetadataCache,
     MetadataError,
     MetadataRequest,
@@ -40,8 +41,9 @@ from lock2nix.metadata import (
 )
 from lock2nix.model import IndexSource, Lock, Package
 from lock2nix.parsers import parse
-from lock2nix.progress import Progress
+from lock2nix._progress import Progress
 from lock2nix.resolve import Settings, edges_from_requirements, resolve, url_sha256
+from lock2nix.resolve.locate import locate_hashed
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
@@ -153,7 +155,7 @@ class FakeIndex(BaseAdapter):
 @pytest.fixture
 def fake(monkeypatch) -> FakeIndex:
     adapter = FakeIndex()
-    monkeypatch.setattr(index_mod, "_new_session", lambda pool_size: adapter.session())
+    monkeypatch.setattr(_http, "new_session", lambda pool_size: adapter.session())
     return adapter
 
 
@@ -273,14 +275,11 @@ def test_package_without_index_is_found_on_a_later_source(tmp_path, fake) -> Non
     fake.add(OTHER, "only-there", "only_there-1.0.tar.gz", b"there")
     sources = [{"name": "mirror", "url": INDEX}, {"name": "other", "url": OTHER}]
     lock = pipfile_lock(tmp_path, {"only-there": entry(b"there")}, sources=sources)
-    settings = Settings(cache_dir=tmp_path / "cache", detect_build_systems=False)
-    from lock2nix import resolve as resolve_mod
-
-    located = resolve_mod._locate_hashed(lock, settings)
+    located = locate_hashed(lock, IndexClient(tmp_path / "cache")).packages
     (package,) = located
     assert (package.source.name, package.source.url) == ("other", OTHER)
     # Offline, from the cache, the same answer.
-    offline = resolve_mod._locate_hashed(lock, Settings(cache_dir=tmp_path / "cache", offline=True))
+    offline = locate_hashed(lock, IndexClient(tmp_path / "cache", offline=True)).packages
     assert offline == located
 
 
@@ -309,9 +308,7 @@ def test_installers_old_locks_hashed_are_not_artifacts(tmp_path, fake) -> None:
     fake.add(INDEX, "old", "old-1.0-py2.7.egg", b"egg")
     fake.add(INDEX, "old", "old-1.0.tar.gz", b"sdist")
     lock = pipfile_lock(tmp_path, {"old": entry(b"exe", b"egg", b"sdist")})
-    from lock2nix import resolve as resolve_mod
-
-    (package,) = resolve_mod._locate_hashed(lock, Settings(cache_dir=tmp_path / "cache"))
+    (package,) = locate_hashed(lock, IndexClient(tmp_path / "cache")).packages
     assert package.source.sdist.filename == "old-1.0.tar.gz" and package.source.wheels == ()
 
 

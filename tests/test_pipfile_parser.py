@@ -16,7 +16,8 @@ from lock2nix.model import (
     IndexSource,
     VcsSource,
 )
-from lock2nix.parsers import companions, detect_format, find_lock, parse
+from lock2nix.formats import companions, detect_format, find_lock
+from lock2nix.parsers import parse
 
 from .pipfile_cases import PIPFILE, PIPFILE_CASES
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lock2nix.staleness import summary
+from lock2nix.cli.staleness import summary
 
 from .conftest import FIXTURES, REPO
 

@@ -84,8 +84,8 @@ def for_package(package: Package, lock_dir: Path) -> list[BuildInput]:
     if isinstance(source, DirectorySource):
         pyproject = lock_dir / source.path / (source.subdirectory or "") / "pyproject.toml"
         if pyproject.is_file():
+            from ._toml import load_toml
             from .errors import Lock2NixError
-            from .parsers import load_toml
 
             try:
                 data = load_toml(str(pyproject), pyproject.read_text(encoding="utf-8"))

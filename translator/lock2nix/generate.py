@@ -747,7 +747,7 @@ def _artifact_list(artifacts: Sequence[Artifact]) -> nix.Lines:
 
 
 def _sri(artifact: Artifact) -> str:
-    from .hashing import sri_from_hex
+    from ._hashes import sri_from_hex
 
     return sri_from_hex("sha256", artifact.hashes["sha256"])
 

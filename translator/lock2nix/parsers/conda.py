@@ -29,13 +29,15 @@ import dataclasses
 import hashlib
 import posixpath
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .. import conda_names
+from .._index_url import PYPI_SIMPLE_URL, normalize_index_url
+from .._toml import load_toml
+from .._warnings import warn
 from ..conda_names import Constraint
 from ..errors import Lock2NixError
 from ..model import (
@@ -52,9 +54,9 @@ from ..model import (
     Source,
     VcsSource,
 )
+from ._conda import Reader, both, directory_name, entry_name, load_yaml
 
 FORMAT = "environment.yml"
-DEFAULT_INDEX = "https://pypi.org/simple/"
 _HEX40 = re.compile(r"[0-9a-f]{40}")
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 _MAX_INCLUDE_DEPTH = 10
@@ -77,8 +79,8 @@ class CondaEnvironmentError(Lock2NixError):
 
 
 def parse(name: str, text: str, *, directory: Path) -> Lock:
-    data, lines = load_yaml(name, text)
-    reader = _Reader(name, lines)
+    data, lines = load_yaml(name, text, CondaEnvironmentError)
+    reader = Reader(name, lines, CondaEnvironmentError)
     _validate(reader, data)
     return _Translator(reader, directory).translate(data)
 
@@ -86,98 +88,14 @@ def parse(name: str, text: str, *, directory: Path) -> Lock:
 # --- reading ------------------------------------------------------------------
 
 
-def load_yaml(name: str, text: str) -> tuple[Any, dict[tuple, int]]:
-    """The YAML document and the line of each mapping key and list item, by path."""
-    import yaml
-
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CondaEnvironmentError(
-            f"invalid YAML: {problem}", file=name, line=mark.line + 1 if mark is not None else None
-        ) from None
-    except RecursionError:  # PyYAML composes and constructs recursively
-        raise CondaEnvironmentError("invalid YAML: nested too deeply", file=name) from None
-    lines: dict[tuple, int] = {}
-    if node is not None:
-        try:
-            _walk(name, node, (), lines)
-        except RecursionError:
-            raise CondaEnvironmentError("invalid YAML: nested too deeply", file=name) from None
-    return data, lines
-
-
-def _walk(file: str, node: Any, path: tuple, lines: dict[tuple, int]) -> None:
-    import yaml
-
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            key_text = key.value if isinstance(key, yaml.ScalarNode) else str(key.value)
-            if key_text in seen:
-                where = ".".join(_label(p) for p in path) or None
-                raise CondaEnvironmentError(
-                    f"key {key_text!r} appears twice (a merge left behind?)",
-                    file=file, entry=where, line=key.start_mark.line + 1,
-                )
-            seen.add(key_text)
-            lines[(*path, key_text)] = key.start_mark.line + 1
-            _walk(file, value, (*path, key_text), lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk(file, item, (*path, i), lines)
-
-
-def _label(part: object) -> str:
-    return f"[{part}]" if isinstance(part, int) else str(part)
-
-
-def entry_name(path: tuple) -> str:
-    """``("dependencies", 9, "pip", 2)`` → ``dependencies[9].pip[2]``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-class _Reader:
-    def __init__(self, file: str, lines: dict[tuple, int]) -> None:
-        self.file = file
-        self.lines = lines
-
-    def line(self, path: tuple) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return None
-
-    def error(self, message: str, path: tuple = ()) -> CondaEnvironmentError:
-        return CondaEnvironmentError(message, file=self.file, entry=entry_name(path) or None, line=self.line(path))
-
-
-def _validate(reader: _Reader, data: Any) -> None:
+def _validate(reader: Reader, data: Any) -> None:
     if not isinstance(data, Mapping):
         kind = "empty" if data is None else f"a YAML {type(data).__name__}"
         raise CondaEnvironmentError(
             f"an environment file is a mapping of keys (name, channels, dependencies, ...); this one is {kind}",
             file=reader.file, line=1 if data is not None else None,
         )
-    from ..config import validate
-
-    try:
-        validate(dict(data), "conda-environment.schema.json", reader.file)
-    except Lock2NixError as exc:
-        path = tuple(int(p) if p.isdigit() else p for p in (exc.entry or "").split(".") if p)
-        unknown = re.match(r"unknown key '([^']+)'", exc.message)
-        if unknown:
-            path = (*path, unknown.group(1))
-        raise CondaEnvironmentError(exc.message, file=reader.file, entry=entry_name(path) or None,
-                                    line=reader.line(path)) from None
+    reader.validate(data, "conda-environment.schema.json")
     if not data.get("dependencies"):
         raise reader.error("no dependencies: nothing to translate", ("dependencies",))
 
@@ -204,7 +122,7 @@ class _Python:
 
 
 class _Translator:
-    def __init__(self, reader: _Reader, directory: Path) -> None:
+    def __init__(self, reader: Reader, directory: Path) -> None:
         self.reader = reader
         self.directory = directory
         self.warnings: list[tuple[int, str]] = []
@@ -227,7 +145,7 @@ class _Translator:
     # --- the file -------------------------------------------------------------
 
     def translate(self, data: Mapping[str, Any]) -> Lock:
-        name = data.get("name") or _directory_name(self.directory)
+        name = data.get("name") or directory_name(self.directory)
         python_constraint: Constraint = ()
         python_spec: str | None = None
         pip_blocks: list[tuple[tuple, list]] = []
@@ -289,7 +207,7 @@ class _Translator:
                 f"nixpkgs' Python set, their version specs checked when Nix evaluates: {shown}"
             )
         for message in messages:
-            print(f"lock2nix: warning: {message}", file=sys.stderr)
+            warn(message)
 
     # --- conda entries --------------------------------------------------------
 
@@ -375,7 +293,7 @@ class _Translator:
                 self.python[member.name] = member
             else:
                 self.python[member.name] = dataclasses.replace(
-                    old, constraint=_both(old.constraint, member.constraint),
+                    old, constraint=both(old.constraint, member.constraint),
                     spec=" and ".join(filter(None, [old.spec, member.spec])), origin="conda",
                 )
             return
@@ -455,8 +373,6 @@ class _Translator:
         raise self.reader.error(f"pip option {line!r} is not supported", where)
 
     def _add_index(self, url: str, where: tuple, *, extra: bool) -> None:
-        from ..index import normalize_index_url
-
         url = url.strip()
         if re.search(r"\$\{?[A-Za-z_]", url):
             self.warn(where, f"index {url} refers to environment variables (credentials), which lock2nix does not "
@@ -472,7 +388,7 @@ class _Translator:
             self.index_url = ref
 
     def _indexes(self) -> list[tuple[str | None, str]]:
-        first = self.index_url or (None, DEFAULT_INDEX)
+        first = self.index_url or (None, PYPI_SIMPLE_URL)
         return [first, *(i for i in self.extra_indexes if i != first)]
 
     def _pip_requirement(self, where: tuple, line: str, base: Path) -> None:
@@ -671,14 +587,6 @@ class _Spec:
     channel: str | None
 
 
-def _both(a: Constraint, b: Constraint) -> Constraint:
-    if not a:
-        return b
-    if not b:
-        return a
-    return tuple(x + y for x in a for y in b)
-
-
 def _variable(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -729,8 +637,6 @@ def _name_version(filename: str) -> tuple[str | None, str | None]:
 
 
 def _local_project_name(directory: Path) -> str | None:
-    from . import load_toml
-
     pyproject = directory / "pyproject.toml"
     if pyproject.is_file():
         data = load_toml(str(pyproject), pyproject.read_text(encoding="utf-8"))
@@ -751,16 +657,10 @@ def _local_project_name(directory: Path) -> str | None:
     return None
 
 
-def _clean_subdirectory(value: str | None, where: tuple, reader: _Reader) -> str | None:
+def _clean_subdirectory(value: str | None, where: tuple, reader: Reader) -> str | None:
     if not value:
         return None
     clean = posixpath.normpath(value.strip())
     if clean == ".." or clean.startswith(("../", "/")):
         raise reader.error(f"subdirectory {value!r} leaves the repository", where)
     return None if clean == "." else clean
-
-
-def _directory_name(directory: Path) -> str:
-    name = directory.resolve().name
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
-    return cleaned or "environment"

@@ -36,13 +36,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .. import conda_names
+from .._index_url import PYPI_SIMPLE_URL
+from .._warnings import warn
 from ..conda_names import Constraint
 from ..errors import Lock2NixError
 from ..model import (
@@ -56,7 +57,7 @@ from ..model import (
     NixpkgsSource,
     Package,
 )
-from .conda import _both, _directory_name, _Reader, entry_name, load_yaml
+from ._conda import Reader, both, directory_name, entry_name, load_yaml
 
 CONDA_LOCK = "conda-lock.yml"
 EXPLICIT = "@EXPLICIT"
@@ -94,7 +95,6 @@ _HEX32 = re.compile(r"[0-9a-f]{32}")
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+!*-]*$")
 _CONDA_ARCHIVE = re.compile(r"^(?P<name>.+)-(?P<version>[^-]+)-(?P<build>[^-]+)\.(?:conda|tar\.bz2)$")
 _SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
-PYPI_SIMPLE = "https://pypi.org/simple/"
 
 
 class CondaLockError(Lock2NixError):
@@ -120,25 +120,14 @@ class _Entry:
 
 
 def parse_conda_lock(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool = False) -> Lock:
-    data, lines = load_yaml(name, text)
-    reader = _Reader(name, lines)
+    data, lines = load_yaml(name, text, CondaLockError)
+    reader = Reader(name, lines, CondaLockError)
     if not isinstance(data, Mapping):
         kind = "empty" if data is None else f"a YAML {type(data).__name__}"
         raise CondaLockError(f"a conda-lock file is a mapping (version, metadata, package); this one is {kind}",
                              file=name, line=1 if data is not None else None)
-    from ..config import validate
-
-    try:
-        validate(dict(data), "conda-lock.schema.json", name)
-    except Lock2NixError as exc:
-        path = tuple(int(p) if p.isdigit() else p for p in (exc.entry or "").split(".") if p)
-        unknown = re.match(r"unknown key '([^']+)'", exc.message)
-        if unknown:
-            path = (*path, unknown.group(1))
-        message = exc.message
-        if path == ("version",):
-            message = f"lock file version {data.get('version')!r} is not supported (lock2nix reads version 1)"
-        raise CondaLockError(message, file=name, entry=entry_name(path) or None, line=reader.line(path)) from None
+    unsupported = f"lock file version {data.get('version')!r} is not supported (lock2nix reads version 1)"
+    reader.validate(data, "conda-lock.schema.json", {("version",): unsupported})
     platforms = list(dict.fromkeys(data["metadata"]["platforms"]))
     entries: list[_Entry] = []
     left_out: list[str] = []
@@ -393,7 +382,7 @@ class _Builder:
         if not python_versions:
             self.warn("the lock has no python package: the environment uses nixpkgs' default interpreter")
         for message in self.warnings:
-            print(f"lock2nix: warning: {message}", file=sys.stderr)
+            warn(message)
         systems_text = ", ".join(f"{p} ({SYSTEMS[p]})" for p in self.platforms if p in SYSTEMS)
         head = [
             (f"Locked by conda-lock for {systems_text}: each Nix system takes its platform's entries; another system is "
@@ -413,7 +402,7 @@ class _Builder:
                         "own): " + ", ".join(sorted(set(libraries), key=str.lower)) + ".")
         members = [m for _, m in sorted(self.members, key=lambda x: x[0])]
         environment = Environment(
-            name=_directory_name(self.directory),
+            name=directory_name(self.directory),
             python=python_constraint,
             python_spec=(f"python={'|'.join(c[0][1] for c in python_constraint)} (locked "
                          f"{', '.join(sorted(set(python_versions)))})" if python_versions else None),
@@ -460,7 +449,7 @@ class _Builder:
             merged[member.systems] = (old[0], dataclasses.replace(
                 first,
                 constraint=(first.constraint if member.constraint == first.constraint
-                            else _both(first.constraint, member.constraint)),
+                            else both(first.constraint, member.constraint)),
                 spec=f"{first.spec}, {member.spec}",
                 note="; ".join(filter(None, [first.note, f"also conda's {member.name} (the same Python package)"])),
             ))
@@ -606,5 +595,5 @@ def _systems_marker(systems: tuple[str, ...]) -> str:
 def _index_of(url: str) -> str:
     parts = urlsplit(url)
     if parts.netloc in ("files.pythonhosted.org", "pypi.org"):
-        return PYPI_SIMPLE
+        return PYPI_SIMPLE_URL
     return f"{parts.scheme}://{parts.netloc}/"

@@ -33,7 +33,6 @@ import hashlib
 import json
 import posixpath
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,10 @@ from urllib.parse import unquote, urlsplit
 
 from packaging.utils import InvalidName, NormalizedName, canonicalize_name
 
+from .. import markers
+from .._index_url import PYPI_SIMPLE_URL, normalize_index_url
+from .._toml import load_toml
+from .._warnings import warn
 from ..errors import Lock2NixError
 from ..model import (
     MAIN_GROUP,
@@ -60,7 +63,6 @@ from ..model import (
 FORMAT = "Pipfile.lock"
 #: The newest pipfile-spec this parser knows.
 NEWEST_SPEC = 6
-DEFAULT_INDEX = "https://pypi.org/simple/"
 #: Category → group. Other categories keep their names.
 GROUPS = {"default": MAIN_GROUP, "develop": "dev"}
 #: Companion files the root project is read from, beside the lock.
@@ -193,10 +195,8 @@ class _IndexRef:
 
 
 def _sources(reader: _Reader, raw: Any) -> list[_IndexRef]:
-    from ..index import normalize_index_url
-
     if raw is None or raw == []:
-        return [_IndexRef("pypi", DEFAULT_INDEX)]
+        return [_IndexRef("pypi", PYPI_SIMPLE_URL)]
     if not isinstance(raw, list):
         raise reader.error('"_meta.sources" must be a list', entry="_meta", needle='"sources"')
     out = []
@@ -322,8 +322,6 @@ def _entry(
 
 
 def _marker(raw: Mapping[str, Any], fail: Any) -> str | None:
-    from .. import markers
-
     parts = []
     value = raw.get("markers")
     if value is not None:
@@ -518,7 +516,7 @@ def _merge(reader: _Reader, entries: list[_Entry]) -> list[Package]:
         same = [e for e in group if e.version == first.version and e.source == first.source]
         for other in group:
             if other not in same:
-                _warn(
+                warn(
                     f"{reader.file}: {other.entry}: {name} is also locked as {first.entry}; one package set "
                     f"holds one version of a name, so the one in {first.category!r} is used"
                 )
@@ -533,10 +531,6 @@ def _merge(reader: _Reader, entries: list[_Entry]) -> list[Package]:
             )
         )
     return packages
-
-
-def _warn(message: str) -> None:
-    print(f"lock2nix: warning: {message}", file=sys.stderr)
 
 
 # --- the Pipfile beside the lock ---------------------------------------------------
@@ -563,18 +557,16 @@ def pipfile_hash(pipfile: Mapping[str, Any]) -> str:
 
 def _check_pipfile_hash(reader: _Reader, meta: Mapping[str, Any], pipfile: Path) -> None:
     """Warn when the lock was not made from the Pipfile beside it (a stale lock)."""
-    from . import load_toml
-
     recorded = meta.get("hash", {}).get("sha256") if isinstance(meta.get("hash"), Mapping) else None
     if not isinstance(recorded, str):
         return
     try:
         data = load_toml(str(pipfile), pipfile.read_text(encoding="utf-8"))
     except (Lock2NixError, OSError, UnicodeDecodeError) as exc:
-        _warn(f"{pipfile}: cannot read it ({exc}); not checked against {reader.file}")
+        warn(f"{pipfile}: cannot read it ({exc}); not checked against {reader.file}")
         return
     if pipfile_hash(data) != recorded:
-        _warn(
+        warn(
             f"{reader.file} is out of date with {pipfile} (its _meta.hash does not match); "
             "translating the lock as it is: run `pipenv lock` to bring it up to date"
         )
@@ -627,8 +619,6 @@ def _directory_name(directory: Path) -> NormalizedName:
 
 def _read_project(reader: _Reader, directory: Path, inputs: list[str]) -> dict[str, Any]:
     """Name, version, requires-python and build system of the project beside the lock."""
-    from . import load_toml
-
     out: dict[str, Any] = {}
     pyproject = directory / "pyproject.toml"
     if pyproject.is_file():

@@ -32,12 +32,16 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 
+from .. import markers as marker_mod
 from .. import model
+from .._index_url import PYPI_SIMPLE_URL
+from .._toml import load_toml
+from .._warnings import warn
 from ..errors import Lock2NixError
 from ..model import (
     MAIN_GROUP,
-    Artifact,
     ArchiveSource,
+    Artifact,
     BuildSystem,
     Dependency,
     DirectorySource,
@@ -47,9 +51,7 @@ from ..model import (
     RootProject,
     VcsSource,
 )
-from . import load_toml
 
-PYPI = "https://pypi.org/simple/"
 SUPPORTED_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
 _BARE_VERSION = re.compile(r"\d+(\.\d+)*([a-z]+\d*)?(\.post\d+)?(\.dev\d+)?")
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -302,8 +304,6 @@ def _dependency_spec(name: NormalizedName, spec: Any, entry: str) -> tuple[Depen
     extras = spec.get("extras", [])
     if not isinstance(extras, list) or not all(isinstance(e, str) for e in extras):
         raise PoetryLockError(f"{entry}: extras of dependency {name!r} must be a list of strings")
-    from .. import markers as marker_mod
-
     combined = _and_markers(marker, python_cond, platform_cond)
     if combined is not None:
         marker_mod.parse(combined)  # reject invalid markers at translate time
@@ -420,13 +420,7 @@ def _artifacts(
             continue
         artifacts.append(Artifact(filename=filename, hashes=hashes))
     if left_out:
-        import sys
-
-        print(
-            f"lock2nix: warning: {reader.file}: {entry}: left out (--allow-insecure-hashes), no usable hash: "
-            + ", ".join(left_out),
-            file=sys.stderr,
-        )
+        warn(f"{reader.file}: {entry}: left out (--allow-insecure-hashes), no usable hash: " + ", ".join(left_out))
         if not artifacts:
             raise PoetryLockError(f"{entry}: none of its files has a usable hash (sha256); it cannot be pinned")
     return artifacts
@@ -484,7 +478,7 @@ def _source(
     kind = (source or {}).get("type")
     artifacts = _artifacts(reader, raw, name, version, legacy_files, entry)
     if source is None or kind in ("legacy", "pypi", None):
-        url = PYPI if source is None or kind == "pypi" else _index_url(source, entry)
+        url = PYPI_SIMPLE_URL if source is None or kind == "pypi" else _index_url(source, entry)
         index_name = None if source is None else source.get("reference") or None
         if not artifacts:
             raise PoetryLockError(f"{entry}: the lock records no files for this package")

@@ -15,10 +15,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .config import CONFIG_FILE, PYPROJECT
-from .errors import Lock2NixError
-from .files import write_atomic
+from .. import __version__
+from .._files import write_atomic
+from ..errors import Lock2NixError
+from ..formats import find_lock
+from ..overrides import user_fixes
+from .config import CONFIG_FILE, PYPROJECT, load
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 HOOK_ID = "lock2nix"
@@ -27,8 +29,6 @@ HOOK_FILES = r"(^|/)(poetry\.lock|pyproject\.toml|Pipfile(\.lock)?|lock2nix\.tom
 
 
 def init(args: argparse.Namespace) -> int:
-    from .parsers import find_lock
-
     cwd = Path.cwd()
     lock = Path(args.lock) if args.lock else find_lock(cwd)
     if not lock.is_file():
@@ -62,9 +62,7 @@ def _add_overlay(directory: Path, pair: dict[str, str]) -> str:
         path, in_pyproject = config_file, False
     else:
         path, in_pyproject = pyproject, True
-    from .config import load
-
-    load(directory)  # an existing configuration must be valid before it is edited
+    _check(directory)  # an existing configuration must be valid before it is edited
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     try:
         document = tomlkit.parse(text)
@@ -98,7 +96,7 @@ def _add_overlay(directory: Path, pair: dict[str, str]) -> str:
     new_text = tomlkit.dumps(document)
     write_atomic(path, new_text)
     try:
-        load(directory)  # and still valid after
+        _check(directory)  # and still valid after
     except Lock2NixError:
         if text:
             write_atomic(path, text)
@@ -106,6 +104,13 @@ def _add_overlay(directory: Path, pair: dict[str, str]) -> str:
             path.unlink()
         raise
     return f"lock2nix: {where}: keeps {pair['output']} from {pair['lock']}"
+
+
+def _check(directory: Path) -> None:
+    """The configuration in ``directory`` is valid, its fixes included (else an error)."""
+    settings = load(directory)
+    if settings.file is not None:
+        user_fixes(settings.packages, settings.origin, settings.file)
 
 
 def _add_hook(path: Path, repo: str | None, rev: str) -> str:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -31,8 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import Lock2NixError
-from .files import write_atomic
+from .. import _http
+from ..errors import Lock2NixError
+from .cache import JsonCache
 
 __all__ = [
     "DistMetadata",
@@ -109,25 +109,15 @@ class MetadataRequest:
 class MetadataCache:
     cache_dir: Path
 
+    @property
+    def _entries(self) -> JsonCache:
+        return JsonCache.under(self.cache_dir, "metadata")
+
     def path(self, sha256: str) -> Path:
-        return self.cache_dir / "metadata" / sha256[:2] / f"{sha256}.json"
+        return self._entries.by_sha256(sha256)
 
     def load(self, sha256: str) -> DistMetadata | None:
-        try:
-            with open(self.path(sha256), encoding="utf-8") as f:
-                data = json.load(f)
-            if data["format"] != CACHE_FORMAT or data["sha256"] != sha256:
-                return None
-            return DistMetadata(
-                name=data["name"],
-                version=data["version"],
-                requires_dist=tuple(data.get("requires-dist", ())),
-                requires_python=data.get("requires-python"),
-                provides_extra=tuple(data.get("provides-extra", ())),
-                origin=data.get("origin", ""),
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            return None  # missing or damaged: read again
+        return self._entries.read(self.path(sha256), {"format": CACHE_FORMAT, "sha256": sha256}, _dist_metadata)
 
     def store(self, sha256: str, filename: str, metadata: DistMetadata, *, synthesised: str | None = None) -> None:
         entry: dict[str, Any] = {
@@ -146,8 +136,18 @@ class MetadataCache:
             entry["provides-extra"] = list(metadata.provides_extra)
         if synthesised is not None:
             entry["synthesised"] = synthesised
-        text = json.dumps(entry, indent=1, sort_keys=True) + "\n"
-        write_atomic(self.path(sha256), text, parents=True)
+        self._entries.write_json(self.path(sha256), entry)
+
+
+def _dist_metadata(data: dict[str, Any]) -> DistMetadata:
+    return DistMetadata(
+        name=data["name"],
+        version=data["version"],
+        requires_dist=tuple(data.get("requires-dist", ())),
+        requires_python=data.get("requires-python"),
+        provides_extra=tuple(data.get("provides-extra", ())),
+        origin=data.get("origin", ""),
+    )
 
 
 # --- parsing --------------------------------------------------------------------
@@ -296,9 +296,7 @@ def fetch_metadata(
     if not missing:
         return result
     if session is None:
-        from .index import _new_session
-
-        session = _new_session(pool_size=max_workers)
+        session = _http.new_session(pool_size=max_workers)
 
     def one(req: MetadataRequest) -> tuple[str, DistMetadata]:
         try:
@@ -343,9 +341,9 @@ def read_metadata(session: Any, req: MetadataRequest) -> DistMetadata:
             return _from_sdist(session, req)
         raise MetadataError(f"{req.filename}: neither a wheel nor an sdist, so it has no metadata to read")
     except requests.RequestException as exc:
-        from .index import _brief
-
-        raise MetadataError(f"could not read the metadata of {req.filename} ({req.url}): {_brief(exc)}") from None
+        raise MetadataError(
+            f"could not read the metadata of {req.filename} ({req.url}): {_http.brief(exc)}"
+        ) from None
 
 
 def _pep658(session: Any, req: MetadataRequest) -> DistMetadata | None:
