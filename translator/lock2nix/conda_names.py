@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.specifiers import SpecifierSet
+
 from .errors import Lock2NixError
 
 OVERLAYS = Path(__file__).with_name("overlays")
@@ -239,8 +241,6 @@ def _requirement(token: str, spec: str) -> tuple[str, str] | None:
 
 def pep440_constraint(specifier: str) -> Constraint:
     """A PEP 440 specifier set (pip requirements) → a :data:`Constraint`."""
-    from packaging.specifiers import SpecifierSet
-
     requirements = []
     for item in SpecifierSet(specifier):
         op, version = item.operator, item.version

@@ -34,6 +34,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+
 from .. import conda_names
 from .._index_url import PYPI_SIMPLE_URL, normalize_index_url
 from .._toml import load_toml
@@ -406,8 +409,6 @@ class _Translator:
         if re.match(r"[a-z][a-z0-9+.-]*://", line):
             self._url(where, line, None)
             return
-        from packaging.requirements import InvalidRequirement, Requirement
-
         try:
             requirement = Requirement(line)
         except InvalidRequirement as exc:
@@ -619,13 +620,6 @@ def _looks_like_path(line: str, base: Path) -> bool:
 
 
 def _name_version(filename: str) -> tuple[str | None, str | None]:
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-
     try:
         if filename.endswith(".whl"):
             name, version, _, _ = parse_wheel_filename(filename)

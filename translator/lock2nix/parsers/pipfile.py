@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidName, NormalizedName, canonicalize_name
 
 from .. import markers
@@ -630,8 +631,6 @@ def _read_project(reader: _Reader, directory: Path, inputs: list[str]) -> dict[s
         if isinstance(project.get("version"), str):
             out["version"] = project["version"]
         if isinstance(project.get("requires-python"), str):
-            from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
             try:
                 out["requires-python"] = str(SpecifierSet(project["requires-python"])) or None
             except InvalidSpecifier as exc:

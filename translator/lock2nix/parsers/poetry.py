@@ -14,12 +14,14 @@ groups, they are computed by walking the graph from the root's groups.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from packaging.dependency_groups import resolve_dependency_groups
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import (
@@ -31,6 +33,7 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
+from packaging.version import InvalidVersion, Version
 
 from .. import markers as marker_mod
 from .. import model
@@ -538,14 +541,10 @@ def _check_unique(reader: _Reader, packages: list[Package]) -> None:
 
 
 def _replace(obj: Any, **changes: Any) -> Any:
-    import dataclasses
-
     return dataclasses.replace(obj, **changes)
 
 
 def _version_key(version: str) -> Any:
-    from packaging.version import InvalidVersion, Version
-
     try:
         return (0, Version(version), version)
     except InvalidVersion:
@@ -596,8 +595,6 @@ def _root_project(name: str, pyproject: Mapping[str, Any], lock_extras: Any) -> 
     if dependency_groups is not None and not isinstance(dependency_groups, Mapping):
         raise PoetryLockError("[dependency-groups] must be a table", file=name)
     if dependency_groups:
-        from packaging.dependency_groups import resolve_dependency_groups
-
         for group_name in dependency_groups:
             try:
                 requirements = resolve_dependency_groups(dependency_groups, group_name)

@@ -20,6 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, TypeVar
 
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
 from .. import _http
 from .._index_url import PYPI_SIMPLE_URL, normalize_index_url
 from .._progress import Progress
@@ -53,9 +62,7 @@ class IndexLookupError(Lock2NixError):
 
 def normalize_project(name: str) -> str:
     """Return the PEP 503 normalised form of a project name."""
-    # The one-line PEP 503 rule; packaging.utils.canonicalize_name does the
-    # same but importing packaging here would cost the warm path.
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return str(canonicalize_name(name))
 
 
 @dataclass(frozen=True)
@@ -556,13 +563,6 @@ def _absent(version: str | None) -> str:
 
 def _files_of_release(files: Mapping[str, IndexFile], version: str) -> tuple[IndexFile, ...]:
     """The cached files whose file name carries ``version`` (normalised)."""
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-
     wanted = _normalize_version(version)
     out = []
     for name, f in files.items():
@@ -635,8 +635,6 @@ def _normalize_version(version: str | None) -> str | None:
     # 1.0rc1 / 1.0-rc1); compare normalised forms where they parse.
     if version is None:
         return None
-    from packaging.version import InvalidVersion, Version
-
     try:
         return str(Version(version))
     except InvalidVersion:

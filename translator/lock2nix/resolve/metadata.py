@@ -16,7 +16,9 @@ Answers are cached on disk by the sha256 of the file they describe
 name, version, Requires-Dist, Requires-Python and Provides-Extra. The same bytes
 always carry the same metadata, so entries never expire.
 
-Like the index client, this imports ``requests`` only when something is not cached.
+Like the index client, this imports ``requests`` only when something is not
+cached, and packaging's metadata reader (with the email package, 30 ms) only
+when metadata is read.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from .. import _http
 from ..errors import Lock2NixError
@@ -160,7 +165,6 @@ def parse_metadata(data: bytes, origin: str, *, extra_requires: Sequence[str] | 
     than failing the translation: they could not be installed by pip either.
     """
     from packaging.metadata import InvalidMetadata, Metadata, parse_email
-    from packaging.requirements import InvalidRequirement, Requirement
 
     try:
         md = Metadata.from_email(data, validate=False)
@@ -183,8 +187,6 @@ def parse_metadata(data: bytes, origin: str, *, extra_requires: Sequence[str] | 
             requires.append(text.strip())
     requires_python = raw.get("requires_python")
     if requires_python is not None:
-        from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
         try:
             requires_python = str(SpecifierSet(requires_python)) or None
         except InvalidSpecifier:
@@ -229,8 +231,6 @@ def parse_requires_txt(text: str) -> list[str]:
     Its format: requirement lines, then sections ``[extra]``, ``[:marker]`` or
     ``[extra:marker]`` whose lines apply under that extra and/or marker.
     """
-    from packaging.requirements import InvalidRequirement, Requirement
-
     out: list[str] = []
     extra = marker = None
     for line in text.splitlines():
