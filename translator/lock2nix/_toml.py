@@ -9,14 +9,13 @@ from .errors import Lock2NixError
 
 def load_toml(name: str, text: str) -> dict[str, Any]:
     """Parse TOML with the fastest reader available, reporting errors with a line."""
-    # Imported here: the pre-commit hook's no-op run reads no TOML.
+    # tomli (compiled, about twice as fast as tomllib) is imported here: the
+    # pre-commit hook's no-op run reads no TOML.
+    import tomli
+
     try:
-        import tomli as toml_reader  # compiled, about twice as fast as tomllib
-    except ImportError:  # pragma: no cover - tomli is a dependency on Python < 3.11 only
-        import tomllib as toml_reader  # type: ignore[no-redef]
-    try:
-        return toml_reader.loads(text)
-    except toml_reader.TOMLDecodeError as exc:
+        return tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         message = getattr(exc, "msg", str(exc))
         raise Lock2NixError(f"invalid TOML: {message}", file=name, line=line) from None

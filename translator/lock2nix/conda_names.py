@@ -31,10 +31,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 from .errors import Lock2NixError
+from .model import MemberKind
 
 OVERLAYS = Path(__file__).with_name("overlays")
 PYTHON_TABLE = OVERLAYS / "conda-python.json"
@@ -60,8 +63,8 @@ _R_PREFIXES = ("r-", "bioconductor-")
 class NixpkgsName:
     """Where nixpkgs has one conda package."""
 
-    #: ``python``, ``tool``, ``r`` or ``none`` (see model.EnvironmentMember).
-    kind: str
+    #: See :class:`lock2nix.model.EnvironmentMember`.
+    kind: MemberKind
     #: python: the PyPI project name; tool: the top-level attribute path;
     #: r: the R package name as conda spells it (looked up case-insensitively).
     target: str | None
@@ -76,7 +79,7 @@ class NixpkgsName:
 
 
 @functools.lru_cache(maxsize=1)
-def tables() -> tuple[Mapping[str, dict], Mapping[str, dict]]:
+def tables() -> tuple[Mapping[str, dict[str, Any]], Mapping[str, dict[str, Any]]]:
     """(python table, tools table), by conda name as written in the files."""
     try:
         python = json.loads(PYTHON_TABLE.read_text(encoding="utf-8"))["mapping"]
@@ -88,7 +91,7 @@ def tables() -> tuple[Mapping[str, dict], Mapping[str, dict]]:
 
 def normalize(name: str) -> str:
     """PEP 503 normalisation (conda-forge writes ``typing_extensions``, PyPI ``typing-extensions``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return str(canonicalize_name(name))
 
 
 def classify(conda_name: str) -> NixpkgsName:
@@ -120,7 +123,7 @@ def python_attribute(pypi_name: str) -> str:
     python, _ = tables()
     for entry in python.values():
         if normalize(entry["pypi"]) == name and entry.get("attribute"):
-            return entry["attribute"]
+            return str(entry["attribute"])
     return name
 
 
@@ -151,7 +154,7 @@ def conda_constraint(spec: str | None) -> Constraint:
     text = spec.replace(" ", "")
     if text in ("", "*"):
         return ()
-    tokens = re.findall(r"[(),|]|[^(),|]+", text)
+    tokens: list[str] = re.findall(r"[(),|]|[^(),|]+", text)
     position = 0
 
     def peek() -> str | None:

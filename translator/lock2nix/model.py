@@ -15,12 +15,17 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from packaging.tags import Tag
 from packaging.utils import NormalizedName, parse_wheel_filename
 
+from .formats import Format
+
 MAIN_GROUP = "main"
+
+#: Where nixpkgs has an environment member: see :class:`EnvironmentMember`.
+MemberKind = Literal["python", "tool", "r", "none"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class IndexSource:
     name: str | None = None
     sdist: Artifact | None = None
     wheels: tuple[Artifact, ...] = ()
-    kind: str = dataclasses.field(default="index", init=False)
+    kind: Literal["index"] = dataclasses.field(default="index", init=False)
     #: Hex sha256 digests of locked files not identified yet: Pipfile.lock
     #: records hashes without file names. Resolution finds their files on the
     #: index, fills ``sdist``/``wheels`` and empties this.
@@ -78,8 +83,8 @@ class VcsSource:
     #: SRI hash of the checkout (NAR, without ``.git``), as nixpkgs' fetchgit expects.
     hash: str | None = None
     submodules: bool = False
-    type: str = "git"
-    kind: str = dataclasses.field(default="vcs", init=False)
+    type: Literal["git"] = "git"
+    kind: Literal["vcs"] = dataclasses.field(default="vcs", init=False)
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ class ArchiveSource:
     url: str | None = None
     path: str | None = None
     subdirectory: str | None = None
-    kind: str = dataclasses.field(default="archive", init=False)
+    kind: Literal["archive"] = dataclasses.field(default="archive", init=False)
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ class DirectorySource:
     path: str
     editable: bool = False
     subdirectory: str | None = None
-    kind: str = dataclasses.field(default="directory", init=False)
+    kind: Literal["directory"] = dataclasses.field(default="directory", init=False)
 
 
 @dataclass(frozen=True)
@@ -109,7 +114,7 @@ class NixpkgsSource:
 
     #: Attribute of nixpkgs' Python package set (``python3Packages.<attribute>``).
     attribute: str
-    kind: str = dataclasses.field(default="nixpkgs", init=False)
+    kind: Literal["nixpkgs"] = dataclasses.field(default="nixpkgs", init=False)
     #: Version constraint the environment puts on it, checked at evaluation
     #: time against nixpkgs' version: alternatives (or) of requirements (and),
     #: each ``(operator, version)``; see :mod:`lock2nix.conda_names`.
@@ -135,9 +140,8 @@ class EnvironmentMember:
 
     #: The name as the file wrote it (conda name, or pip requirement name).
     name: str
-    #: ``conda`` or ``pip``.
-    origin: str
-    kind: str
+    origin: Literal["conda", "pip"]
+    kind: MemberKind
     #: Python: the package's PEP 503 name in the model; tool/r: the attribute path.
     attribute: str | None = None
     #: As for :class:`NixpkgsSource` (tools and R packages; Python members
@@ -245,8 +249,7 @@ class Lock:
 
     #: Path of the lock file as the user gave it.
     file: str
-    #: e.g. ``poetry.lock``
-    format: str
+    format: Format
     format_version: str | None
     packages: tuple[Package, ...]
     root: RootProject | None = None
@@ -258,7 +261,7 @@ class Lock:
     #: Where the packages' dependency edges come from: None when the lock
     #: records them; ``"metadata"`` when the lock does not (Pipfile.lock) and
     #: resolution reads them from each distribution's metadata on its index.
-    dependencies_from: str | None = None
+    dependencies_from: Literal["metadata"] | None = None
     #: A conda environment (environment.yml, conda-lock): its interpreter,
     #: tools and members. Its Python members are packages of this lock: built
     #: from the lock (pip pins) or provided by nixpkgs (NixpkgsSource); a
@@ -267,7 +270,7 @@ class Lock:
     environment: Environment | None = None
 
     def to_json(self) -> dict[str, Any]:
-        out = _jsonable(self)
+        out: dict[str, Any] = _jsonable(self)
         out.setdefault("packages", [])  # a conda environment may have no Python package
         return out
 

@@ -116,10 +116,9 @@ def overlay_targets(directory: Path) -> tuple[OverlayTarget, ...]:
         return load(directory).overlays  # reports the conflict
     path, data = found[0]
     items = data.get("overlays", []) if isinstance(data, dict) else None
-    well_formed = isinstance(items, list) and all(
+    if not isinstance(items, list) or not all(
         isinstance(i, dict) and isinstance(i.get("lock"), str) and isinstance(i.get("output"), str) for i in items
-    )
-    if not well_formed:
+    ):
         return load(directory).overlays  # validation names the problem
     return tuple(
         OverlayTarget(path.parent / i["lock"], path.parent / i["output"], i.get("prefer")) for i in items

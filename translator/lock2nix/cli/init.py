@@ -85,6 +85,7 @@ def _add_overlay(directory: Path, pair: dict[str, str]) -> str:
                 f"already configured to write {existing.get('output')} from {pair['lock']}; edit it there",
                 file=str(path),
             )
+    entry: tomlkit.items.Table | tomlkit.items.InlineTable
     if isinstance(overlays, tomlkit.items.AoT):
         entry = tomlkit.table()
         entry.update(pair)

@@ -31,7 +31,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -57,9 +57,9 @@ from ..model import (
     Source,
     VcsSource,
 )
-from ._conda import Reader, both, directory_name, entry_name, load_yaml
+from ._conda import Reader, YamlPath, both, directory_name, entry_name, load_yaml
 
-FORMAT = "environment.yml"
+FORMAT: Final = "environment.yml"
 _HEX40 = re.compile(r"[0-9a-f]{40}")
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 _MAX_INCLUDE_DEPTH = 10
@@ -111,9 +111,9 @@ class _Python:
     """A Python member being assembled: the package the environment installs under one name."""
 
     name: str  # PEP 503
-    origin: str
+    origin: Literal["conda", "pip"]
     written: str
-    path: tuple
+    path: YamlPath
     source: Source | None = None  # None: from nixpkgs
     version: str = "*"
     constraint: Constraint = ()
@@ -138,7 +138,7 @@ class _Translator:
         self.unpinned: list[str] = []
         self.unknown: list[str] = []
 
-    def warn(self, path: tuple, message: str) -> None:
+    def warn(self, path: YamlPath, message: str) -> None:
         where = entry_name(path)
         line = self.reader.line(path)
         prefix = f"{self.reader.file}:{line}" if line else self.reader.file
@@ -151,9 +151,9 @@ class _Translator:
         name = data.get("name") or directory_name(self.directory)
         python_constraint: Constraint = ()
         python_spec: str | None = None
-        pip_blocks: list[tuple[tuple, list]] = []
+        pip_blocks: list[tuple[YamlPath, list[Any]]] = []
         for i, item in enumerate(data["dependencies"]):
-            path = ("dependencies", i)
+            path: YamlPath = ("dependencies", i)
             if isinstance(item, Mapping):
                 pip_blocks.append(((*path, "pip"), item.get("pip") or []))
                 continue
@@ -214,7 +214,7 @@ class _Translator:
 
     # --- conda entries --------------------------------------------------------
 
-    def _matchspec(self, text: str, path: tuple) -> Any:
+    def _matchspec(self, text: str, path: YamlPath) -> Any:
         try:
             from rattler import MatchSpec
         except ImportError:  # pragma: no cover - an installation without the conda extra
@@ -234,14 +234,14 @@ class _Translator:
             channel=spec.channel.name if spec.channel is not None else None,
         )
 
-    def _constraint(self, version: str | None, written: str, path: tuple) -> Constraint:
+    def _constraint(self, version: str | None, written: str, path: YamlPath) -> Constraint:
         try:
             return conda_names.conda_constraint(version)
         except conda_names.SpecError as exc:
             self.warn(path, f"{exc}; {written!r} is not checked against nixpkgs")
             return ()
 
-    def _conda_member(self, spec: Any, written: str, path: tuple) -> None:
+    def _conda_member(self, spec: Any, written: str, path: YamlPath) -> None:
         found = conda_names.classify(spec.name)
         constraint = self._constraint(spec.version, written, path)
         notes = [found.note] if found.note else []
@@ -307,7 +307,7 @@ class _Translator:
 
     # --- the pip section ------------------------------------------------------
 
-    def _pip_block(self, path: tuple, lines: list[str]) -> None:
+    def _pip_block(self, path: YamlPath, lines: list[str]) -> None:
         # pip reads a requirements file's options first: they hold for every line.
         entries = [((*path, i), line, self.directory) for i, line in enumerate(lines)]
         expanded = self._expand(entries, depth=0)
@@ -319,7 +319,7 @@ class _Translator:
         for where, line, base in requirements:
             self._pip_requirement(where, line, base)
 
-    def _expand(self, entries: list[tuple[tuple, str, Path]], depth: int) -> list[tuple[tuple, str, Path]]:
+    def _expand(self, entries: list[tuple[YamlPath, str, Path]], depth: int) -> list[tuple[YamlPath, str, Path]]:
         out = []
         for where, raw, base in entries:
             line = _strip_comment(raw)
@@ -357,7 +357,7 @@ class _Translator:
             out.extend(self._expand(nested, depth + 1))
         return out
 
-    def _option(self, where: tuple, line: str) -> bool:
+    def _option(self, where: YamlPath, line: str) -> bool:
         """Handle a global option line; False when the line is a requirement."""
         if not line.startswith("-") or re.match(r"(-e|--editable)(\s|=)", line):
             return False
@@ -375,7 +375,7 @@ class _Translator:
             return True
         raise self.reader.error(f"pip option {line!r} is not supported", where)
 
-    def _add_index(self, url: str, where: tuple, *, extra: bool) -> None:
+    def _add_index(self, url: str, where: YamlPath, *, extra: bool) -> None:
         url = url.strip()
         if re.search(r"\$\{?[A-Za-z_]", url):
             self.warn(where, f"index {url} refers to environment variables (credentials), which lock2nix does not "
@@ -394,7 +394,7 @@ class _Translator:
         first = self.index_url or (None, PYPI_SIMPLE_URL)
         return [first, *(i for i in self.extra_indexes if i != first)]
 
-    def _pip_requirement(self, where: tuple, line: str, base: Path) -> None:
+    def _pip_requirement(self, where: YamlPath, line: str, base: Path) -> None:
         editable = False
         match = re.fullmatch(r"(?:-e|--editable)(?:=|\s+)(\S.*)", line)
         if match:
@@ -457,12 +457,12 @@ class _Translator:
             )
         )
 
-    def _vcs(self, where: tuple, url: str, name: str | None, editable: bool) -> None:
+    def _vcs(self, where: YamlPath, url: str, name: str | None, editable: bool) -> None:
         scheme = url.split("+", 1)[0]
         parts = urlsplit(url[len(scheme) + 1:])
         fragment = parse_qs(parts.fragment)
-        egg = (fragment.get("egg") or [None])[0]
-        subdirectory = (fragment.get("subdirectory") or [None])[0]
+        egg = next(iter(fragment.get("egg", [])), None)
+        subdirectory = next(iter(fragment.get("subdirectory", [])), None)
         path, rev = parts.path, None
         if "@" in path:
             path, rev = path.rsplit("@", 1)
@@ -499,7 +499,7 @@ class _Translator:
                     note=f"VCS requirement without a commit ({why}): from nixpkgs")
         )
 
-    def _url(self, where: tuple, url: str, name: str | None, *, marker: str | None = None,
+    def _url(self, where: YamlPath, url: str, name: str | None, *, marker: str | None = None,
              extras: tuple[str, ...] = ()) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http"):
@@ -528,7 +528,7 @@ class _Translator:
                     spec=url, marker=marker, extras=extras, note="direct URL")
         )
 
-    def _local(self, where: tuple, target: str, name: str | None, editable: bool, base: Path) -> None:
+    def _local(self, where: YamlPath, target: str, name: str | None, editable: bool, base: Path) -> None:
         location = (base / target).resolve() if not Path(target).is_absolute() else Path(target)
         try:
             relative = Path(posixpath.relpath(location.as_posix(), self.directory.resolve().as_posix())).as_posix()
@@ -651,7 +651,7 @@ def _local_project_name(directory: Path) -> str | None:
     return None
 
 
-def _clean_subdirectory(value: str | None, where: tuple, reader: Reader) -> str | None:
+def _clean_subdirectory(value: str | None, where: YamlPath, reader: Reader) -> str | None:
     if not value:
         return None
     clean = posixpath.normpath(value.strip())

@@ -35,7 +35,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -61,7 +61,7 @@ from ..model import (
     VcsSource,
 )
 
-FORMAT = "Pipfile.lock"
+FORMAT: Final = "Pipfile.lock"
 #: The newest pipfile-spec this parser knows.
 NEWEST_SPEC = 6
 #: Category → group. Other categories keep their names.
@@ -508,12 +508,13 @@ def _or_markers(markers: list[str | None]) -> str | None:
 
 def _merge(reader: _Reader, entries: list[_Entry]) -> list[Package]:
     """One package per name: a name in several categories is one installation."""
-    by_name: dict[str, list[_Entry]] = {}
+    by_name: dict[NormalizedName, list[_Entry]] = {}
     for e in entries:
         by_name.setdefault(e.name, []).append(e)
     packages = []
     for name, group in by_name.items():
         first = group[0]
+        assert first.source is not None  # the root project's entries are not merged
         same = [e for e in group if e.version == first.version and e.source == first.source]
         for other in group:
             if other not in same:
@@ -525,7 +526,7 @@ def _merge(reader: _Reader, entries: list[_Entry]) -> list[Package]:
             Package(
                 name=name,
                 version=first.version,
-                source=first.source,  # type: ignore[arg-type]
+                source=first.source,
                 groups=frozenset(e.group for e in same),
                 marker=_or_markers([e.marker for e in same]),
                 entry=first.entry,
@@ -625,7 +626,7 @@ def _read_project(reader: _Reader, directory: Path, inputs: list[str]) -> dict[s
     if pyproject.is_file():
         inputs.append(str(pyproject))
         data = load_toml(str(pyproject), pyproject.read_text(encoding="utf-8"))
-        project = data.get("project") if isinstance(data.get("project"), Mapping) else {}
+        project = data["project"] if isinstance(data.get("project"), Mapping) else {}
         if isinstance(project.get("name"), str):
             out["name"] = canonicalize_name(project["name"])
         if isinstance(project.get("version"), str):

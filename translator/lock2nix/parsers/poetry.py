@@ -481,7 +481,7 @@ def _source(
     kind = (source or {}).get("type")
     artifacts = _artifacts(reader, raw, name, version, legacy_files, entry)
     if source is None or kind in ("legacy", "pypi", None):
-        url = PYPI_SIMPLE_URL if source is None or kind == "pypi" else _index_url(source, entry)
+        index_url = PYPI_SIMPLE_URL if source is None or kind == "pypi" else _index_url(source, entry)
         index_name = None if source is None else source.get("reference") or None
         if not artifacts:
             raise PoetryLockError(f"{entry}: the lock records no files for this package")
@@ -489,7 +489,7 @@ def _source(
         wheels = tuple(sorted((a for a in artifacts if a.is_wheel), key=lambda a: a.filename))
         # Several sdists (zip and tar.gz) happen in old locks; prefer tar.gz, then by name.
         sdist = min(sdists, key=lambda a: (not a.filename.endswith(".tar.gz"), a.filename)) if sdists else None
-        return IndexSource(url=url, name=index_name, sdist=sdist, wheels=wheels)
+        return IndexSource(url=index_url, name=index_name, sdist=sdist, wheels=wheels)
     url = source.get("url")
     if not isinstance(url, str) or not url:
         raise PoetryLockError(f"{entry}: [package.source] needs a url")
@@ -736,8 +736,8 @@ def _walk_groups(packages: list[Package], root: RootProject | None) -> dict[str,
         return {name: frozenset({MAIN_GROUP}) for name in by_name}
     starts: dict[str, list[Dependency]] = {g: list(d) for g, d in root.groups.items()}
     # Root extras install into the runtime environment.
-    for deps in root.extras.values():
-        starts.setdefault(MAIN_GROUP, []).extend(deps)
+    for extra_deps in root.extras.values():
+        starts.setdefault(MAIN_GROUP, []).extend(extra_deps)
     for group, deps in starts.items():
         stack = [(d.name, d.extras) for d in deps]
         seen: set[tuple[str, tuple[str, ...]]] = set()
@@ -748,8 +748,6 @@ def _walk_groups(packages: list[Package], root: RootProject | None) -> dict[str,
             seen.add((name, extras))
             result.setdefault(name, set()).add(group)
             for package in by_name.get(name, []):
-                edges = list(package.dependencies)
-                for extra in extras:
-                    edges.extend(package.extras.get(extra, ()))
+                edges = [*package.dependencies, *(d for extra in extras for d in package.extras.get(extra, ()))]
                 stack.extend((d.name, d.extras) for d in edges)
     return {name: frozenset(groups) for name, groups in result.items()}

@@ -271,13 +271,14 @@ def locate_hashed(lock: Lock, client: IndexClient) -> Lock:
                 p.remaining = answer.unmatched
     out = []
     for package in lock.packages:
-        p = pending.get(package.key)
-        if p is None:
+        located = pending.get(package.key)
+        if located is None:
             out.append(package)
             continue
-        if p.remaining:
-            raise _unmatched(lock, p.package, p.remaining, p.tried, p.not_cached)
-        out.append(dataclasses.replace(package, source=_index_source(lock, p.package, p.found, p.found_on[0])))
+        if located.remaining:
+            raise _unmatched(lock, located.package, located.remaining, located.tried, located.not_cached)
+        source = _index_source(lock, located.package, located.found, located.found_on[0])
+        out.append(dataclasses.replace(package, source=source))
     return dataclasses.replace(lock, packages=tuple(out))
 
 

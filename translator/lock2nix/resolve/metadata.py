@@ -23,6 +23,7 @@ when metadata is read.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -30,7 +31,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, Literal, cast, get_args
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -38,6 +39,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from .. import _http
 from ..errors import Lock2NixError
 from .cache import JsonCache
+
+if TYPE_CHECKING:
+    import tarfile
 
 __all__ = [
     "DistMetadata",
@@ -74,6 +78,11 @@ class MetadataError(Lock2NixError):
         return error
 
 
+#: Where metadata was read: the PEP 658 file, a wheel's METADATA, an sdist's
+#: PKG-INFO, or PKG-INFO with setuptools' requires.txt ("": not recorded).
+MetadataOrigin = Literal["pep658", "wheel", "sdist", "sdist requires.txt", ""]
+
+
 @dataclass(frozen=True)
 class DistMetadata:
     """What lock2nix keeps of a distribution's core metadata."""
@@ -83,8 +92,7 @@ class DistMetadata:
     requires_dist: tuple[str, ...] = ()
     requires_python: str | None = None
     provides_extra: tuple[str, ...] = ()
-    #: Where it was read: "pep658", "wheel", "sdist" or "sdist requires.txt".
-    origin: str = ""
+    origin: MetadataOrigin = ""
 
 
 @dataclass(frozen=True)
@@ -151,14 +159,20 @@ def _dist_metadata(data: dict[str, Any]) -> DistMetadata:
         requires_dist=tuple(data.get("requires-dist", ())),
         requires_python=data.get("requires-python"),
         provides_extra=tuple(data.get("provides-extra", ())),
-        origin=data.get("origin", ""),
+        origin=_origin(data.get("origin", "")),
     )
+
+
+def _origin(value: object) -> MetadataOrigin:
+    if value not in get_args(MetadataOrigin):
+        raise ValueError(f"unknown origin {value!r}")  # a miss
+    return cast("MetadataOrigin", value)
 
 
 # --- parsing --------------------------------------------------------------------
 
 
-def parse_metadata(data: bytes, origin: str, *, extra_requires: Sequence[str] | None = None) -> DistMetadata:
+def parse_metadata(data: bytes, origin: MetadataOrigin, *, extra_requires: Sequence[str] | None = None) -> DistMetadata:
     """Read core metadata (RFC 822 form) with packaging; keep the fields lock2nix uses.
 
     Invalid ``Requires-Dist`` lines (old uploads have some) are left out rather
@@ -424,8 +438,9 @@ class _HttpRangeFile(io.RawIOBase):
         r.raise_for_status()
         if r.status_code != 206:
             raise MetadataError(f"{self.url}: the server stopped answering range requests")
-        self.chunks.append((start, r.content))
-        return r.content[:length]
+        content: bytes = r.content
+        self.chunks.append((start, content))
+        return content[:length]
 
 
 def _from_wheel(session: Any, req: MetadataRequest) -> DistMetadata:
@@ -518,18 +533,19 @@ def _sdist_members(local: IO[bytes], req: MetadataRequest) -> dict[str, bytes]:
 
     try:
         if req.filename.endswith(".zip"):
-            with zipfile.ZipFile(local) as archive:
-                for info in archive.infolist():
-                    consider(info.filename, info.file_size, lambda info=info: archive.read(info))
+            with zipfile.ZipFile(local) as zip_archive:
+                for info in zip_archive.infolist():
+                    consider(info.filename, info.file_size, functools.partial(zip_archive.read, info))
         else:
-            with tarfile.open(fileobj=local, mode="r:*") as archive:
-                for member in archive:
+            with tarfile.open(fileobj=local, mode="r:*") as tar_archive:
+                for member in tar_archive:
                     if member.isfile():
-                        def read(member: Any = member) -> bytes:
-                            handle = archive.extractfile(member)
-                            return handle.read() if handle is not None else b""
-
-                        consider(member.name, member.size, read)
+                        consider(member.name, member.size, functools.partial(_tar_read, tar_archive, member))
     except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as exc:
         raise MetadataError(f"{req.filename} is not a readable archive: {exc}") from None
     return {k: v for k, (_, v) in found.items()}
+
+
+def _tar_read(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    handle = archive.extractfile(member)
+    return handle.read() if handle is not None else b""

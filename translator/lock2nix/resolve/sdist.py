@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Final, Literal, TypeVar, get_args
 
 from .. import _http
 from ..errors import Lock2NixError
@@ -49,10 +49,12 @@ __all__ = [
 FALLBACK_REQUIRES = ("setuptools>=40.8.0",)
 FALLBACK_BACKEND = "setuptools.build_meta:__legacy__"
 
-SOURCE_PYPROJECT = "pyproject.toml"
-SOURCE_PYPROJECT_UNREADABLE = "pyproject.toml (unreadable)"
-SOURCE_SETUP_PY = "setup.py"
-SOURCE_SETUP_CFG = "setup.cfg"
+#: Where an sdist's build system was read (see :attr:`BuildRequirements.source`).
+BuildSource = Literal["pyproject.toml", "pyproject.toml (unreadable)", "setup.py", "setup.cfg"]
+SOURCE_PYPROJECT: Final = "pyproject.toml"
+SOURCE_PYPROJECT_UNREADABLE: Final = "pyproject.toml (unreadable)"
+SOURCE_SETUP_PY: Final = "setup.py"
+SOURCE_SETUP_CFG: Final = "setup.cfg"
 
 # Bump when what is read from an sdist changes: older entries then count as
 # misses instead of silently answering for the old rules.
@@ -109,7 +111,7 @@ class BuildRequirements:
     #: ``"setup.cfg"`` for the fallback when there is no ``[build-system]``;
     #: ``"pyproject.toml (unreadable)"`` for the fallback when the sdist's
     #: pyproject.toml is not valid TOML or its ``[build-system]`` breaks PEP 518.
-    source: str
+    source: BuildSource
 
     @property
     def declared(self) -> bool:
@@ -117,7 +119,7 @@ class BuildRequirements:
         return self.source == SOURCE_PYPROJECT
 
 
-def _fallback(source: str) -> BuildRequirements:
+def _fallback(source: BuildSource) -> BuildRequirements:
     return BuildRequirements(FALLBACK_REQUIRES, FALLBACK_BACKEND, source)
 
 
@@ -166,7 +168,7 @@ def _build_requirements(data: dict[str, Any]) -> BuildRequirements | None:
         isinstance(requires, list)
         and all(isinstance(r, str) for r in requires)
         and isinstance(backend, (str, type(None)))
-        and isinstance(source, str)
+        and source in get_args(BuildSource)
     ):
         return None
     return BuildRequirements(tuple(requires), backend, source)
