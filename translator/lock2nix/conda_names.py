@@ -204,7 +204,7 @@ def conda_constraint(spec: str | None) -> Constraint:
 
 def _and(left: list[list[tuple[str, str]]], right: list[list[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
     # (a | b), (c | d) == a,c | a,d | b,c | b,d
-    return [l + r for l in left for r in right]
+    return [a + b for a in left for b in right]
 
 
 def _freeze(alternatives: list[list[tuple[str, str]]]) -> Constraint:

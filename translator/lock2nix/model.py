@@ -15,7 +15,7 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from packaging.tags import Tag
 from packaging.utils import NormalizedName, parse_wheel_filename
@@ -123,7 +123,7 @@ class NixpkgsSource:
     spec: str | None = None
 
 
-Source = Union[IndexSource, VcsSource, ArchiveSource, DirectorySource, NixpkgsSource]
+Source = IndexSource | VcsSource | ArchiveSource | DirectorySource | NixpkgsSource
 
 
 @dataclass(frozen=True)

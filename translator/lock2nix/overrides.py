@@ -115,11 +115,11 @@ def user_fixes(table: Mapping[str, Any], origin: str, file: str) -> tuple[Fix, .
 
     ``origin`` names the configuration in the overlay's comments, ``file`` in errors.
     """
-    fixes: list[Fix] = []
-    for name, entries in sorted(table.items(), key=lambda kv: canonicalize_name(kv[0])):
-        for entry in entries if isinstance(entries, list) else [entries]:
-            fixes.append(fix_from_entry(name, entry, origin, file))
-    return tuple(fixes)
+    return tuple(
+        fix_from_entry(name, entry, origin, file)
+        for name, entries in sorted(table.items(), key=lambda kv: canonicalize_name(kv[0]))
+        for entry in (entries if isinstance(entries, list) else [entries])
+    )
 
 
 def fix_from_entry(name: str, entry: Mapping[str, Any], origin: str, file: str) -> Fix:

@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="lock file to translate (default: the lock in the current directory; '-' reads stdin)",
     )
     parser.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
-    parser.add_argument("--emit", choices=("overlay", "model"), default="overlay", help="what to write (default: overlay)")
+    parser.add_argument(
+        "--emit", choices=("overlay", "model"), default="overlay", help="what to write (default: overlay)"
+    )
     parser.add_argument(
         "--prefer",
         choices=("wheel", "sdist"),
@@ -91,7 +93,9 @@ def build_init_parser() -> argparse.ArgumentParser:
         "their formatting and comments.",
     )
     parser.add_argument("lock", nargs="?", help="the lock file (default: the lock in the current directory)")
-    parser.add_argument("-o", "--output", default=None, help="the overlay to keep current (default: overlay.nix beside the lock)")
+    parser.add_argument(
+        "-o", "--output", default=None, help="the overlay to keep current (default: overlay.nix beside the lock)"
+    )
     parser.add_argument("--prefer", choices=("wheel", "sdist"), default=None, help="record a wheel/sdist preference")
     parser.add_argument(
         "--hook-repo",
@@ -111,10 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # thresholds, full collections rescan them ever more often and a 20,000-package
     # lock took 30% longer per package than a 5,000 one (bench/bench_scale.py).
     gc.set_threshold(10_000, 50, 100)
-    if argv[:1] == ["init"]:
-        args = build_init_parser().parse_args(argv[1:])
-    else:
-        args = build_parser().parse_args(argv)
+    is_init = argv[:1] == ["init"]
+    args = build_init_parser().parse_args(argv[1:]) if is_init else build_parser().parse_args(argv)
     try:
         return _run(args)
     except Lock2NixError as exc:
@@ -123,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lock2nix: interrupted; nothing was written", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, exit 2
+    except Exception as exc:
         if os.environ.get("LOCK2NIX_DEBUG"):
             raise
         where = args.lock or "the lock file"
@@ -233,7 +235,8 @@ def _deliver(text: str, output: Path | None, *, check: bool, pre_commit: bool) -
     if check:
         from .staleness import summary
 
-        print(f"lock2nix: {output} is stale: {summary(current_text, text)}; run lock2nix to regenerate", file=sys.stderr)
+        why = summary(current_text, text)
+        print(f"lock2nix: {output} is stale: {why}; run lock2nix to regenerate", file=sys.stderr)
         return "stale"
     write_atomic(output, text)
     if pre_commit:

@@ -16,7 +16,7 @@ from .._schema import validate
 from .._toml import load_toml
 from ..errors import Lock2NixError
 
-__all__ = ["CONFIG_FILE", "PYPROJECT", "Config", "CondaVersions", "OverlayTarget", "Prefer", "load", "overlay_targets"]
+__all__ = ["CONFIG_FILE", "PYPROJECT", "CondaVersions", "Config", "OverlayTarget", "Prefer", "load", "overlay_targets"]
 
 CONFIG_FILE = "lock2nix.toml"
 PYPROJECT = "pyproject.toml"

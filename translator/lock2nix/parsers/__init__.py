@@ -35,5 +35,7 @@ def parse(name: str, data: bytes, *, directory: Path, allow_insecure_hashes: boo
     if fmt == "environment.yml":
         return conda.parse(name, text, directory=directory)
     if fmt == "conda-lock.yml":
-        return conda_locked.parse_conda_lock(name, text, directory=directory, allow_insecure_hashes=allow_insecure_hashes)
+        return conda_locked.parse_conda_lock(
+            name, text, directory=directory, allow_insecure_hashes=allow_insecure_hashes
+        )
     return conda_locked.parse_explicit(name, text, directory=directory)

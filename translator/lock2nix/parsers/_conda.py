@@ -67,8 +67,9 @@ def _walk(file: str, node: yaml.Node, path: YamlPath, lines: dict[YamlPath, int]
                     file=file, entry=where, line=key.start_mark.line + 1,
                 )
             seen.add(key_text)
-            lines[path + (key_text,)] = key.start_mark.line + 1
-            _walk(file, value, (*path, key_text), lines, error)
+            child: YamlPath = (*path, key_text)
+            lines[child] = key.start_mark.line + 1
+            _walk(file, value, child, lines, error)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _walk(file, item, (*path, i), lines, error)

@@ -63,6 +63,7 @@ FORMAT: Final = "environment.yml"
 _HEX40 = re.compile(r"[0-9a-f]{40}")
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 _MAX_INCLUDE_DEPTH = 10
+_NOT_EDITABLE = "; installed non-editable (Nix store paths are read-only)"
 # pip options that change how pip installs, not what: nothing to do under Nix.
 _IGNORED_OPTIONS = {
     "--pre": "pre-releases are allowed only where a pin names one",
@@ -335,7 +336,9 @@ class _Translator:
                 continue
             file = (base / target) if not Path(target).is_absolute() else Path(target)
             if depth >= _MAX_INCLUDE_DEPTH:
-                raise self.reader.error(f"requirements files include each other more than {_MAX_INCLUDE_DEPTH} deep", where)
+                raise self.reader.error(
+                    f"requirements files include each other more than {_MAX_INCLUDE_DEPTH} deep", where
+                )
             try:
                 text = file.read_text(encoding="utf-8")
             except FileNotFoundError:
@@ -365,7 +368,9 @@ class _Translator:
         if match:
             flag, url = match.groups()
             if flag in ("-f", "--find-links"):
-                self.warn(where, f"--find-links {url} is not supported: name each file by URL with its #sha256= instead")
+                self.warn(
+                    where, f"--find-links {url} is not supported: name each file by URL with its #sha256= instead"
+                )
             else:
                 self._add_index(url, where, extra=flag == "--extra-index-url")
             return True
@@ -379,7 +384,8 @@ class _Translator:
         url = url.strip()
         if re.search(r"\$\{?[A-Za-z_]", url):
             self.warn(where, f"index {url} refers to environment variables (credentials), which lock2nix does not "
-                             "expand (they would be written into the overlay); packages only there are taken from nixpkgs")
+                             "expand (they would be written into the overlay); packages only there are taken from "
+                             "nixpkgs")
             return
         if not url.startswith(("https://", "http://")):
             raise self.reader.error(f"index URL {url!r} is not an http(s) URL", where)
@@ -475,8 +481,9 @@ class _Translator:
             guessed = True
         if name is None:
             raise self.reader.error(f"cannot tell the project name of {url!r}: add #egg=<name>", where)
-        note_editable = "; installed non-editable (Nix store paths are read-only)" if editable else ""
-        if scheme == "git" and rev and _HEX40.fullmatch(rev) and parts.scheme in ("https", "http", "ssh", "git", "file"):
+        note_editable = _NOT_EDITABLE if editable else ""
+        fetchable = parts.scheme in ("https", "http", "ssh", "git", "file")
+        if scheme == "git" and rev and _HEX40.fullmatch(rev) and fetchable:
             source = VcsSource(url=repo, commit_id=rev, requested_revision=rev,
                                subdirectory=_clean_subdirectory(subdirectory, where, self.reader))
             self._python_member(
@@ -487,7 +494,7 @@ class _Translator:
         why = (f"{scheme} sources are not supported" if scheme != "git" else
                "it names no commit, so what it installs changes over time" if not rev or not _HEX40.fullmatch(rev) else
                f"{parts.scheme or 'this'} URLs cannot be fetched")
-        if scheme == "git" and not (parts.scheme in ("https", "http", "ssh", "git", "file") and parts.netloc or parts.scheme == "file"):
+        if scheme == "git" and not ((fetchable and parts.netloc) or parts.scheme == "file"):
             why = "it is not a git URL lock2nix can fetch"
         guess = " (name guessed from the repository; add #egg=<name> if it differs)" if guessed else ""
         self.warn(where, f"{url}: {why}; {name} is taken from nixpkgs' Python set instead{guess}. "
@@ -542,7 +549,7 @@ class _Translator:
             self._python_member(
                 _Python(name=name, origin="pip", written=name, path=where,
                         source=DirectorySource(path=relative, editable=editable), version="0", spec=target,
-                        note="local directory" + ("; installed non-editable (Nix store paths are read-only)" if editable else ""))
+                        note="local directory" + (_NOT_EDITABLE if editable else ""))
             )
             return
         if location.is_file() and location.name.endswith(_ARCHIVE_SUFFIXES):

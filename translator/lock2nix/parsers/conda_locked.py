@@ -333,7 +333,8 @@ class _Builder:
             entries = [e for e in entries if e.platform is None or e.platform in SYSTEMS]
         pip = [e for e in entries if e.manager == "pip"]
         conda = _Conda(self, entries, pip_names={conda_names.normalize(e.name) for e in pip})
-        for name, groups in _by_name([e for e in entries if e.manager == "conda"], key=lambda e: e.name.lower()).items():
+        conda_entries = [e for e in entries if e.manager == "conda"]
+        for name, groups in _by_name(conda_entries, key=lambda e: e.name.lower()).items():
             conda.add(name, groups)
         for pypi, members in conda.nixpkgs_python.items():
             self._nixpkgs_python(pypi, members)
@@ -377,8 +378,8 @@ class _Builder:
         python_versions = conda.python_versions
         systems_text = ", ".join(f"{p} ({SYSTEMS[p]})" for p in self.platforms if p in SYSTEMS)
         head = [
-            (f"Locked by conda-lock for {systems_text}: each Nix system takes its platform's entries; another system is "
-             f"an error (with check = \"warn\", a warning and the entries of {self.platforms[0]})."
+            (f"Locked by conda-lock for {systems_text}: each Nix system takes its platform's entries; another system "
+             f"is an error (with check = \"warn\", a warning and the entries of {self.platforms[0]})."
              if self.format == CONDA_LOCK else
              f"Locked for {systems_text}; another system is an error (with check = \"warn\", a warning)."
              if self.systems else "Its platform is not known (no '# platform:' line, only noarch URLs): any system."),

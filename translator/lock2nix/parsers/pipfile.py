@@ -550,9 +550,11 @@ def pipfile_hash(pipfile: Mapping[str, Any]) -> str:
         "default": pipfile.get("packages", {}),
         "develop": pipfile.get("dev-packages", {}),
     }
-    for key, value in pipfile.items():
-        if key not in ("source", "requires", "packages", "dev-packages", "pipenv", "scripts"):
-            data[key] = value  # custom categories
+    data.update(  # custom categories
+        (key, value)
+        for key, value in pipfile.items()
+        if key not in ("source", "requires", "packages", "dev-packages", "pipenv", "scripts")
+    )
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -593,7 +595,9 @@ def _root_project(
         if not e.is_root:
             deps.append(Dependency(name=e.name, marker=e.marker, extras=e.extras))
     groups.setdefault(MAIN_GROUP, [])
-    frozen = {g: tuple(sorted(set(d), key=lambda d: (d.name, d.marker or "", d.extras))) for g, d in sorted(groups.items())}
+    frozen = {
+        g: tuple(sorted(set(d), key=lambda d: (d.name, d.marker or "", d.extras))) for g, d in sorted(groups.items())
+    }
     if not root_entries:
         return RootProject(
             name=_directory_name(directory),
