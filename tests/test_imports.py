@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lock2nix.cli.inputs import DIGEST_PREFIX, Inputs, input_digest
+from lock2nix.cli.inputs import DIGEST_PREFIX, input_digest, read_inputs
 
 PACKAGE = Path(__file__).resolve().parents[1] / "translator" / "lock2nix"
 ROOT = "lock2nix"
@@ -143,11 +143,13 @@ def test_no_private_name_is_imported_from_another_module() -> None:
     assert found == []
 
 
-def test_unchanged_inputs_import_nothing_heavy(tmp_path: Path) -> None:
+def test_unchanged_inputs_import_nothing_heavy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The pre-commit hook's run on unchanged inputs stops before the pipeline and its libraries."""
     (tmp_path / "poetry.lock").write_text("# lock\n")
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    inputs = Inputs("poetry.lock", tmp_path, (("poetry.lock", b"# lock\n"), ("pyproject.toml", b"[project]\nname = 'x'\n")))
+    monkeypatch.chdir(tmp_path)
+    inputs = read_inputs("poetry.lock")
+    assert inputs.names == ["poetry.lock", "pyproject.toml"]
     digest = input_digest(inputs, prefer=None, emit="overlay", detect=True, insecure=False)
     (tmp_path / "overlay.nix").write_text(f"# {DIGEST_PREFIX}{digest}\n")
     code = (
