@@ -26,6 +26,13 @@ MAIN_GROUP = "main"
 
 #: Where nixpkgs has an environment member: see :class:`EnvironmentMember`.
 MemberKind = Literal["python", "tool", "r", "none"]
+#: A comparison of nixpkgs' version, checked when Nix evaluates: PEP 440's
+#: (``~=`` is conda's compatible release too), ``=*`` (the version starts with
+#: these components: ``1.2.*``) and ``!=*``.
+Operator = Literal["==", "!=", "<", "<=", ">", ">=", "~=", "=*", "!=*"]
+#: A version constraint: alternatives (any holds) of requirements (all hold),
+#: each ``(operator, version)``; ``()`` allows any version.
+Constraint = tuple[tuple[tuple[Operator, str], ...], ...]
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,7 @@ class NixpkgsSource:
     #: Version constraint the environment puts on it, checked at evaluation
     #: time against nixpkgs' version: alternatives (or) of requirements (and),
     #: each ``(operator, version)``; see :mod:`lock2nix.conda_names`.
-    constraint: tuple[tuple[tuple[str, str], ...], ...] = ()
+    constraint: Constraint = ()
     #: What the environment file wrote (``numpy>=2.2``), for messages.
     spec: str | None = None
 
@@ -146,7 +153,7 @@ class EnvironmentMember:
     attribute: str | None = None
     #: As for :class:`NixpkgsSource` (tools and R packages; Python members
     #: carry theirs on their package).
-    constraint: tuple[tuple[tuple[str, str], ...], ...] = ()
+    constraint: Constraint = ()
     spec: str | None = None
     note: str | None = None
     #: Where in the file: ``dependencies[3]``, ``dependencies[9].pip[2]``.
@@ -164,7 +171,7 @@ class Environment:
 
     name: str
     #: The interpreter constraint from the ``python`` spec (see NixpkgsSource.constraint).
-    python: tuple[tuple[tuple[str, str], ...], ...] = ()
+    python: Constraint = ()
     python_spec: str | None = None
     members: tuple[EnvironmentMember, ...] = ()
     channels: tuple[str, ...] = ()
