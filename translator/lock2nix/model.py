@@ -123,8 +123,7 @@ class NixpkgsSource:
     attribute: str
     kind: Literal["nixpkgs"] = dataclasses.field(default="nixpkgs", init=False)
     #: Version constraint the environment puts on it, checked at evaluation
-    #: time against nixpkgs' version: alternatives (or) of requirements (and),
-    #: each ``(operator, version)``; see :mod:`lock2nix.conda_names`.
+    #: time against nixpkgs' version (read by :mod:`lock2nix.conda_names`).
     constraint: Constraint = ()
     #: What the environment file wrote (``numpy>=2.2``), for messages.
     spec: str | None = None

@@ -3,7 +3,7 @@
 Curated fixes live in ``overlays/overrides.toml`` (schema
 ``schemas/overrides.schema.json``, checked by the test suite, so loading them
 here needs no validator).  User fixes come from ``[tool.lock2nix.package]`` or
-``lock2nix.toml`` through :mod:`lock2nix.config`, which validates them.  A fix
+``lock2nix.toml``, validated by :mod:`lock2nix.cli.config` (:func:`user_fixes`).  A fix
 applies to a locked distribution when its ``versions`` specifier set admits
 the locked version; the generator writes the applicable ones inline, with
 their reasons.
