@@ -220,7 +220,7 @@ def test_overlay_source_is_filtered(tmp_path) -> None:
     (repo / "translator" / "lock2nix" / "__pycache__" / "cli.cpython-311.pyc").write_bytes(b"x")
     assert probe("overlays")["src"] == first["src"]
 
-    cli = repo / "translator" / "lock2nix" / "cli.py"
+    cli = repo / "translator" / "lock2nix" / "cli" / "__init__.py"
     cli.write_text(cli.read_text() + "# edited\n")
     assert probe("overlays")["src"] != first["src"]
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from lock2nix import cli
-from lock2nix.index import IndexCache, IndexFile
+from lock2nix.resolve.index import IndexCache, IndexFile
 
 from .conftest import REPO
 from .nixeval import NixError, build, eval_json, lock_set, nix_str

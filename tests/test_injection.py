@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
 from lock2nix import cli, nix
-from lock2nix.hashing import GitCheckout, GitHashCache
+from lock2nix.resolve.hashing import GitCheckout, GitHashCache
 
 from .nixeval import eval_json, run
 

@@ -14,7 +14,7 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from lock2nix.config import validate
+from lock2nix._schema import validate
 from lock2nix.generate import Options, generate
 from lock2nix.model import MAIN_GROUP, Artifact, Dependency, IndexSource, Lock, Package, RootProject
 from lock2nix.overrides import CURATED_FILE, Fix, curated

@@ -11,17 +11,13 @@ planned first, then written in one pass.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
+from .._options import CondaVersions, Prefer, Scope
 from ..model import Lock
 from ..overrides import Fixes, curated
 from . import conda, overlay, project
 from .graph import Graph
 from .package import PackageWriter
-
-Prefer = Literal["wheel", "sdist"]
-Scope = Literal["project", "global"]
-CondaCheck = Literal["error", "warn"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +37,7 @@ class Options:
     #: Interpreter attributes tried for the project, preferred first (None: every one nixpkgs has).
     pythons: tuple[str, ...] | None = None
     #: conda environments: "error" or "warn" when nixpkgs does not satisfy a spec.
-    conda_check: CondaCheck = "error"
+    conda_check: CondaVersions = "error"
     #: Put the Nix library into the overlay instead of importing the file beside it.
     inline: bool = False
 

@@ -11,6 +11,8 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from .._toml import load_toml
+from ..errors import Lock2NixError
 from ..model import DirectorySource, Package
 
 BACKENDS_TABLE = Path(__file__).parent.parent / "overlays" / "build-backends.json"
@@ -84,9 +86,6 @@ def for_package(package: Package, lock_dir: Path) -> list[BuildInput]:
     if isinstance(source, DirectorySource):
         pyproject = lock_dir / source.path / (source.subdirectory or "") / "pyproject.toml"
         if pyproject.is_file():
-            from ..errors import Lock2NixError
-            from ..parsers import load_toml
-
             try:
                 data = load_toml(str(pyproject), pyproject.read_text(encoding="utf-8"))
             except (Lock2NixError, UnicodeDecodeError, OSError):

@@ -10,6 +10,7 @@ reason, so nothing the file asks for disappears without a word.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 from .. import nix
@@ -26,34 +27,14 @@ def environment(lock: Lock, pythons: tuple[str, ...] | None, check: str) -> tupl
     """(name, arguments) of the environment in the overlay's ``environments``."""
     environment = lock.environment
     assert environment is not None
-    packages = {p.name: p for p in lock.packages}
+    packages: dict[str, Package] = {p.name: p for p in lock.packages}
     file = Path(lock.file).name
-    python_members: list[object] = []
-    tools: list[object] = []
-    r_packages: list[object] = []
-    r_base: object = None
-    left_out: list[str] = []
+    members = _Members()
     for member in environment.members:
-        where = f"{file} {member.entry}" if member.entry else file
-        if member.kind == "python":
-            package = packages.get(member.attribute or "")
-            if package is None:  # pragma: no cover - the parser adds a package for every Python member
-                continue
-            python_members.append(_python_member(member, package, where, lock.format))
-        elif member.kind == "tool" and member.attribute == "R":
-            r_base = nix.Commented(_checked({"where": where}, member), member.note or "")
-        elif member.kind == "tool":
-            assert member.attribute is not None
-            value = _checked({"path": member.attribute.split("."), "where": where}, member)
-            tools.append(nix.Commented(value, member.note) if member.note else value)
-        elif member.kind == "r":
-            value = _checked({"name": member.attribute, "where": where}, member)
-            r_packages.append(nix.Commented(value, member.note) if member.note else value)
-        else:
-            systems = f" [{', '.join(member.systems)}]" if member.systems else ""
-            left_out.append(
-                f"{member.spec or member.name} ({member.entry}){systems}: {member.note or 'nothing to install'}"
-            )
+        members.add(member, packages, f"{file} {member.entry}" if member.entry else file, lock.format)
+    python_members, tools, r_packages, r_base, left_out = (
+        members.python, members.tools, members.r_packages, members.r_base, members.left_out
+    )
     args: dict[str, object] = {"name": environment.name, "check": check}
     if environment.python_spec:
         args["pythonSpec"] = environment.python_spec
@@ -87,6 +68,37 @@ def environment(lock: Lock, pythons: tuple[str, ...] | None, check: str) -> tupl
         for note in notes
     )
     return environment.name, nix.Commented(args, comment)
+
+
+class _Members:
+    """The environment's members, sorted by where nixpkgs has them."""
+
+    def __init__(self) -> None:
+        self.python: list[object] = []
+        self.tools: list[object] = []
+        self.r_packages: list[object] = []
+        self.r_base: object = None
+        self.left_out: list[str] = []
+
+    def add(self, member: EnvironmentMember, packages: Mapping[str, Package], where: str, fmt: str) -> None:
+        if member.kind == "python":
+            package = packages.get(member.attribute or "")
+            if package is not None:  # the parser adds a package for every Python member
+                self.python.append(_python_member(member, package, where, fmt))
+        elif member.kind == "tool" and member.attribute == "R":
+            self.r_base = nix.Commented(_checked({"where": where}, member), member.note or "")
+        elif member.kind == "tool":
+            assert member.attribute is not None
+            value = _checked({"path": member.attribute.split("."), "where": where}, member)
+            self.tools.append(nix.Commented(value, member.note) if member.note else value)
+        elif member.kind == "r":
+            value = _checked({"name": member.attribute, "where": where}, member)
+            self.r_packages.append(nix.Commented(value, member.note) if member.note else value)
+        else:
+            systems = f" [{', '.join(member.systems)}]" if member.systems else ""
+            self.left_out.append(
+                f"{member.spec or member.name} ({member.entry}){systems}: {member.note or 'nothing to install'}"
+            )
 
 
 def _python_member(member: EnvironmentMember, package: Package, where: str, fmt: str) -> object:

@@ -11,16 +11,15 @@ The compiled form of a marker is ``True``, ``False`` or an :class:`~lock2nix.nix
 from __future__ import annotations
 
 import functools
-from typing import Union
+from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from .. import nix
-from ..errors import Lock2NixError
+from .._markers import MarkerError, parse, tree
 
-Condition = Union[bool, nix.Expr]
+Condition = bool | nix.Expr
 
 #: Pass as ``extras`` to treat every ``extra == ...`` clause as satisfiable:
 #: package-level markers (Poetry 2.1) name the root's extras, and a package
@@ -55,39 +54,12 @@ _VERSION_HELPERS = {
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
 
 
-class MarkerError(Lock2NixError):
-    """A marker lock2nix cannot compile."""
-
-
-def parse(marker: str) -> Marker:
-    try:
-        return _parse(marker)
-    except InvalidMarker as exc:
-        raise MarkerError(f"invalid marker {marker!r}: {exc}") from None
-
-
-@functools.lru_cache(maxsize=None)
-def _parse(marker: str) -> Marker:
-    return Marker(marker)
-
-
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compile_marker(marker: str | None, extras: frozenset[str] = frozenset()) -> Condition:
     """Compile ``marker`` for an installation that requested ``extras``."""
     if marker is None or not marker.strip():
         return True
-    return _compile_tree(_tree(parse(marker)), extras, marker)
-
-
-def _tree(marker: Marker) -> list:
-    """packaging's parse tree of ``marker``: operands (Variable, Op, Value
-    triples) alternating with "and"/"or", nested lists for parentheses.
-
-    packaging has no public marker AST, and poetry-core's parser (the other one
-    at hand) rejects reversed comparisons (``"3.8" < python_version``) and
-    loses which side of ``in`` the variable was on; so this one function reads
-    packaging's ``_markers``. tests/test_markers.py pins its shape."""
-    return marker._markers
+    return _compile_tree(tree(parse(marker)), extras, marker)
 
 
 def compile_requires_python(specifier: str | None) -> Condition:
@@ -124,10 +96,10 @@ def _combine(conditions: list[Condition], *, absorbing: bool, level: int, joiner
     for c in conditions:
         if c is absorbing:
             return absorbing
-        if c is (not absorbing):
+        if isinstance(c, bool):
             continue
         # (a && b) && c is a && b && c: flatten, then drop repeats.
-        for part in c.operands if getattr(c, "level", 0) == level else (c,):
+        for part in c.operands if isinstance(c, nix.Chain) and c.level == level else (c,):
             if part not in parts:
                 parts.append(part)
     if not parts:
@@ -152,10 +124,10 @@ def negation(condition: Condition) -> Condition:
     return Cond(f"!{_wrap(condition, 0)}", condition.uses, 0)
 
 
-def _compile_tree(tree: list, extras: frozenset[str], source: str) -> Condition:
+def _compile_tree(node: list[Any], extras: frozenset[str], source: str) -> Condition:
     # The tree alternates operands and "and"/"or"; "and" binds tighter.
     disjuncts: list[list[Condition]] = [[]]
-    for item in tree:
+    for item in node:
         if item == "or":
             disjuncts.append([])
         elif item == "and":
@@ -167,7 +139,7 @@ def _compile_tree(tree: list, extras: frozenset[str], source: str) -> Condition:
     return disjunction([conjunction(d) for d in disjuncts])
 
 
-def _compile_atom(atom: tuple, extras: frozenset[str], source: str) -> Condition:
+def _compile_atom(atom: tuple[Any, Any, Any], extras: frozenset[str], source: str) -> Condition:
     lhs, op, rhs = atom
     op = op.value
     lhs_is_var = type(lhs).__name__ == "Variable"

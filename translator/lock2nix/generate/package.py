@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .. import nix
-from ..hashing import sri_from_hex
+from .._hashes import sri_from_hex
 from ..model import (
     ArchiveSource,
     Artifact,
@@ -144,7 +144,8 @@ class PackageWriter:
         if cond is True:
             return expr
         if cond is False:
-            return nix.Commented(_previous(package.name), f"{package.version}: never installed on a supported interpreter")
+            never = f"{package.version}: never installed on a supported interpreter"
+            return nix.Commented(_previous(package.name), never)
         return nix.IfElse(markers.render(cond), expr, _previous(package.name))
 
     def package(self, package: Package) -> object:
@@ -239,7 +240,8 @@ class PackageWriter:
         cycle = self.cycles.wheels.get(name)
         if cycle is not None:
             shown = ", ".join(cycle[:6]) + (", ..." if len(cycle) > 6 else "")
-            return nix.Commented(True, f"lock2nix: the wheel, as building from source needs itself (build cycle: {shown})")
+            why = f"lock2nix: the wheel, as building from source needs itself (build cycle: {shown})"
+            return nix.Commented(True, why)
         chosen = [f for f in applicable if f.prefer_wheel is not None]
         if chosen:
             return nix.Commented(True, chosen[-1].why) if chosen[-1].prefer_wheel else None
@@ -333,9 +335,8 @@ class PackageWriter:
             & by_name.keys()
             for name, versions in by_name.items()
         }
-        has_wheel = {
-            name for name, versions in by_name.items() if all(_has_wheel(p, self.lock.requires_python) for p in versions)
-        }
+        python = self.lock.requires_python
+        has_wheel = {name for name, versions in by_name.items() if all(_has_wheel(p, python) for p in versions)}
         return build_cycles.plan(runtime, build, has_wheel)
 
 
@@ -368,10 +369,7 @@ def _select_version(name: str, choices: list[tuple[Condition, str]]) -> object:
     """``if c1 then a else if c2 then b else pyPrev.<name> or null``, in the order given."""
     result: object = _previous(name)
     for cond, binding in reversed(choices):
-        if cond is True:
-            result = nix.Expr(binding)
-        else:
-            result = nix.IfElse(markers.render(cond), nix.Expr(binding), result)
+        result = nix.Expr(binding) if cond is True else nix.IfElse(markers.render(cond), nix.Expr(binding), result)
     return result
 
 

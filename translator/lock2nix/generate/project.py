@@ -77,7 +77,7 @@ def lock_only_spec(lock: Lock, writer: PackageWriter, pythons: tuple[str, ...] |
     """(name, spec) of the project of a lock without one: named after the
     lock's directory, its main group every locked package where it is installed."""
     name = canonicalize_name(Path(lock.file).resolve().parent.name or "lock")
-    main = [
+    main: list[Edge] = [
         (package.name, writer.condition(package))
         for versions in writer.graph.by_name.values()
         for package in versions

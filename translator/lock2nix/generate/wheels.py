@@ -23,7 +23,7 @@ _FOREIGN_PLATFORMS = re.compile(r"win32|win_|ios_|android_|cygwin")
 _INTERPRETER = re.compile(r"(py|cp|pp)(\d?)(\d*)\Z")
 # Python versions probed when comparing constraints (3.0 ... 3.30, 2.7).
 _PROBES = tuple(
-    Version(v) for v in ["2.7.0", "2.7.18"] + [f"3.{m}.{p}" for m in range(0, 31) for p in (0, 1, 99)]
+    Version(v) for v in ["2.7.0", "2.7.18"] + [f"3.{m}.{p}" for m in range(31) for p in (0, 1, 99)]
 )
 
 
@@ -50,7 +50,7 @@ def _usable(filename: str, requires_python: str | None) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _interpreter_possible(interpreter: str, abi: str, requires_python: str | None) -> bool:
     match = _INTERPRETER.match(interpreter)
     if match is None or requires_python is None:
@@ -70,13 +70,13 @@ def _interpreter_possible(interpreter: str, abi: str, requires_python: str | Non
     return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _allowed(requires_python: str) -> tuple[Version, ...]:
     spec = SpecifierSet(requires_python)
     return tuple(v for v in _PROBES if spec.contains(v, prereleases=True))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def relevant_requires_python(package: str | None, lock: str | None) -> str | None:
     """``package`` unless every Python the lock allows already satisfies it."""
     if package is None or lock is None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import Lock2NixError
 
@@ -292,10 +293,18 @@ def _flat(value: object, budget: int = LINE_WIDTH) -> str | None:
 def _flat_unbounded(value: object, budget: int) -> str | None:
     if budget < 0:
         return None
-    if isinstance(value, Lines):
-        return value.lines[0] if len(value.lines) == 1 else None
-    if isinstance(value, Expr):
-        return None if "\n" in value.code else value.code
+    if isinstance(value, (Commented, Let)):
+        return None
+    for kind, flat in _FLAT:
+        if isinstance(value, kind):
+            return flat(value, budget)
+    scalar = _flat_scalar(value, budget)
+    if scalar is not None or value is None or isinstance(value, (bool, int, str)):
+        return scalar
+    raise TypeError(f"cannot render {type(value).__name__} as Nix")
+
+
+def _flat_scalar(value: object, budget: int) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -305,62 +314,93 @@ def _flat_unbounded(value: object, budget: int) -> str | None:
         return str(value) if value >= 0 else f"({value})"
     if isinstance(value, str):
         return None if len(value) + 2 > budget else string(value).code
-    if isinstance(value, (Commented, Let)):
-        return None
-    if isinstance(value, Lambda):
-        param = _formals_flat(value.param)
-        body = _flat(value.body, budget - len(param) - 2)
-        return None if body is None else f"{param}: {body}"
-    if isinstance(value, Call):
-        words = [value.fn.code]
-        for arg in value.args:
-            f = _flat(arg, budget - sum(len(w) + 1 for w in words))
-            if f is None:
-                return None
-            words.append(_argument(arg, f))
-        return " ".join(words)
-    if isinstance(value, IfElse):
-        then = _flat(value.then, budget)
-        otherwise = _flat(value.otherwise, budget)
-        if then is None or otherwise is None:
+    return None
+
+
+def _flat_lines(value: Lines, budget: int) -> str | None:
+    return value.lines[0] if len(value.lines) == 1 else None
+
+
+def _flat_expr(value: Expr, budget: int) -> str | None:
+    return None if "\n" in value.code else value.code
+
+
+def _flat_lambda(value: Lambda, budget: int) -> str | None:
+    param = _formals_flat(value.param)
+    body = _flat(value.body, budget - len(param) - 2)
+    return None if body is None else f"{param}: {body}"
+
+
+def _flat_call(value: Call, budget: int) -> str | None:
+    words = [value.fn.code]
+    for arg in value.args:
+        f = _flat(arg, budget - sum(len(w) + 1 for w in words))
+        if f is None:
             return None
-        return f"if {value.cond.code} then {then} else {otherwise}"
-    if isinstance(value, Concat):
-        parts: list[str] = []
-        for p in value.parts:
-            f = _flat(p, budget - sum(len(x) + 4 for x in parts))
-            if f is None:
-                return None
-            parts.append(f)
-        return " ++ ".join(parts)
-    if isinstance(value, Sequence):
-        items: list[str] = []
-        used = 4
-        for item in value:
-            f = _flat(item, budget - used)
-            if f is None:
-                return None
-            items.append(_element(item, f))
-            used += len(items[-1]) + 1
-        return "[ ]" if not items else "[ " + " ".join(items) + " ]"
-    if isinstance(value, Mapping):
-        if not value:
-            return "{ }"
-        entries: list[str] = []
-        used = 4
-        for k, v in value.items():
-            if isinstance(k, Inherit):
-                entries.append(_inherit(k, ""))
-                used += len(entries[-1]) + 1
-                continue
-            key = attr_name(k)
+        words.append(_argument(arg, f))
+    return " ".join(words)
+
+
+def _flat_if(value: IfElse, budget: int) -> str | None:
+    then = _flat(value.then, budget)
+    otherwise = _flat(value.otherwise, budget)
+    if then is None or otherwise is None:
+        return None
+    return f"if {value.cond.code} then {then} else {otherwise}"
+
+
+def _flat_concat(value: Concat, budget: int) -> str | None:
+    parts: list[str] = []
+    for p in value.parts:
+        f = _flat(p, budget - sum(len(x) + 4 for x in parts))
+        if f is None:
+            return None
+        parts.append(f)
+    return " ++ ".join(parts)
+
+
+def _flat_list(value: Sequence[object], budget: int) -> str | None:
+    items: list[str] = []
+    used = 4
+    for item in value:
+        f = _flat(item, budget - used)
+        if f is None:
+            return None
+        items.append(_element(item, f))
+        used += len(items[-1]) + 1
+    return "[ ]" if not items else "[ " + " ".join(items) + " ]"
+
+
+def _flat_set(value: Mapping[object, object], budget: int) -> str | None:
+    if not value:
+        return "{ }"
+    entries: list[str] = []
+    used = 4
+    for k, v in value.items():
+        if isinstance(k, Inherit):
+            entries.append(_inherit(k, ""))
+        else:
+            key = attr_name(str(k))
             f = _flat(v, budget - used - len(key) - 4)
             if f is None:
                 return None
             entries.append(f"{key} = {f};")
-            used += len(entries[-1]) + 1
-        return "{ " + " ".join(entries) + " }"
-    raise TypeError(f"cannot render {type(value).__name__} as Nix")
+        used += len(entries[-1]) + 1
+    return "{ " + " ".join(entries) + " }"
+
+
+# Flat layouts by type, most specific first (bool and str before Sequence).
+_FLAT: tuple[tuple[type, Callable[[Any, int], str | None]], ...] = (
+    (Lines, _flat_lines),
+    (Expr, _flat_expr),
+    (Lambda, _flat_lambda),
+    (Call, _flat_call),
+    (IfElse, _flat_if),
+    (Concat, _flat_concat),
+    (list, _flat_list),
+    (tuple, _flat_list),
+    (Mapping, _flat_set),
+)
 
 
 def _formals_flat(param: str | Formals) -> str:
@@ -382,7 +422,8 @@ def _lambda_block(value: Lambda, indent: str, budget: int) -> str:
             names = [*value.param.names, "..."] if value.param.ellipsis else list(value.param.names)
             head = "{\n" + "".join(f"{inner}{n},\n" for n in names) + indent + "}:"
     body = value.body
-    if isinstance(value.param, str) and (isinstance(body, Lambda) and isinstance(body.param, str) or _bracketed(body)):
+    chained = isinstance(body, Lambda) and isinstance(body.param, str)
+    if isinstance(value.param, str) and (chained or _bracketed(body)):
         # nixfmt: `final: prev:` and `ps: {` stay on one line.
         return f"{head} {render(body, indent, budget - len(head) - 1)}"
     return f"{head}\n{indent}{render(body, indent)}"
@@ -463,7 +504,6 @@ def _call_block(value: Call, indent: str, budget: int) -> str:
 
 
 def _block(value: object, indent: str, budget: int | None = None) -> str:
-    inner = indent + INDENT
     if budget is None:
         budget = LINE_WIDTH - len(indent)
     if isinstance(value, Chain) and value.operands:
@@ -479,20 +519,7 @@ def _block(value: object, indent: str, budget: int | None = None) -> str:
     if isinstance(value, Call):
         return _call_block(value, indent, budget)
     if isinstance(value, IfElse):
-        # nixfmt: "if c then", the branch indented, "else if c2 then" chained flat;
-        # a condition too long for its line gets lines of its own.
-        text = ""
-        keyword = "if"
-        while isinstance(value, IfElse):
-            room = LINE_WIDTH - len(inner) - len(keyword) - len(" then") - 1
-            if len(value.cond.code) <= room or not isinstance(value.cond, Chain):
-                text += f"\n{inner}{keyword} {value.cond.code} then"
-            else:
-                text += f"\n{inner}{keyword}\n{inner}{INDENT}{_chain_block(value.cond, inner + INDENT)}\n{inner}then"
-            text += f"\n{inner}{INDENT}{render(value.then, inner + INDENT)}"
-            keyword = "else if"
-            value = value.otherwise
-        return text + f"\n{inner}else\n{inner}{INDENT}{render(value, inner + INDENT)}"
+        return _if_block(value, indent)
     if isinstance(value, Concat):
         parts = [render(value.parts[0], indent, budget)]
         parts += [render(p, indent, LINE_WIDTH - len(indent) - 3) for p in value.parts[1:]]
@@ -501,25 +528,55 @@ def _block(value: object, indent: str, budget: int | None = None) -> str:
         lines = comment_lines(value.comment, indent)
         return "\n".join(lines)[len(indent):] + "\n" + indent + render(value.value, indent)
     if isinstance(value, Mapping):
-        lines = ["{"]
-        for k, v in value.items():
-            # An Inherit key stands for `inherit ...;` (its value is ignored).
-            lines.append(_inherit(k, inner) if isinstance(k, Inherit) else _entry(attr_name(k), v, inner))
-        lines.append(indent + "}")
-        return "\n".join(lines)
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        lines = ["["]
-        for item in value:
-            if isinstance(item, Commented):
-                lines.extend(comment_lines(item.comment, inner))
-                item = item.value
-            lines.append(inner + _element(item, render(item, inner)))
-        lines.append(indent + "]")
-        return "\n".join(lines)
+        return _set_block(value, indent)
+    if isinstance(value, (list, tuple)):
+        return _list_block(value, indent)
     # Scalars have no multi-line form: write them whole, however long.
     flat = _flat_unbounded(value, 1 << 30)
     assert flat is not None
     return flat
+
+
+def _if_block(value: IfElse, indent: str) -> str:
+    """nixfmt: "if c then", the branch indented, "else if c2 then" chained flat;
+    a condition too long for its line gets lines of its own."""
+    inner = indent + INDENT
+    text = ""
+    keyword = "if"
+    branch: object = value
+    while isinstance(branch, IfElse):
+        room = LINE_WIDTH - len(inner) - len(keyword) - len(" then") - 1
+        cond = branch.cond
+        if len(cond.code) <= room or not isinstance(cond, Chain):
+            text += f"\n{inner}{keyword} {cond.code} then"
+        else:
+            text += f"\n{inner}{keyword}\n{inner}{INDENT}{_chain_block(cond, inner + INDENT)}\n{inner}then"
+        text += f"\n{inner}{INDENT}{render(branch.then, inner + INDENT)}"
+        keyword = "else if"
+        branch = branch.otherwise
+    return text + f"\n{inner}else\n{inner}{INDENT}{render(branch, inner + INDENT)}"
+
+
+def _set_block(value: Mapping[object, object], indent: str) -> str:
+    inner = indent + INDENT
+    lines = ["{"]
+    for k, v in value.items():
+        # An Inherit key stands for `inherit ...;` (its value is ignored).
+        lines.append(_inherit(k, inner) if isinstance(k, Inherit) else _entry(attr_name(str(k)), v, inner))
+    lines.append(indent + "}")
+    return "\n".join(lines)
+
+
+def _list_block(value: Sequence[object], indent: str) -> str:
+    inner = indent + INDENT
+    lines = ["["]
+    for item in value:
+        if isinstance(item, Commented):
+            lines.extend(comment_lines(item.comment, inner))
+            item = item.value
+        lines.append(inner + _element(item, render(item, inner)))
+    lines.append(indent + "]")
+    return "\n".join(lines)
 
 
 def _entry(key: str, value: object, indent: str) -> str:

@@ -1,4 +1,4 @@
-"""Tests for lock2nix.sdist: reading [build-system] from sdists, with a cache.
+"""Tests for lock2nix.resolve.sdist: reading [build-system] from sdists, with a cache.
 
 Sdists are built in tmp_path and served by a requests transport adapter, so
 nothing here touches the network except the test marked ``network``.
@@ -21,7 +21,7 @@ import pytest
 import requests
 import urllib3
 from lock2nix.errors import Lock2NixError
-from lock2nix.sdist import (
+from lock2nix.resolve.sdist import (
     FALLBACK_BACKEND,
     FALLBACK_REQUIRES,
     BuildRequirements,
@@ -470,7 +470,7 @@ def test_cache_hit_imports_nothing_heavy(tmp_path: Path, cache_dir: Path) -> Non
     code = f"""
 import sys
 from pathlib import Path
-from lock2nix.sdist import SdistRequest, build_requirements
+from lock2nix.resolve.sdist import SdistRequest, build_requirements
 r = build_requirements([SdistRequest("{BASE}cold-1.tar.gz", "cold-1.tar.gz", "{sha}")],
                        cache_dir=Path({str(cache_dir)!r}), offline=False)
 print(r["{sha}"].backend)
@@ -566,7 +566,7 @@ def test_recorded_cache_is_well_formed() -> None:
 
 @pytest.mark.network
 def test_real_sdist_from_pypi(tmp_path: Path) -> None:
-    from lock2nix.index import PYPI_SIMPLE_URL, FileRequest, IndexClient
+    from lock2nix.resolve.index import PYPI_SIMPLE_URL, FileRequest, IndexClient
 
     file_req = FileRequest(
         PYPI_SIMPLE_URL,

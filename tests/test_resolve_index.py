@@ -1,4 +1,4 @@
-"""Tests for lock2nix.index against recorded Simple API responses (no network).
+"""Tests for lock2nix.resolve.index against recorded Simple API responses (no network).
 
 Responses recorded by tests/data/record_index.py are replayed through a
 ``requests`` session whose transport adapter serves them; the two tests
@@ -21,7 +21,7 @@ requests = pytest.importorskip("requests")
 pytest.importorskip("pypi_simple")
 
 from lock2nix.errors import Lock2NixError  # noqa: E402
-from lock2nix.index import (  # noqa: E402
+from lock2nix.resolve.index import (  # noqa: E402
     PYPI_SIMPLE_URL,
     CachedProject,
     FileRequest,
@@ -478,7 +478,7 @@ def test_warm_cache_imports_no_http_stack(tmp_path: Path) -> None:
     copy.write_bytes(recorded.read_bytes())
     code = (
         "import sys, pathlib\n"
-        "from lock2nix.index import FileRequest, IndexClient\n"
+        "from lock2nix.resolve.index import FileRequest, IndexClient\n"
         "req = FileRequest(*sys.argv[2:])\n"
         "got = IndexClient(pathlib.Path(sys.argv[1])).resolve([req])\n"
         "assert got[req].url.startswith('https://'), got\n"

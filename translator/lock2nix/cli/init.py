@@ -15,20 +15,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .config import CONFIG_FILE, PYPROJECT
-from .errors import Lock2NixError
-from .files import write_atomic
+from .. import __version__
+from .._files import write_atomic
+from ..errors import Lock2NixError
+from ..formats import find_lock
+from ..overrides import user_fixes
+from .config import CONFIG_FILE, PYPROJECT, load
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 HOOK_ID = "lock2nix"
 # The inputs of an overlay: a change to any of them should regenerate it.
-HOOK_FILES = r"(^|/)(poetry\.lock|pyproject\.toml|Pipfile(\.lock)?|lock2nix\.toml|environment\.ya?ml|conda-lock\.ya?ml)$"
+HOOK_FILES = (
+    r"(^|/)(poetry\.lock|pyproject\.toml|Pipfile(\.lock)?|lock2nix\.toml|environment\.ya?ml|conda-lock\.ya?ml)$"
+)
 
 
 def init(args: argparse.Namespace) -> int:
-    from .parsers import find_lock
-
     cwd = Path.cwd()
     lock = Path(args.lock) if args.lock else find_lock(cwd)
     if not lock.is_file():
@@ -62,9 +64,7 @@ def _add_overlay(directory: Path, pair: dict[str, str]) -> str:
         path, in_pyproject = config_file, False
     else:
         path, in_pyproject = pyproject, True
-    from .config import load
-
-    load(directory)  # an existing configuration must be valid before it is edited
+    _check(directory)  # an existing configuration must be valid before it is edited
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     try:
         document = tomlkit.parse(text)
@@ -87,6 +87,7 @@ def _add_overlay(directory: Path, pair: dict[str, str]) -> str:
                 f"already configured to write {existing.get('output')} from {pair['lock']}; edit it there",
                 file=str(path),
             )
+    entry: tomlkit.items.Table | tomlkit.items.InlineTable
     if isinstance(overlays, tomlkit.items.AoT):
         entry = tomlkit.table()
         entry.update(pair)
@@ -98,7 +99,7 @@ def _add_overlay(directory: Path, pair: dict[str, str]) -> str:
     new_text = tomlkit.dumps(document)
     write_atomic(path, new_text)
     try:
-        load(directory)  # and still valid after
+        _check(directory)  # and still valid after
     except Lock2NixError:
         if text:
             write_atomic(path, text)
@@ -106,6 +107,13 @@ def _add_overlay(directory: Path, pair: dict[str, str]) -> str:
             path.unlink()
         raise
     return f"lock2nix: {where}: keeps {pair['output']} from {pair['lock']}"
+
+
+def _check(directory: Path) -> None:
+    """The configuration in ``directory`` is valid, its fixes included (else an error)."""
+    settings = load(directory)
+    if settings.file is not None:
+        user_fixes(settings.packages, settings.origin, settings.file)
 
 
 def _add_hook(path: Path, repo: str | None, rev: str) -> str:

@@ -12,16 +12,28 @@ functions that fetch.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal, Protocol, TypeVar
 
-from .errors import Lock2NixError
-from .files import write_atomic
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from .. import _http
+from .._index_url import PYPI_SIMPLE_URL, normalize_index_url
+from .._progress import Progress
+from ..errors import Lock2NixError
+from .cache import JsonCache, digest_name
 
 __all__ = [
     "PYPI_SIMPLE_URL",
@@ -38,8 +50,6 @@ __all__ = [
     "normalize_project",
 ]
 
-PYPI_SIMPLE_URL = "https://pypi.org/simple/"
-
 _HEX64_RE = re.compile(r"[0-9a-f]{64}")
 
 
@@ -50,26 +60,9 @@ class IndexLookupError(Lock2NixError):
     project: str = ""
 
 
-def normalize_index_url(url: str) -> str:
-    """Give an index URL the one spelling used for cache keys and requests.
-
-    ``https://pypi.org/simple`` and ``https://pypi.org/simple/`` are the same
-    index; the project page is the URL plus ``<project>/``. PyPI's old host
-    name, which older locks write and which redirects permanently to
-    ``pypi.org``, is spelled as its new one.
-    """
-    url = url.strip().rstrip("/") + "/"
-    for old in ("https://pypi.python.org/", "http://pypi.python.org/"):
-        if url.startswith(old):
-            return "https://pypi.org/" + url[len(old):]
-    return url
-
-
 def normalize_project(name: str) -> str:
     """Return the PEP 503 normalised form of a project name."""
-    # The one-line PEP 503 rule; packaging.utils.canonicalize_name does the
-    # same but importing packaging here would cost the warm path.
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return str(canonicalize_name(name))
 
 
 @dataclass(frozen=True)
@@ -124,17 +117,20 @@ class ReleaseRequest:
         object.__setattr__(self, "project", normalize_project(self.project))
 
 
-#: ``Located.status`` values.
-LISTED = "listed"  # the index lists the project (some hashes may still match nothing)
-NO_PROJECT = "no-project"  # the index has no such project (404)
-NOT_CACHED = "not-cached"  # offline, and the cache cannot answer
+#: What an index says about a request: it lists the project (some hashes may
+#: still match nothing), it has no such project (404), or (offline) the cache
+#: cannot answer.
+Status = Literal["listed", "no-project", "not-cached"]
+LISTED: Final = "listed"
+NO_PROJECT: Final = "no-project"
+NOT_CACHED: Final = "not-cached"
 
 
 @dataclass(frozen=True)
 class Located:
     """What one index says about the hashes of a `HashRequest`."""
 
-    status: str
+    status: Status
     #: The listed files whose sha256 is one of the requested, by file name.
     files: tuple[IndexFile, ...] = ()
     #: Requested hashes that no listed file has.
@@ -177,32 +173,16 @@ class IndexCache:
 
     cache_dir: Path
 
+    @property
+    def _entries(self) -> JsonCache:
+        return JsonCache.under(self.cache_dir, "index")
+
     def path(self, index_url: str, project: str) -> Path:
-        digest = hashlib.sha256(index_url.encode()).hexdigest()[:16]
-        return self.cache_dir / "index" / digest / f"{project}.json"
+        return self._entries.directory / digest_name(index_url, 16) / f"{project}.json"
 
     def load(self, index_url: str, project: str) -> CachedProject | None:
         """Return what is cached of ``project``, or None if nothing is."""
-        try:
-            with open(self.path(index_url, project), encoding="utf-8") as f:
-                data = json.load(f)
-            if data["index"] != index_url or data["project"] != project:
-                return None
-            files = {
-                name: IndexFile(
-                    filename=name,
-                    url=entry["url"],
-                    sha256=entry.get("sha256"),
-                    requires_python=entry.get("requires-python"),
-                    metadata_sha256=entry.get("metadata-sha256"),
-                )
-                for name, entry in data["files"].items()
-            }
-            return CachedProject(files, frozenset(data.get("unlisted", ())))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            # Missing or damaged (e.g. cut short by a crash without fsync):
-            # either way the page is fetched again.
-            return None
+        return self._entries.read(self.path(index_url, project), {"index": index_url, "project": project}, _project)
 
     def store(
         self,
@@ -231,7 +211,21 @@ class IndexCache:
         ]
         body = "{\n" + ",\n".join(lines) + "\n}" if lines else "{}"
         text = json.dumps(head)[:-1] + f', "files": {body}}}\n'
-        write_atomic(self.path(index_url, project), text, parents=True)
+        self._entries.write(self.path(index_url, project), text)
+
+
+def _project(data: dict[str, Any]) -> CachedProject:
+    files = {
+        name: IndexFile(
+            filename=name,
+            url=entry["url"],
+            sha256=entry.get("sha256"),
+            requires_python=entry.get("requires-python"),
+            metadata_sha256=entry.get("metadata-sha256"),
+        )
+        for name, entry in data["files"].items()
+    }
+    return CachedProject(files, frozenset(data.get("unlisted", ())))
 
 
 def _file_entry(f: IndexFile) -> dict[str, str]:
@@ -242,6 +236,21 @@ def _file_entry(f: IndexFile) -> dict[str, str]:
         "metadata-sha256": f.metadata_sha256,
     }
     return {k: v for k, v in entry.items() if v is not None}
+
+
+#: (index URL, project): one page of the index.
+_Key = tuple[str, str]
+
+
+class _Request(Protocol):
+    @property
+    def index_url(self) -> str: ...
+    @property
+    def project(self) -> str: ...
+
+
+_Req = TypeVar("_Req", bound=_Request)
+_Ans = TypeVar("_Ans")
 
 
 @dataclass(frozen=True)
@@ -285,37 +294,23 @@ class IndexClient:
         (old locks name files since deleted from the index, and whether the
         rest will do is the caller's decision).
         """
-        groups: dict[tuple[str, str], list[FileRequest]] = {}
-        for req in requests:
-            groups.setdefault((req.index_url, req.project), []).append(req)
 
-        result: dict[FileRequest, IndexFile] = {}
-        stale: list[tuple[str, str]] = []
-        for key, reqs in groups.items():
-            cached = self.cache.load(*key)
-            if cached is not None and all(_answers(cached, r, missing_ok) for r in reqs):
-                result.update(
-                    (r, cached.files[r.filename]) for r in reqs if r.filename in cached.files
-                )
-            elif self.offline:
-                raise _offline_miss(cached or CachedProject({}), reqs)
-            else:
-                stale.append(key)
-        if not stale:
-            return result
-        from contextlib import closing
+        def from_cache(cached: CachedProject, reqs: list[FileRequest]) -> dict[FileRequest, IndexFile] | None:
+            if not all(_answers(cached, r, missing_ok) for r in reqs):
+                return None
+            return {r: cached.files[r.filename] for r in reqs if r.filename in cached.files}
 
-        with closing(self._fetch_all(stale)) as pages:
-            for key, files in pages:
-                assert files is not None
-                reqs = groups[key]
-                # Cache what the page lists before checking the lock against
-                # it: the cache records the index, right or wrong the lock.
-                self._update_cache(*key, files, reqs)
-                for r in reqs:
-                    if r.filename in files or not missing_ok:
-                        result[r] = _check(files, r)
-        return result
+        def offline_miss(cached: CachedProject | None, reqs: list[FileRequest]) -> dict[FileRequest, IndexFile]:
+            raise _offline_miss(cached or CachedProject({}), reqs)
+
+        def from_page(_key: _Key, page: dict[str, _PageFile], reqs: list[FileRequest]) -> dict[FileRequest, IndexFile]:
+            # Cache what the page lists before checking the lock against
+            # it: the cache records the index, right or wrong the lock.
+            self._update_cache(*_key, page, reqs)
+            return {r: _check(page, r) for r in reqs if r.filename in page or not missing_ok}
+
+        # A project the index does not have is an error (no_project=None).
+        return self._answer(requests, from_cache, offline_miss, from_page)
 
     def locate(self, requests: Sequence[HashRequest]) -> dict[HashRequest, Located]:
         """Find, on each request's index, the files whose sha256 the lock records.
@@ -342,7 +337,7 @@ class IndexClient:
             listed = {name: pf.file for name, pf in page.items()}
             return {r: _located(listed, r) for r in reqs}
 
-        return self._answer(requests, from_cache, from_page)
+        return self._answer(requests, from_cache, _not_cached, from_page, _no_project)
 
     def release(self, requests: Sequence[ReleaseRequest]) -> dict[ReleaseRequest, Located]:
         """The files each index lists for a release (all of them, with the sha256 it gives).
@@ -382,51 +377,50 @@ class IndexClient:
                 out[r] = Located(LISTED, files)
             return out
 
-        def no_project(key: tuple[str, str], reqs: list[ReleaseRequest]) -> None:
+        def no_project(key: _Key, reqs: list[ReleaseRequest]) -> dict[ReleaseRequest, Located]:
             # Remembered, so that an offline run gets the same answer.
             old = self.cache.load(*key) or CachedProject({})
             absent = {_absent(_normalize_version(r.version)) for r in reqs}
             self.cache.store(*key, old.files.values(), unlisted=old.unlisted | absent)
+            return _no_project(key, reqs)
 
-        return self._answer(requests, from_cache, from_page, no_project)
+        return self._answer(requests, from_cache, _not_cached, from_page, no_project)
 
     def _answer(
         self,
-        requests: Sequence[Any],
-        from_cache: Callable[[CachedProject, list[Any]], dict[Any, Located] | None],
-        from_page: Callable[[tuple[str, str], dict[str, _PageFile], list[Any]], dict[Any, Located]],
-        no_project: Callable[[tuple[str, str], list[Any]], None] | None = None,
-    ) -> dict[Any, Located]:
+        requests: Sequence[_Req],
+        from_cache: Callable[[CachedProject, list[_Req]], dict[_Req, _Ans] | None],
+        offline_miss: Callable[[CachedProject | None, list[_Req]], dict[_Req, _Ans]],
+        from_page: Callable[[_Key, dict[str, _PageFile], list[_Req]], dict[_Req, _Ans]],
+        no_project: Callable[[_Key, list[_Req]], dict[_Req, _Ans]] | None = None,
+    ) -> dict[_Req, _Ans]:
         """Answer requests per (index, project): from the cache where ``from_cache``
-        can, ``NOT_CACHED`` offline, else from the project's page (every stale
-        page fetched together), ``NO_PROJECT`` where the index lacks it."""
-        groups: dict[tuple[str, str], list] = {}
+        can, with ``offline_miss`` offline, else from the project's page (every
+        stale page fetched together), with ``no_project`` where the index lacks
+        the project (without it, that is an error)."""
+        groups: dict[_Key, list[_Req]] = {}
         for req in requests:
             groups.setdefault((req.index_url, req.project), []).append(req)
-        result: dict = {}
-        stale: list[tuple[str, str]] = []
+        result: dict[_Req, _Ans] = {}
+        stale: list[_Key] = []
         for key, reqs in groups.items():
             cached = self.cache.load(*key)
             answers = from_cache(cached, reqs) if cached is not None else None
             if answers is not None:
                 result.update(answers)
             elif self.offline:
-                result.update((r, Located(NOT_CACHED)) for r in reqs)
+                result.update(offline_miss(cached, reqs))
             else:
                 stale.append(key)
         if not stale:
             return result
-        from contextlib import closing
-
-        with closing(self._fetch_all(stale, missing_ok=True)) as pages:
+        with closing(self._fetch_all(stale, missing_ok=no_project is not None)) as pages:
             for key, page in pages:
                 reqs = groups[key]
-                if page is None:
-                    if no_project is not None:
-                        no_project(key, reqs)
-                    result.update((r, Located(NO_PROJECT)) for r in reqs)
-                else:
+                if page is not None:
                     result.update(from_page(key, page, reqs))
+                elif no_project is not None:
+                    result.update(no_project(key, reqs))
         return result
 
     def _update_cache_by_hash(
@@ -455,8 +449,6 @@ class IndexClient:
 
         With ``missing_ok`` a project the index does not have yields None.
         """
-        from .progress import Progress
-
         session = self._get_session()
         progress = Progress("reading the index", len(keys))
 
@@ -471,7 +463,7 @@ class IndexClient:
                 for key in keys:
                     yield key, fetch(key)
                 return
-            from concurrent.futures import ThreadPoolExecutor
+            from concurrent.futures import ThreadPoolExecutor  # only when there is more than one page
 
             # Pages are independent, and the time goes in waiting for the server.
             with ThreadPoolExecutor(max_workers=min(self.max_workers, len(keys))) as pool:
@@ -485,7 +477,7 @@ class IndexClient:
 
     def _get_session(self) -> Any:
         if self._session is None:
-            self._session = _new_session(pool_size=self.max_workers)
+            self._session = _http.new_session(pool_size=self.max_workers)
         return self._session
 
     def _fetch_page(
@@ -509,7 +501,7 @@ class IndexClient:
                 f"project {project!r} does not exist on index {index_url} ({page_url} is 404)"
             ) from None
         except (requests.RequestException, UnsupportedRepoVersionError, ValueError) as e:
-            error = IndexLookupError(f"could not read {page_url}: {_brief(e)}")
+            error = IndexLookupError(f"could not read {page_url}: {_http.brief(e)}")
             error.project = project
             raise error from None
         files: dict[str, _PageFile] = {}
@@ -547,6 +539,14 @@ class IndexClient:
         self.cache.store(index_url, project, merged.values(), unlisted=unlisted)
 
 
+def _not_cached(_cached: CachedProject | None, reqs: list[_Req]) -> dict[_Req, Located]:
+    return {r: Located(NOT_CACHED) for r in reqs}
+
+
+def _no_project(_key: _Key, reqs: list[_Req]) -> dict[_Req, Located]:
+    return {r: Located(NO_PROJECT) for r in reqs}
+
+
 def _located(files: Mapping[str, IndexFile], req: HashRequest) -> Located:
     matched = [f for f in files.values() if f.sha256 in req.sha256s]
     return Located(
@@ -563,13 +563,6 @@ def _absent(version: str | None) -> str:
 
 def _files_of_release(files: Mapping[str, IndexFile], version: str) -> tuple[IndexFile, ...]:
     """The cached files whose file name carries ``version`` (normalised)."""
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-
     wanted = _normalize_version(version)
     out = []
     for name, f in files.items():
@@ -580,24 +573,6 @@ def _files_of_release(files: Mapping[str, IndexFile], version: str) -> tuple[Ind
         if str(found) == wanted:
             out.append(f)
     return tuple(sorted(out, key=lambda f: f.filename))
-
-
-def _brief(error: Exception) -> str:
-    """A network error in a few words: urllib3's nest of causes is not for users."""
-    import requests
-
-    text = str(error)
-    if isinstance(error, requests.ConnectionError):
-        for pattern, meaning in (
-            (r"Name or service not known|NameResolutionError|Temporary failure in name resolution",
-             "the host name does not resolve"),
-            (r"Connection refused", "connection refused"),
-            (r"timed out", "timed out"),
-        ):
-            if re.search(pattern, text):
-                return f"cannot connect ({meaning})"
-        return "cannot connect"
-    return text
 
 
 def _lower(digest: str | None) -> str | None:
@@ -660,25 +635,7 @@ def _normalize_version(version: str | None) -> str | None:
     # 1.0rc1 / 1.0-rc1); compare normalised forms where they parse.
     if version is None:
         return None
-    from packaging.version import InvalidVersion, Version
-
     try:
         return str(Version(version))
     except InvalidVersion:
         return version
-
-
-def _new_session(pool_size: int) -> Any:
-    import requests
-    from requests.adapters import HTTPAdapter
-    from urllib3.util.retry import Retry
-
-    session = requests.Session()
-    session.headers["User-Agent"] = "lock2nix (pypi-simple)"
-    # Transient errors on one of hundreds of pages should not fail the run;
-    # the pool is as large as the thread pool so no connection is discarded.
-    retry = Retry(total=3, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504))
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session

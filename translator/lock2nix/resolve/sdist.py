@@ -14,18 +14,20 @@ some sdist is not in the cache.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-import json
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Final, Literal, TypeVar, get_args
 
-from .errors import Lock2NixError
-from .files import write_atomic
+from .. import _http
+from ..errors import Lock2NixError
+from ..model import ArchiveSource, Artifact, BuildSystem, IndexSource, Lock, Package
+from .cache import JsonCache
 
 __all__ = [
     "FALLBACK_BACKEND",
@@ -37,6 +39,7 @@ __all__ = [
     "SdistNotCachedError",
     "SdistRequest",
     "build_requirements",
+    "detect_build_systems",
     "read_sdist",
 ]
 
@@ -46,10 +49,12 @@ __all__ = [
 FALLBACK_REQUIRES = ("setuptools>=40.8.0",)
 FALLBACK_BACKEND = "setuptools.build_meta:__legacy__"
 
-SOURCE_PYPROJECT = "pyproject.toml"
-SOURCE_PYPROJECT_UNREADABLE = "pyproject.toml (unreadable)"
-SOURCE_SETUP_PY = "setup.py"
-SOURCE_SETUP_CFG = "setup.cfg"
+#: Where an sdist's build system was read (see :attr:`BuildRequirements.source`).
+BuildSource = Literal["pyproject.toml", "pyproject.toml (unreadable)", "setup.py", "setup.cfg"]
+SOURCE_PYPROJECT: Final = "pyproject.toml"
+SOURCE_PYPROJECT_UNREADABLE: Final = "pyproject.toml (unreadable)"
+SOURCE_SETUP_PY: Final = "setup.py"
+SOURCE_SETUP_CFG: Final = "setup.cfg"
 
 # Bump when what is read from an sdist changes: older entries then count as
 # misses instead of silently answering for the old rules.
@@ -106,7 +111,7 @@ class BuildRequirements:
     #: ``"setup.cfg"`` for the fallback when there is no ``[build-system]``;
     #: ``"pyproject.toml (unreadable)"`` for the fallback when the sdist's
     #: pyproject.toml is not valid TOML or its ``[build-system]`` breaks PEP 518.
-    source: str
+    source: BuildSource
 
     @property
     def declared(self) -> bool:
@@ -114,7 +119,7 @@ class BuildRequirements:
         return self.source == SOURCE_PYPROJECT
 
 
-def _fallback(source: str) -> BuildRequirements:
+def _fallback(source: BuildSource) -> BuildRequirements:
     return BuildRequirements(FALLBACK_REQUIRES, FALLBACK_BACKEND, source)
 
 
@@ -133,29 +138,16 @@ class SdistCache:
 
     cache_dir: Path
 
+    @property
+    def _entries(self) -> JsonCache:
+        return JsonCache.under(self.cache_dir, "sdist")
+
     def path(self, sha256: str) -> Path:
-        return self.cache_dir / "sdist" / sha256[:2] / f"{sha256}.json"
+        return self._entries.by_sha256(sha256)
 
     def load(self, sha256: str) -> BuildRequirements | None:
         """Return the cached answer for an sdist, or None if there is none."""
-        try:
-            with open(self.path(sha256), encoding="utf-8") as f:
-                data = json.load(f)
-            if data["format"] != CACHE_FORMAT or data["sha256"] != sha256:
-                return None
-            requires, backend, source = data["requires"], data["build-backend"], data["source"]
-            if not (
-                isinstance(requires, list)
-                and all(isinstance(r, str) for r in requires)
-                and isinstance(backend, (str, type(None)))
-                and isinstance(source, str)
-            ):
-                return None
-            return BuildRequirements(tuple(requires), backend, source)
-        except (OSError, ValueError, KeyError, TypeError):
-            # Missing or damaged (e.g. cut short by a crash): either way the
-            # sdist is read again.
-            return None
+        return self._entries.read(self.path(sha256), {"format": CACHE_FORMAT, "sha256": sha256}, _build_requirements)
 
     def store(self, sha256: str, filename: str, result: BuildRequirements) -> None:
         """Write the entry for an sdist atomically, replacing any old one."""
@@ -167,7 +159,19 @@ class SdistCache:
             "build-backend": result.backend,
             "source": result.source,
         }
-        write_atomic(self.path(sha256), json.dumps(entry, indent=1) + "\n", parents=True)
+        self._entries.write_json(self.path(sha256), entry, sort_keys=False)
+
+
+def _build_requirements(data: dict[str, Any]) -> BuildRequirements | None:
+    requires, backend, source = data["requires"], data["build-backend"], data["source"]
+    if not (
+        isinstance(requires, list)
+        and all(isinstance(r, str) for r in requires)
+        and isinstance(backend, (str, type(None)))
+        and source in get_args(BuildSource)
+    ):
+        return None
+    return BuildRequirements(tuple(requires), backend, source)
 
 
 # --- entry point --------------------------------------------------------------
@@ -210,6 +214,43 @@ def build_requirements(
     return result
 
 
+def detect_build_systems(lock: Lock, cache_dir: Path, *, offline: bool) -> Lock:
+    """Give every package built from an sdist the build system its sdist declares."""
+    requests = {}
+    for package in lock.packages:
+        sdist = _sdist_of(package)
+        if sdist is not None and sdist.url is not None:
+            requests[package.key] = SdistRequest(url=sdist.url, filename=sdist.filename, sha256=sdist.hashes["sha256"])
+    if not requests:
+        return lock
+    try:
+        found = build_requirements(list(requests.values()), cache_dir=cache_dir, offline=offline)
+    except Lock2NixError as exc:
+        raise exc.at(file=lock.file) from None
+    out = []
+    for package in lock.packages:
+        request = requests.get(package.key)
+        if request is not None:
+            declared = found[request.sha256]
+            package = dataclasses.replace(
+                package,
+                build_system=BuildSystem(
+                    requires=tuple(declared.requires), backend=declared.backend, origin=declared.source
+                ),
+            )
+        out.append(package)
+    return dataclasses.replace(lock, packages=tuple(out))
+
+
+def _sdist_of(package: Package) -> Artifact | None:
+    source = package.source
+    if isinstance(source, IndexSource):
+        return source.sdist
+    if isinstance(source, ArchiveSource) and source.url is not None and not source.artifact.is_wheel:
+        return dataclasses.replace(source.artifact, url=source.url)
+    return None
+
+
 def _not_cached(missing: Sequence[SdistRequest]) -> SdistNotCachedError:
     first = missing[0]
     more = f" (and {len(missing) - 1} more sdists)" if len(missing) > 1 else ""
@@ -228,9 +269,7 @@ def _read_all(
 
     with ExitStack() as stack:
         if session is None:
-            from .index import _new_session
-
-            session = stack.enter_context(_new_session(pool_size=max(1, max_workers)))
+            session = stack.enter_context(_http.new_session(pool_size=max(1, max_workers)))
         tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lock2nix-sdist-")))
 
         def one(req: SdistRequest) -> tuple[str, BuildRequirements]:

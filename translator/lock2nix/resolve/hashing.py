@@ -1,7 +1,5 @@
-"""Hashes in the forms lock files write them and the forms Nix wants.
+"""The Nix hash of git sources, computed as ``fetchgit`` does.
 
-Lock files write ``sha256:<hex>`` (Poetry, uv), bare hex (Pipfile.lock,
-conda) or ``<algo>=<hex>`` (URL fragments); Nix wants SRI (``sha256-<base64>``).
 Git sources carry only a commit id, so their Nix hash has to be computed: the
 sha256 of the NAR serialisation of the checked-out tree, which is what
 ``fetchgit`` produces.
@@ -9,12 +7,9 @@ sha256 of the NAR serialisation of the checked-out tree, which is what
 
 from __future__ import annotations
 
-import base64
-import binascii
+import dataclasses
 import hashlib
-import json
 import os
-import re
 import shutil
 import stat
 import subprocess
@@ -22,9 +17,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .errors import Lock2NixError
-from .files import write_atomic
+from .._hashes import sri_from_hex
+from ..errors import Lock2NixError
+from ..model import Lock, Package, VcsSource
+from .cache import JsonCache, digest_name
 
 __all__ = [
     "GitCheckout",
@@ -32,71 +30,9 @@ __all__ = [
     "GitHashCache",
     "git_checkout",
     "git_checkout_hash",
+    "hash_git_sources",
     "nar_hash",
-    "parse_hash",
-    "sri_from_hex",
 ]
-
-# Digest sizes in bytes; they tell a bare hex digest's algorithm and catch a
-# truncated one.
-_DIGEST_SIZES = {"md5": 16, "sha1": 20, "sha256": 32, "sha512": 64}
-_ALGO_BY_HEX_LENGTH = {2 * size: algo for algo, size in _DIGEST_SIZES.items()}
-_HEX_RE = re.compile(r"[0-9a-fA-F]+")
-
-
-def sri_from_hex(algo: str, hexdigest: str) -> str:
-    """Return the SRI form (``sha256-<base64>``) of a hex digest."""
-    algo = algo.lower()
-    if algo not in _DIGEST_SIZES:
-        raise ValueError(f"unsupported hash algorithm {algo!r}")
-    raw = _hex_to_bytes(algo, hexdigest)
-    return f"{algo}-{base64.b64encode(raw).decode('ascii')}"
-
-
-def parse_hash(s: str) -> tuple[str, str]:
-    """Split a hash as a lock file writes it into ``(algorithm, lowercase hex)``.
-
-    Accepts ``sha256:<hex>``, ``sha256=<hex>``, SRI ``sha256-<base64>`` and
-    bare hex, whose algorithm is told by its length (64 digits is sha256).
-    md5 and sha1 digests are returned as such: whether they are good enough
-    is the caller's policy, not this function's.
-    """
-    text = s.strip()
-    for sep in (":", "="):
-        algo, found, digest = text.partition(sep)
-        if found and algo.lower() in _DIGEST_SIZES and _HEX_RE.fullmatch(digest):
-            algo = algo.lower()
-            return algo, _hex_to_bytes(algo, digest).hex()
-    algo, found, b64 = text.partition("-")
-    if found and algo.lower() in _DIGEST_SIZES:
-        algo = algo.lower()
-        try:
-            raw = base64.b64decode(b64, validate=True)
-        except binascii.Error:
-            raise ValueError(f"invalid base64 in SRI hash {s!r}") from None
-        if len(raw) != _DIGEST_SIZES[algo]:
-            raise ValueError(
-                f"SRI hash {s!r} has {len(raw)} bytes, {algo} needs {_DIGEST_SIZES[algo]}"
-            )
-        return algo, raw.hex()
-    if _HEX_RE.fullmatch(text) and len(text) in _ALGO_BY_HEX_LENGTH:
-        return _ALGO_BY_HEX_LENGTH[len(text)], text.lower()
-    raise ValueError(
-        f"unrecognised hash {s!r}: expected 'sha256:<hex>', 'sha256=<hex>', "
-        "an SRI hash 'sha256-<base64>' or a bare hex digest"
-    )
-
-
-def _hex_to_bytes(algo: str, hexdigest: str) -> bytes:
-    if not _HEX_RE.fullmatch(hexdigest):
-        raise ValueError(f"{algo} digest {hexdigest!r} is not hexadecimal")
-    if len(hexdigest) != 2 * _DIGEST_SIZES[algo]:
-        raise ValueError(
-            f"{algo} digest {hexdigest!r} has {len(hexdigest)} hex digits, "
-            f"expected {2 * _DIGEST_SIZES[algo]}"
-        )
-    return bytes.fromhex(hexdigest)
-
 
 # --- NAR -------------------------------------------------------------------
 #
@@ -196,22 +132,19 @@ class GitHashCache:
 
     cache_dir: Path
 
+    @property
+    def _entries(self) -> JsonCache:
+        return JsonCache.under(self.cache_dir, "git")
+
     def path_for(self, url: str, rev: str, submodules: bool) -> Path:
-        key = f"{url}\n{rev}\n{int(submodules)}".encode()
-        return self.cache_dir / "git" / f"{hashlib.sha256(key).hexdigest()[:32]}.json"
+        key = f"{url}\n{rev}\n{int(submodules)}"
+        return self._entries.directory / f"{digest_name(key, 32)}.json"
 
     def get(self, url: str, rev: str, submodules: bool) -> GitCheckout | None:
-        path = self.path_for(url, rev, submodules)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            # The file name is a truncated hash; the stored key guards against
-            # a collision or a hand-edited file answering for another source.
-            if (data["url"], data["rev"], data["submodules"]) != (url, rev, submodules):
-                return None
-            return GitCheckout(hash=data["hash"], has_submodules=data["has-submodules"])
-        except (OSError, ValueError, KeyError, TypeError):
-            # A missing or damaged entry is just computed again.
-            return None
+        # The file name is a truncated hash; the stored key guards against
+        # a collision or a hand-edited file answering for another source.
+        key = {"url": url, "rev": rev, "submodules": submodules}
+        return self._entries.read(self.path_for(url, rev, submodules), key, _checkout_entry)
 
     def put(self, url: str, rev: str, submodules: bool, checkout: GitCheckout) -> None:
         entry = {
@@ -221,8 +154,36 @@ class GitHashCache:
             "hash": checkout.hash,
             "has-submodules": checkout.has_submodules,
         }
-        text = json.dumps(entry, indent=2, sort_keys=True) + "\n"
-        write_atomic(self.path_for(url, rev, submodules), text, parents=True)
+        self._entries.write_json(self.path_for(url, rev, submodules), entry, indent=2)
+
+
+def _checkout_entry(data: dict[str, Any]) -> GitCheckout:
+    return GitCheckout(hash=data["hash"], has_submodules=data["has-submodules"])
+
+
+def hash_git_sources(lock: Lock, cache_dir: Path, *, offline: bool) -> Lock:
+    """Give every git source without a hash the hash of its checkout (and whether it has submodules)."""
+    if not any(isinstance(p.source, VcsSource) and p.source.hash is None for p in lock.packages):
+        return lock
+    cache = GitHashCache(cache_dir)
+    return dataclasses.replace(lock, packages=tuple(_hashed(lock, p, cache, offline) for p in lock.packages))
+
+
+def _hashed(lock: Lock, package: Package, cache: GitHashCache, offline: bool) -> Package:
+    source = package.source
+    if not isinstance(source, VcsSource) or source.hash is not None:
+        return package
+    try:
+        plain = git_checkout(source.url, source.commit_id, submodules=False, cache=cache, offline=offline)
+        checkout = plain
+        if plain.has_submodules:
+            checkout = git_checkout(source.url, source.commit_id, submodules=True, cache=cache, offline=offline)
+    except Lock2NixError as exc:
+        raise exc.at(file=lock.file, entry=package.entry) from None
+    return dataclasses.replace(
+        package,
+        source=dataclasses.replace(source, hash=checkout.hash, submodules=plain.has_submodules),
+    )
 
 
 def git_checkout_hash(

@@ -45,7 +45,7 @@ class Progress:
                 self.stream.flush()
             self.enabled = False
 
-    def __enter__(self):  # typing.Self needs Python 3.11
+    def __enter__(self) -> Progress:  # typing.Self needs Python 3.11
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,7 +16,8 @@ from lock2nix.model import (
     IndexSource,
     VcsSource,
 )
-from lock2nix.parsers import companions, detect_format, find_lock, parse
+from lock2nix.formats import companions, find_lock
+from lock2nix.parsers import parse
 
 from .pipfile_cases import PIPFILE, PIPFILE_CASES
 
@@ -378,20 +379,6 @@ def test_found_in_the_current_directory(tmp_path, monkeypatch) -> None:
     (tmp_path / "Pipfile.lock").write_text(lock_json())
     monkeypatch.chdir(tmp_path)
     assert find_lock(tmp_path) == Path("Pipfile.lock")
-
-
-@pytest.mark.parametrize(
-    ("name", "text", "fmt"),
-    [
-        ("Pipfile.lock", "{}", "Pipfile.lock"),
-        ("sub/Pipfile.lock", "{}", "Pipfile.lock"),
-        ("-", '{\n    "_meta": {}\n}', "Pipfile.lock"),
-        ("locks/prod.lock", '{"_meta": {"pipfile-spec": 6}}', "Pipfile.lock"),
-        ("-", "[[package]]\nname = 'x'\n", "poetry.lock"),
-    ],
-)
-def test_format_detection(name, text, fmt) -> None:
-    assert detect_format(name, text) == fmt
 
 
 def test_stdin(tmp_path) -> None:

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import json
+import gc
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from . import __version__
-from .nix import library
-from .errors import Lock2NixError
+from .. import __version__, _files
+from .._options import Prefer
+from ..errors import Lock2NixError
+from ..nix import library
+from .config import overlay_targets
+from .inputs import input_digest, read_inputs, recorded_digest
+
+# The modules of the slow paths (init, pipeline, staleness) are imported
+# where they run: the pre-commit hook's run on unchanged inputs, on every
+# commit, imports only this module, .inputs, .config and lock2nix.formats.
+
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_STALE", "build_init_parser", "build_parser", "main", "one_line"]
 
 EXIT_OK = 0
 EXIT_STALE = 1
 EXIT_ERROR = 2
-DIGEST_PREFIX = "lock2nix-inputs: "
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="lock file to translate (default: the lock in the current directory; '-' reads stdin)",
     )
     parser.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
-    parser.add_argument("--emit", choices=("overlay", "model"), default="overlay", help="what to write (default: overlay)")
+    parser.add_argument(
+        "--emit", choices=("overlay", "model"), default="overlay", help="what to write (default: overlay)"
+    )
     parser.add_argument(
         "--prefer",
         choices=("wheel", "sdist"),
@@ -99,7 +108,9 @@ def build_init_parser() -> argparse.ArgumentParser:
         "their formatting and comments.",
     )
     parser.add_argument("lock", nargs="?", help="the lock file (default: the lock in the current directory)")
-    parser.add_argument("-o", "--output", default=None, help="the overlay to keep current (default: overlay.nix beside the lock)")
+    parser.add_argument(
+        "-o", "--output", default=None, help="the overlay to keep current (default: overlay.nix beside the lock)"
+    )
     parser.add_argument("--prefer", choices=("wheel", "sdist"), default=None, help="record a wheel/sdist preference")
     parser.add_argument(
         "--hook-repo",
@@ -118,13 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The lock model and overlay are large and live until exit: with the default
     # thresholds, full collections rescan them ever more often and a 20,000-package
     # lock took 30% longer per package than a 5,000 one (bench/bench_scale.py).
-    import gc
-
     gc.set_threshold(10_000, 50, 100)
-    if argv[:1] == ["init"]:
-        args = build_init_parser().parse_args(argv[1:])
-    else:
-        args = build_parser().parse_args(argv)
+    is_init = argv[:1] == ["init"]
+    args = build_init_parser().parse_args(argv[1:]) if is_init else build_parser().parse_args(argv)
     try:
         return _run(args)
     except Lock2NixError as exc:
@@ -133,7 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("lock2nix: interrupted; nothing was written", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the promise is: no traceback, exit 2
+    except Exception as exc:
         if os.environ.get("LOCK2NIX_DEBUG"):
             raise
         where = args.lock or "the lock file"
@@ -159,13 +166,17 @@ def one_line(message: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
+#: What one translation did.
+Outcome = Literal["unchanged", "written", "stale", "current", "printed"]
+
+
 @dataclass(frozen=True)
 class Target:
     """One lock → overlay translation."""
 
     lock: str | None  # None: the lock in the current directory; "-": stdin
     output: Path | None
-    prefer: str | None = None  # from the configuration's overlay entry
+    prefer: Prefer | None = None  # from the configuration's overlay entry
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -184,8 +195,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def _targets(args: argparse.Namespace) -> list[Target]:
     if args.lock is None and args.output is None:
-        from .config import overlay_targets
-
         # Relative, so messages name files as the user sees them.
         configured = overlay_targets(Path("."))
         if configured:
@@ -199,96 +208,72 @@ def _targets(args: argparse.Namespace) -> list[Target]:
     return [Target(args.lock, Path(args.output) if args.output else None)]
 
 
-def _translate(target: Target, args: argparse.Namespace) -> str:
-    """Translate one lock; returns "unchanged", "written", "stale", "current" or "printed"."""
-    from .parsers import companions, find_lock
-
-    if target.lock == "-":
-        lock_name = "-"
-        data = sys.stdin.buffer.read()
-        directory = Path.cwd()
-        inputs = [("-", data)]
-    else:
-        lock_path = Path(target.lock) if target.lock else find_lock(Path.cwd())
-        lock_name = str(lock_path)
-        data = _read(lock_path)
-        directory = lock_path.parent
-        inputs = [(lock_path.name, data)]
-        for companion in companions(lock_path):
-            inputs.append((companion.name, _read(companion)))
-    from .config import candidate_files
-
-    for config_file in candidate_files(directory):
-        if all(name != config_file.name for name, _ in inputs):
-            inputs.append((config_file.name, _read(config_file)))
+def _translate(target: Target, args: argparse.Namespace) -> Outcome:
+    """Translate one lock, unless the output records the digest of these very inputs."""
+    inputs = read_inputs(target.lock)
     output = target.output
-    prefer_option = args.prefer or target.prefer
+    prefer = args.prefer or target.prefer
     # Without a file to write beside, the library goes into the overlay.
     inline = args.inline or output is None
-    library_file = None if inline or args.emit != "overlay" else output.parent / library.FILE_NAME
+    library_file = None if output is None or inline or args.emit != "overlay" else output.parent / library.FILE_NAME
+    digest = input_digest(
+        inputs, prefer=prefer, emit=args.emit, detect=not args.no_detect, insecure=args.allow_insecure_hashes,
+        scope=args.scope, inline=inline,
+    )
+    unchanged = output is not None and args.emit == "overlay" and recorded_digest(output) == digest
+    if unchanged and not args.force and _library_current(library_file):
+        return "current" if args.check else "unchanged"
+    # Not imported at the top: the pipeline brings packaging, the index
+    # client and the generator, which the run above never needs.
+    from .pipeline import Request, render
 
-    digest = _digest(inputs, args, prefer_option, inline)
-    if output is not None and args.emit == "overlay" and not args.force:
-        if _recorded_digest(output) == digest and (library_file is None or _read_text(library_file) == library.bundle()):
-            return "current" if args.check else "unchanged"
-
-    from . import config, parsers, resolve
-
-    settings_file = config.load(directory, _texts(inputs, directory))
-    prefer = prefer_option or settings_file.prefer or "wheel"
-    detect = not args.no_detect and settings_file.detect_build_systems is not False
-    lock = parsers.parse(lock_name, data, directory=directory, allow_insecure_hashes=args.allow_insecure_hashes)
-    settings = resolve.Settings(cache_dir=_cache_dir(args), offline=args.offline, detect_build_systems=detect)
-    lock = resolve.resolve(lock, settings)
-
-    if args.emit == "model":
-        text = json.dumps(lock.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    else:
-        from .generate import Options, generate
-        from .overrides import curated
-
-        out_dir = (output.parent if output is not None else Path.cwd()).resolve()
-        lock_dir = os.path.relpath(directory.resolve(), out_dir).replace(os.sep, "/")
-        scope = args.scope or settings_file.scope or "project"
-        options = Options(
+    text = render(
+        Request(
+            inputs=inputs,
+            output=output,
+            emit=args.emit,
             prefer=prefer,
-            scope=scope,
+            scope=args.scope,
             inline=inline,
-            lock_dir=lock_dir,
-            header=_header(
-                inputs, lock_name, output, out_dir, prefer_option, digest,
-                insecure=args.allow_insecure_hashes, environment=lock.environment is not None,
-                scope=args.scope, inline=args.inline,
-            ),
-            output_name=output.name if output is not None else None,
-            fixes=curated().with_user(settings_file.fixes),
-            pythons=settings_file.pythons,
-            conda_check=settings_file.conda_versions or "error",
+            digest=digest,
+            cache_dir=_cache_dir(args),
+            offline=args.offline,
+            detect=not args.no_detect,
+            allow_insecure_hashes=args.allow_insecure_hashes,
         )
-        try:
-            text = generate(lock, options)
-        except Lock2NixError as exc:  # e.g. text the emitter refuses: name the lock it came from
-            raise exc.at(file=lock.file) from None
+    )
+    return _deliver(text, output, library_file, check=args.check, pre_commit=args.pre_commit)
 
+
+def _library_current(library_file: Path | None) -> bool:
+    """Whether the library beside the overlay is this lock2nix's (or none is needed)."""
+    return library_file is None or _read_text(library_file) == library.bundle()
+
+
+def _deliver(
+    text: str, output: Path | None, library_file: Path | None, *, check: bool, pre_commit: bool
+) -> Outcome:
+    """Print ``text``, or write it to ``output`` unless it holds it already (with ``check``: say so);
+    the Nix library beside it likewise."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return "printed"
     current_text = _read_text(output)
-    library_stale = library_file is not None and _read_text(library_file) != library.bundle()
-    if current_text == text and not library_stale:
-        return "current" if args.check else "unchanged"
-    if args.check:
+    library_current = _library_current(library_file)
+    if current_text == text and library_current:
+        return "current" if check else "unchanged"
+    if check:
         from .staleness import summary
 
-        what = summary(current_text, text) if current_text != text else f"{library_file} is not this lock2nix's library"
-        print(f"lock2nix: {output} is stale: {what}; run lock2nix to regenerate", file=sys.stderr)
+        why = summary(current_text, text) if current_text != text else f"{library_file} is another lock2nix's library"
+        print(f"lock2nix: {output} is stale: {why}; run lock2nix to regenerate", file=sys.stderr)
         return "stale"
     # The library first: an overlay never imports a library older than itself.
-    if library_stale:
+    if library_file is not None and not library_current:
         write_atomic(library_file, library.bundle())
     write_atomic(output, text)
-    if args.pre_commit:
+    if pre_commit:
         print(f"lock2nix: regenerated {output}", file=sys.stderr)
     return "written"
 
@@ -302,31 +287,9 @@ def _read_text(path: Path) -> str | None:
         return ""
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise Lock2NixError("no such file", file=str(path)) from None
-    except IsADirectoryError:
-        raise Lock2NixError("is a directory, not a lock file", file=str(path)) from None
-    except OSError as exc:
-        raise Lock2NixError(f"cannot read: {exc.strerror}", file=str(path)) from None
-
-
-def _texts(inputs: list[tuple[str, bytes]], directory: Path) -> dict[str, str]:
-    texts = {}
-    for name, data in inputs:
-        try:
-            texts[name] = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            where = name if name == "-" else str(directory / name)  # the path as the user gave it
-            raise Lock2NixError(f"not UTF-8 text (byte {exc.start})", file=where) from None
-    return texts
-
-
 def _cache_dir(args: argparse.Namespace) -> Path:
     if args.cache_dir is not None:
-        return args.cache_dir
+        return Path(args.cache_dir)
     env = os.environ.get("LOCK2NIX_CACHE_DIR")
     if env:
         return Path(env)
@@ -334,85 +297,9 @@ def _cache_dir(args: argparse.Namespace) -> Path:
     return Path(base) / "lock2nix"
 
 
-def _digest(inputs: list[tuple[str, bytes]], args: argparse.Namespace, prefer: str | None, inline: bool) -> str:
-    """What the output depends on: tool version, options and every input's bytes."""
-    h = hashlib.sha256()
-    h.update(f"lock2nix {__version__}\0prefer={prefer}\0emit={args.emit}\0detect={not args.no_detect}\0".encode())
-    h.update(f"scope={args.scope}\0inline={inline}\0".encode())
-    if args.allow_insecure_hashes:
-        h.update(b"allow-insecure-hashes\0")
-    for name, data in inputs:
-        h.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
-    return "sha256-" + base64.b64encode(h.digest()).decode()
-
-
-def _recorded_digest(output: Path) -> str | None:
-    """The input digest in an existing overlay's header, if any."""
-    try:
-        with output.open("r", encoding="utf-8") as f:
-            for _ in range(12):
-                line = f.readline()
-                if not line.startswith("#"):
-                    break
-                _, sep, value = line.partition(DIGEST_PREFIX)
-                if sep:
-                    return value.strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return None
-
-
-def _header(
-    inputs: list[tuple[str, bytes]],
-    lock_name: str,
-    output: Path | None,
-    out_dir: Path,
-    prefer: str | None,
-    digest: str,
-    *,
-    insecure: bool = False,
-    environment: bool = False,
-    scope: str | None = None,
-    inline: bool = False,
-) -> tuple[str, ...]:
-    all_names = [name for name, _ in inputs]
-    names = all_names[0] if len(all_names) == 1 else f"{', '.join(all_names[:-1])} and {all_names[-1]}"
-    if lock_name == "-":
-        command = "lock2nix - < LOCK"
-    else:
-        command = "lock2nix " + os.path.relpath(Path(lock_name).resolve(), out_dir).replace(os.sep, "/")
-    if prefer is not None:
-        command += f" --prefer {prefer}"
-    if insecure:
-        command += " --allow-insecure-hashes"
-    if scope is not None:
-        command += f" --scope {scope}"
-    if inline and output is not None:
-        command += " --inline"
-    command += f" -o {output.name}" if output is not None else " > overlay.nix"
-    where = (
-        "lock2nixEnvironments.<name> has python (its .pkgs holds the locked packages), pythonEnv,\n"
-        "tools, env and shell."
-        if environment
-        else "lock2nixProjects.<project> has python (its .pkgs holds the locked packages), package,\n"
-        "tests, runtimeEnv and devEnv."
-    )
-    return (
-        f"Generated by lock2nix {__version__} from {names}. Do not edit by hand;",
-        "regenerate from the directory of this file with:",
-        f"  {command}",
-        "",
-        "Use: import <nixpkgs> { overlays = [ (import ./overlay.nix) ]; }",
-        *where.splitlines(),
-        f"{DIGEST_PREFIX}{digest}",
-    )
-
-
 def write_atomic(path: Path, text: str) -> None:
     """Replace the output file completely or not at all."""
-    from .files import write_atomic as replace
-
     try:
-        replace(path, text, durable=True)
+        _files.write_atomic(path, text, durable=True)
     except OSError as exc:
         raise Lock2NixError(f"cannot write: {exc.strerror}", file=str(path)) from None

@@ -7,42 +7,48 @@ is an error naming the file and key rather than a setting silently ignored.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import Lock2NixError
+from .._options import CondaVersions, Prefer, Scope
+from .._schema import validate
+from .._toml import load_toml
+from ..errors import Lock2NixError
 
-if TYPE_CHECKING:  # packaging's specifiers are not needed on the no-op path
-    from .overrides import Fix
+__all__ = ["CONFIG_FILE", "PYPROJECT", "CondaVersions", "Config", "OverlayTarget", "Prefer", "load", "overlay_targets"]
 
 CONFIG_FILE = "lock2nix.toml"
 PYPROJECT = "pyproject.toml"
-SCHEMAS = Path(__file__).with_name("schemas")
-
 
 @dataclass(frozen=True)
 class OverlayTarget:
     lock: Path
     output: Path
-    prefer: str | None = None
+    prefer: Prefer | None = None
 
 
 @dataclass(frozen=True)
 class Config:
+    """The configuration file's settings (all None/empty when there is none)."""
+
     file: str | None = None
-    prefer: str | None = None
+    prefer: Prefer | None = None
     detect_build_systems: bool | None = None
     pythons: tuple[str, ...] | None = None
-    #: "project" or "global" (see lock2nix.generate.Options.scope).
-    scope: str | None = None
-    #: conda environments: "error" or "warn" when nixpkgs does not satisfy a spec.
-    conda_versions: str | None = None
+    scope: Scope | None = None
+    conda_versions: CondaVersions | None = None
     overlays: tuple[OverlayTarget, ...] = ()
-    fixes: tuple["Fix", ...] = field(default_factory=tuple)
+    #: The ``package`` table: the user's fixes (see :func:`lock2nix.overrides.user_fixes`).
+    packages: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def origin(self) -> str:
+        """How the overlay's comments name this configuration."""
+        if self.file is None or Path(self.file).name == CONFIG_FILE:
+            return CONFIG_FILE
+        return f"{Path(self.file).name} [tool.lock2nix]"
 
 
 def candidate_files(directory: Path) -> list[Path]:
@@ -106,10 +112,9 @@ def overlay_targets(directory: Path) -> tuple[OverlayTarget, ...]:
         return load(directory).overlays  # reports the conflict
     path, data = found[0]
     items = data.get("overlays", []) if isinstance(data, dict) else None
-    well_formed = isinstance(items, list) and all(
+    if not isinstance(items, list) or not all(
         isinstance(i, dict) and isinstance(i.get("lock"), str) and isinstance(i.get("output"), str) for i in items
-    )
-    if not well_formed:
+    ):
         return load(directory).overlays  # validation names the problem
     return tuple(
         OverlayTarget(path.parent / i["lock"], path.parent / i["output"], i.get("prefer")) for i in items
@@ -117,21 +122,10 @@ def overlay_targets(directory: Path) -> tuple[OverlayTarget, ...]:
 
 
 def _load_toml(path: Path, text: str) -> dict[str, Any]:
-    from .parsers import load_toml
-
     return load_toml(str(path), text)
 
 
 def _config(path: Path, data: Mapping[str, Any]) -> Config:
-    from packaging.utils import canonicalize_name
-
-    from .overrides import fix_from_entry
-
-    fixes: list[Fix] = []
-    origin = f"{path.name}" if path.name == CONFIG_FILE else f"{path.name} [tool.lock2nix]"
-    for name, entries in sorted(data.get("package", {}).items(), key=lambda kv: canonicalize_name(kv[0])):
-        for entry in entries if isinstance(entries, list) else [entries]:
-            fixes.append(fix_from_entry(name, entry, origin, str(path)))
     base = path.parent
     overlays = tuple(
         OverlayTarget(base / item["lock"], base / item["output"], item.get("prefer"))
@@ -146,44 +140,5 @@ def _config(path: Path, data: Mapping[str, Any]) -> Config:
         scope=data.get("scope"),
         conda_versions=data.get("conda-versions"),
         overlays=overlays,
-        fixes=tuple(fixes),
+        packages=data.get("package", {}),
     )
-
-
-def validate(data: object, schema_name: str, file: str, *, prefix: str | None = None) -> None:
-    """Check ``data`` against one of lock2nix's schemas; the first error names its key."""
-    # Only configured runs pay for jsonschema's import.
-    import jsonschema
-    from jsonschema.exceptions import best_match
-    from referencing import Registry, Resource
-
-    resources = []
-    for schema_file in sorted(SCHEMAS.glob("*.schema.json")):
-        schema = json.loads(schema_file.read_text(encoding="utf-8"))
-        resources.append((schema["$id"], Resource.from_contents(schema)))
-    registry = Registry().with_resources(resources)
-    root = registry.contents(f"https://lock2nix.invalid/schemas/{schema_name}")
-    validator = jsonschema.Draft202012Validator(root, registry=registry)
-    error = best_match(validator.iter_errors(data))
-    if error is None:
-        return
-    # The deepest error of a oneOf/anyOf says most about what is wrong.
-    while error.context:
-        error = best_match(error.context)
-    key = ".".join(str(p) for p in error.absolute_path)
-    entry = ".".join(filter(None, [prefix, key])) or prefix
-    raise Lock2NixError(_message(error), file=file, entry=entry or None)
-
-
-def _message(error: Any) -> str:
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
-        extra = sorted(set(error.instance) - set(allowed))
-        if extra and allowed:
-            return f"unknown key {extra[0]!r} (expected one of: {', '.join(allowed)})"
-    if error.validator == "unevaluatedProperties":
-        # "Unevaluated properties are not allowed ('x', 'y' were unexpected)"
-        names = re.findall(r"'([^']*)'", error.message.partition("(")[2])
-        if names:
-            return f"unknown key {', '.join(repr(n) for n in names)}"
-    return error.message
