@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from lock2nix.cli.inputs import DIGEST_PREFIX, input_digest, read_inputs
+from lock2nix.nix import library
 
 PACKAGE = Path(__file__).resolve().parents[1] / "translator" / "lock2nix"
 ROOT = "lock2nix"
@@ -150,8 +151,10 @@ def test_unchanged_inputs_import_nothing_heavy(tmp_path: Path, monkeypatch: pyte
     monkeypatch.chdir(tmp_path)
     inputs = read_inputs("poetry.lock")
     assert inputs.names == ["poetry.lock", "pyproject.toml"]
-    digest = input_digest(inputs, prefer=None, emit="overlay", detect=True, insecure=False)
+    digest = input_digest(inputs, prefer=None, emit="overlay", detect=True, insecure=False, scope=None, inline=False)
     (tmp_path / "overlay.nix").write_text(f"# {DIGEST_PREFIX}{digest}\n")
+    # The Nix library beside the overlay is this lock2nix's: nothing to do.
+    (tmp_path / library.FILE_NAME).write_text(library.bundle())
     code = (
         "import sys, lock2nix.cli as cli\n"
         "rc = cli.main(['--check', 'poetry.lock', '-o', 'overlay.nix'])\n"
