@@ -115,6 +115,7 @@ pytestmark = pytest.mark.skipif(shutil.which("nix-instantiate") is None, reason=
 
 WHEEL_SRC = fetchurl(SIX_WHL, name="six-1.17.0-py2.py3-none-any.whl")
 OK = f'pname = "six"; version = "1.17.0"; src = {WHEEL_SRC}; doCheck = false;'
+OK_TESTED = f'pname = "six"; version = "1.17.0"; src = {WHEEL_SRC};'
 
 # (id, body, expected message fragment, "eval" = forcing the call, "drv" = instantiating it)
 REJECTIONS = [
@@ -147,7 +148,10 @@ REJECTIONS = [
     ("env-bad-value", f'ps.buildPythonPackage {{ {OK} format = "wheel"; env.FOO = [ "x" ]; }}', "The `env` attribute set can only contain", "eval"),
     ("string-in-dependencies", f'ps.buildPythonPackage {{ {OK} format = "wheel"; dependencies = [ "packaging" ]; }}', 'must contain only derivations (or null), but it contains the string "packaging"', "drv"),
     ("attrset-in-build-system", f'ps.buildPythonPackage {{ {OK} pyproject = true; build-system = [ {{ name = "x"; }} ]; }}', "`build-system` of `python3.11-six-1.17.0` must contain only derivations", "drv"),
-    ("function-in-nativeCheckInputs", f'ps.buildPythonPackage {{ {OK} format = "wheel"; nativeCheckInputs = [ (x: x) ]; }}', "`nativeCheckInputs` of `python3.11-six-1.17.0` must contain only derivations", "drv"),
+    # Check inputs are only part of the derivation (and checked) when the tests run.
+    ("function-in-nativeCheckInputs", f'ps.buildPythonPackage {{ {OK_TESTED} format = "wheel"; nativeCheckInputs = [ (x: x) ]; }}', "`nativeCheckInputs` of `python3.11-six-1.17.0` must contain only derivations", "drv"),
+    ("checkInputs-not-a-list", f'ps.buildPythonPackage {{ {OK_TESTED} format = "wheel"; checkInputs = ps.pytest; }}', "`checkInputs` of `python3.11-six-1.17.0` must be a list", "eval"),
+    ("enabledTests-empty", f'ps.buildPythonPackage {{ {OK_TESTED} format = "wheel"; enabledTests = [ ]; }}', "six: enabledTests must be unspecified, null or a non-empty list.", "drv"),
     ("python-mismatch-dependencies", f'ps.buildPythonPackage {{ {OK} format = "wheel"; dependencies = [ pkgs.python312Packages.packaging ]; }}', "Python version mismatch in 'python3.11-six-1.17.0'", "drv"),
     ("python-mismatch-buildInputs", f'ps.buildPythonPackage {{ {OK} format = "wheel"; buildInputs = [ pkgs.python313Packages.packaging ]; }}', "Python version mismatch in", "drv"),
     ("python-mismatch-propagated", f'ps.buildPythonPackage {{ {OK} format = "wheel"; propagatedBuildInputs = [ pkgs.python310Packages.packaging ]; }}', "Python version mismatch in", "drv"),
@@ -160,7 +164,7 @@ REJECTIONS = [
     ),
     (
         "duplicate-distribution-transitive",
-        f'ps.buildPythonPackage {{ {OK} format = "wheel"; dependencies = [ ps.wheel (ps.packaging.overridePythonAttrs {{ version = "26.2"; }}) ]; }}',
+        f'ps.buildPythonPackage {{ {OK} format = "wheel"; dependencies = [ ps.build (ps.packaging.overridePythonAttrs {{ version = "26.2"; }}) ]; }}',
         "packaging: packaging 26.2",
         "drv",
     ),
@@ -239,7 +243,7 @@ def test_every_accepted_argument_is_accepted() -> None:
         "let names = pkgs.lock2nixStandin.acceptedBuildPythonPackageArgs; "
         'given = builtins.removeAttrs (builtins.listToAttrs (map (n: { name = n; value = ""; }) names)) [ "pyproject" "name" ] // '
         f'{{ {OK} format = "wheel"; meta = {{ }}; passthru = {{ }}; env = {{ }}; stdenv = pkgs.stdenv; '
-        'optional-dependencies = { }; outputs = [ "out" ]; disabled = false; catchConflicts = true; srcs = [ ]; patches = [ ]; '
+        'optional-dependencies = { }; outputs = [ "out" ]; disabled = false; catchConflicts = true; removeBinBytecode = true; srcs = [ ]; patches = [ ]; '
         'dependencies = [ ]; build-system = [ ]; nativeBuildInputs = [ ]; buildInputs = [ ]; '
         "propagatedBuildInputs = [ ]; nativeCheckInputs = [ ]; checkInputs = [ ]; pythonPath = [ ]; }; "
         "d = ps.buildPythonPackage given; in builtins.seq d.drvPath (builtins.length d.lock2nixStandinArgs)"
