@@ -408,6 +408,8 @@ let
           disabled = args.disabled or false;
           lock2nixStandinArgs = b.attrNames args;
           lock2nixStandinFormat = format;
+          # The hooks the generic builder added (stand-in introspection, for tests).
+          lock2nixStandinHooks = dropNulls addedHooks;
           overridePythonAttrs = f: build (args // (if b.isFunction f then f args else f));
           # Approximation of mkDerivation's overrideAttrs: the attributes are the
           # builder's arguments; names the builder does not know go to `env`.
