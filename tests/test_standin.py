@@ -1017,9 +1017,13 @@ def test_pep517_backends_from_local_directories(host_python: str, tmp_path: Path
     hatch = nix_build(f"let pkgs = {pkgs}; in pkgs.python311Packages.hatchdemo").stdout.split()[-1]
     out = subprocess.run([hatch + "/bin/hatchdemo"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert out.returncode == 0 and "1.17.0" in out.stdout, out.stderr
-    # a failing test fails the build unless it is disabled
+    # a failing test fails the build unless it is disabled ...
     r = nix_build(f"let pkgs = {pkgs}; in pkgs.python311Packages.poetrydemo.overridePythonAttrs {{ disabledTestPaths = [ ]; }}")
     assert r.returncode != 0 and "pytestCheckHook failed" in r.stderr, r.stderr[-3000:]
+    # ... or the tests do not run at all (install-check phase only with doCheck)
+    r = nix_build(f"let pkgs = {pkgs}; in pkgs.python311Packages.poetrydemo.overridePythonAttrs {{ disabledTestPaths = [ ]; doCheck = false; }}")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "pytestCheckHook" not in r.stderr
 
 
 @pytest.mark.nixbuild
