@@ -161,7 +161,7 @@ def test_split_folders_leaves_packages_of_other_pythons(attr: str, overlays) -> 
     pkgs = standin(overlays[EXAMPLE])
     message = failure(f"let v = ({pkgs}).{attr}; in if v == null then throw \"{attr} is null\" else v.drvPath")
     assert message is None, message[-2500:]
-    plain = eval_json(f"(import ./tests/nixpkgs {{ }}).{attr}.drvPath")
+    plain = eval_json(f"(import ./tests/nixpkgs {{ hostPython = {nix_str(sys.executable)}; }}).{attr}.drvPath")
     assert eval_json(f"({pkgs}).{attr}.drvPath") == plain
 
 

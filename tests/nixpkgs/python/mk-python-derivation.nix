@@ -359,7 +359,13 @@ let
       );
 
       dataArgs = b.removeAttrs args (specialArgs ++ lib.optionals (!doCheck) (testArgs ++ enabledTestArgs));
-      prebuiltWheel = (args.passthru or { }).lock2nixStandinPrebuiltWheel or null;
+      # The stand-in's own packages: the PyPI wheel stands for the build of `src`, as
+      # long as `src` is still that wheel (an override of `src` builds the new source).
+      prebuiltWheel =
+        let
+          w = (args.passthru or { }).lock2nixStandinPrebuiltWheel or null;
+        in
+        if w != null && src == w then w else null;
       config = dataArgs // {
         mode = "package";
         prebuiltWheel = if prebuiltWheel == null then null else "${prebuiltWheel}";
