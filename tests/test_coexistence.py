@@ -17,9 +17,7 @@ package, runtimeEnv, devEnv}, its python.pkgs.<locked name>, and pkgs.python3XXP
 from __future__ import annotations
 
 import json
-import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 

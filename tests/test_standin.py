@@ -720,7 +720,7 @@ def test_locked_machinery_from_a_wheel_recurses(name: str, whl: tuple[str, str],
         err = nix_eval_fails(f"({standin(overlays=overlays)}).python312Packages.{attr}.drvPath")
         assert "infinite recursion encountered" in err, err[-2000:]
     # Built from its sdist instead, the bootstrap exception applies: no recursion.
-    sdist = locked.replace('format = "wheel";', f"pyproject = true; build-system = [ pyFinal.flit-core ];").replace(whl[0], whl[0][:-len("-py3-none-any.whl")] + ".tar.gz")
+    sdist = locked.replace('format = "wheel";', "pyproject = true; build-system = [ pyFinal.flit-core ];").replace(whl[0], whl[0][:-len("-py3-none-any.whl")] + ".tar.gz")
     assert nix_eval(f"builtins.isString ({standin(overlays=extension(sdist))}).python312Packages.{victim}.drvPath") is True
     # In a set of its own the same holds: hooks come from that set.
     private = (
