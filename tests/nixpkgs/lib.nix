@@ -70,6 +70,14 @@ let
   mapAttrsToList = f: a: map (n: f n a.${n}) (b.attrNames a);
   filterAttrs = p: a: b.listToAttrs (b.concatMap (n: if p n a.${n} then [ { name = n; value = a.${n}; } ] else [ ]) (b.attrNames a));
   nameValuePair = name: value: { inherit name value; };
+  mapAttrs' = f: set: b.listToAttrs (map (n: f n set.${n}) (b.attrNames set));
+  # nixpkgs lib.recursiveUpdate: merge nested attribute sets, right wins on leaves.
+  recursiveUpdate =
+    lhs: rhs:
+    lhs
+    // b.mapAttrs (
+      n: v: if b.isAttrs v && b.isAttrs (lhs.${n} or null) then recursiveUpdate lhs.${n} v else v
+    ) rhs;
   genAttrs = names: f: b.listToAttrs (map (n: nameValuePair n (f n)) names);
   attrByPath =
     path: default: set:
@@ -131,7 +139,7 @@ in
   inherit toLower toUpper hasPrefix hasSuffix removePrefix removeSuffix hasInfix splitString escapeRegex;
   inherit concatStringsSep concatMapStringsSep optional optionals optionalString optionalAttrs;
   inherit max min mapNullable toInt;
-  inherit unique flatten last init foldr imap0 subtractLists reverseList mapAttrsToList filterAttrs nameValuePair genAttrs;
+  inherit unique flatten last init foldr imap0 subtractLists reverseList mapAttrsToList filterAttrs nameValuePair genAttrs mapAttrs' recursiveUpdate;
   inherit makeSearchPath makeSearchPathOutput makeBinPath;
   inherit attrByPath getAttrFromPath isDerivation getOutput getLib getDev getBin;
   inherit versionOlder versionAtLeast versions makeOverridable callPackageWith;
@@ -144,7 +152,7 @@ in
       concatStringsSep concatMapStringsSep optionalString escapeRegex makeSearchPath makeSearchPathOutput makeBinPath;
   };
   lists = { inherit optional optionals unique flatten last init foldr imap0 subtractLists reverseList; };
-  attrsets = { inherit mapAttrsToList filterAttrs nameValuePair genAttrs attrByPath getAttrFromPath isDerivation; };
+  attrsets = { inherit mapAttrsToList filterAttrs nameValuePair genAttrs attrByPath getAttrFromPath isDerivation mapAttrs' recursiveUpdate; };
   trivial = { inherit (b) id; };
   id = x: x;
   const = x: _: x;
