@@ -70,15 +70,15 @@ def test_global_scope_replaces_what_the_machinery_does_not_take(split_folders) -
     got = eval_json(
         f"let p = {pkgs(f'(import {overlay})')}; base = {pkgs()}; ps = p.python312Packages; in {{ "
         "tqdm = ps.tqdm.version; ruff = ps.ruff.version; project = ps.split-folders.version; "
-        "colorama = ps.colorama; "
+        "colorama = ps.colorama ? lock2nixFits; coloramaSame = ps.colorama.drvPath == base.python312Packages.colorama.drvPath; "
         "protected = builtins.mapAttrs (n: _: (ps.${n}.drvPath or null) == (base.python312Packages.${n}.drvPath or null)) "
         "(builtins.intersectAttrs base.python312Packages (import ./translator/lock2nix/nix/lib "
         "{ lib = import ./tests/nixpkgs/lib.nix; }).scope.protected); "
         "projectPytest = p.lock2nixProjects.split-folders.python.pkgs.pytest.version; }"
     )
     assert got["tqdm"] == "4.67.1" and got["ruff"] == "0.14.14" and got["project"] == "0.5.1"
-    # colorama is for Windows: nixpkgs' package stays (the stand-in has none).
-    assert got["colorama"] is None
+    # colorama is for Windows: nixpkgs' package stays.
+    assert got["colorama"] is False and got["coloramaSame"] is True
     # pytest, packaging, pluggy, ... are locked, but nixpkgs' own stay in its sets ...
     assert got["protected"] and all(got["protected"].values()), got["protected"]
     # ... while the project's set has the locked ones.
@@ -127,7 +127,7 @@ def test_removed_interpreters_are_skipped_and_an_older_one_is_offered(tmp_path, 
     )
     got = eval_json(f"{pkgs(nixpkgs_of_2023, f'(import {overlay})')}.lock2nixProjects.old.python.pythonVersion")
     assert got == "3.8"
-    with pytest.raises(NixError, match=r"no Python interpreter in nixpkgs satisfies <3.10,>=3.8 \(tried python3, python313"):
+    with pytest.raises(NixError, match=r"no Python interpreter in nixpkgs satisfies <3.10,>=3.8 \(tried python3, python314, python313"):
         eval_json(f"{pkgs(f'(import {overlay})')}.lock2nixProjects.old.python.pythonVersion")
 
 
@@ -146,3 +146,24 @@ def test_the_pythons_setting_wins(tmp_path, recorded_cache) -> None:
     (project / "lock2nix.toml").write_text('pythons = ["python313", "python311"]\n')
     overlay = translate(project, recorded_cache)
     assert eval_json(f"{pkgs(f'(import {overlay})')}.lock2nixProjects.split-folders.python.pythonVersion") == "3.13"
+
+
+def test_the_project_set_builds_with_nixpkgs_own_machinery(split_folders) -> None:
+    """The hooks (and the bootstrap packages) of the project's set are nixpkgs'
+    derivations, although the lock pins packaging and pytest: binary-cache hits,
+    and nothing the hooks need is a locked package."""
+    overlay = split_folders["project"]
+    got = eval_json(
+        f"let p = {pkgs(f'(import {overlay})')}; base = {pkgs()}.python312Packages; "
+        "ps = p.lock2nixProjects.split-folders.python.pkgs; "
+        "library = import ./translator/lock2nix/nix/lib { lib = import ./tests/nixpkgs/lib.nix; }; "
+        "drvs = s: n: if n == \"bootstrap\" then builtins.mapAttrs (_: d: d.drvPath or d) s.bootstrap else s.${n}.drvPath; "
+        "present = builtins.filter (n: base ? ${n}) library.scope.machinery; in "
+        "{ inherit present; same = map (n: drvs ps n == drvs base n) present; "
+        "packaging = ps.packaging.version; }"
+    )
+    assert {"wheelUnpackHook", "pypaBuildHook", "pypaInstallHook", "pythonRuntimeDepsCheckHook", "bootstrap"} <= set(
+        got["present"]
+    )
+    assert all(got["same"]), dict(zip(got["present"], got["same"]))
+    assert got["packaging"] == "26.0", "the project's set has the locked packaging"
