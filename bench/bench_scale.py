@@ -57,7 +57,7 @@ def sha(*parts: object) -> str:
 def synthesise(n: int, where: Path, *, seed: int = 0) -> tuple[Path, Path]:
     """Write ``poetry.lock`` and ``pyproject.toml`` of ``n`` packages into ``where`` and
     their index answers into ``where/cache``; return (lock, cache)."""
-    from lock2nix.index import IndexCache, IndexFile
+    from lock2nix.resolve.index import IndexCache, IndexFile
 
     rng = random.Random(f"{seed}:{n}")
     names = [f"pkg-{i:05d}" for i in range(n)]

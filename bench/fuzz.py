@@ -471,7 +471,7 @@ class Seed:
 
 
 def seeds() -> list[Seed]:
-    from lock2nix.parsers import KNOWN_LOCKS, companions
+    from lock2nix.formats import KNOWN_LOCKS, companions
 
     out = []
     for fmt in sorted(p for p in FIXTURES.iterdir() if p.is_dir() and p.name != "broken"):

@@ -62,3 +62,15 @@ def stage_poetry_case(case: str, where: Path) -> Path:
                 f'[project]\nname = "{package["name"]}"\nversion = "{package["version"]}"\n'
             )
     return lock
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """A fake index (tests/fake_index.py) behind every session lock2nix opens."""
+    from lock2nix import _http
+
+    from .fake_index import FakeIndex
+
+    adapter = FakeIndex()
+    monkeypatch.setattr(_http, "new_session", lambda pool_size: adapter.session())
+    return adapter

@@ -68,3 +68,20 @@ def build(expr: str, *, out_link: Path | None = None, timeout: float = 1800) -> 
 
 def build_log(drv_or_out: str) -> str:
     return subprocess.run(["nix-store", "--read-log", drv_or_out], capture_output=True, text=True).stdout
+
+
+def lock_set(pkgs: str, python: str = "python311") -> str:
+    """The package set that holds an overlay's lock (its first project's), on ``python``.
+
+    ``pkgs`` is an expression for nixpkgs with the overlay applied."""
+    return (
+        f"(let p = {pkgs}; project = builtins.head (builtins.attrValues p.lock2nixProjects); "
+        f"in (project.withPython p.{python}).python.pkgs)"
+    )
+
+
+def comment_text(text: str) -> str:
+    """The comments of generated Nix as one line of text (the emitter wraps long ones)."""
+    return " ".join(
+        line.strip()[1:].strip() for line in text.splitlines() if line.strip().startswith("#")
+    )

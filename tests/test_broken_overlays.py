@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import REPO
-from .nixeval import NixError, build, eval_json, nix_str
+from .nixeval import NixError, build, eval_json, nix_str, lock_set
 
 
 @pytest.fixture
@@ -30,28 +30,29 @@ def pkgs(overlays: str) -> str:
 
 
 def test_generated_overlay_is_accepted(overlay) -> None:
-    assert eval_json(f"{pkgs(f'(import {overlay})')}.python311.pkgs.split-folders.drvPath").endswith(".drv")
+    assert eval_json(f"{lock_set(pkgs(f'(import {overlay})'))}.split-folders.drvPath").endswith(".drv")
 
 
 def test_both_format_and_pyproject(overlay) -> None:
     text = overlay.read_text()
-    root = 'src = cleanSource "split-folders-source" ./.;\n          pyproject = true;'
-    assert root in text
-    overlay.write_text(text.replace(root, root + '\n          format = "setuptools";'))
+    root = re.search(r'\n( +)src = cleanSource "split-folders-source" \./\.;', text)
+    assert root, "the project's source is not in the overlay"
+    overlay.write_text(text[: root.end()] + f'\n{root.group(1)}format = "setuptools";' + text[root.end():])
     with pytest.raises(NixError, match="format"):
-        eval_json(f"{pkgs(f'(import {overlay})')}.python311.pkgs.split-folders.drvPath")
+        eval_json(f"{lock_set(pkgs(f'(import {overlay})'))}.split-folders.drvPath")
 
 
 def test_duplicate_distribution_in_closure(overlay) -> None:
-    # A second packaging (the stand-in's own, under another name) next to the locked one.
+    # A second packaging (the stand-in's own, under another name) next to the locked one,
+    # added by a later overlay to the lock's package set.
     extra = (
-        "(final: prev: { pythonPackagesExtensions = prev.pythonPackagesExtensions ++ [ (pyFinal: pyPrev: { "
+        "(final: prev: { lock2nixPackagesExtensions = (prev.lock2nixPackagesExtensions or [ ]) ++ [ (pyFinal: pyPrev: { "
         "split-folders = pyPrev.split-folders.overridePythonAttrs (old: { dependencies = (old.dependencies or [ ]) "
         "++ [ pyFinal.pytest (pyFinal.packaging.overridePythonAttrs (o: { version = \"26.0.post1\"; })) ]; }); "
         "}) ]; })"
     )
     with pytest.raises(NixError, match="Package duplicates found in closure"):
-        eval_json(f"{pkgs(f'(import {overlay}) {extra}')}.python311.pkgs.split-folders.drvPath")
+        eval_json(f"{lock_set(pkgs(f'(import {overlay}) {extra}'))}.split-folders.drvPath")
 
 
 @pytest.mark.nixbuild
@@ -59,9 +60,9 @@ def test_duplicate_distribution_in_closure(overlay) -> None:
 def test_wrong_hash(overlay) -> None:
     text = overlay.read_text()
     # Break the hash of iniconfig's wheel: Nix must refuse what it downloads.
-    match = re.search(r'(file = "iniconfig-[^"]+\.whl";\s+url = "[^"]+";\s+hash = "sha256-)([A-Za-z0-9+/]{43})=', text)
+    match = re.search(r'(url = "[^"]+/iniconfig-[^"]+\.whl";\s+hash = "sha256-)([A-Za-z0-9+/]{43})=', text)
     assert match, "iniconfig wheel not found in the overlay"
     broken = match.group(2)[:-1] + ("A" if match.group(2)[-1] != "A" else "B")
     overlay.write_text(text[: match.start(2)] + broken + text[match.end(2):])
     with pytest.raises(NixError, match="hash mismatch in fixed-output derivation"):
-        build(f"{pkgs(f'(import {overlay})')}.python311.pkgs.iniconfig")
+        build(f"{lock_set(pkgs(f'(import {overlay})'))}.iniconfig")

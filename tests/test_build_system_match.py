@@ -19,7 +19,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from lock2nix.build_systems import nixpkgs_attributes
+from lock2nix.generate.build_systems import nixpkgs_attributes
 
 from .conftest import DATA, POETRY_CASES, stage_poetry_case
 from .nixeval import eval_json, nix_str
@@ -46,14 +46,16 @@ let
     hostPython = {python};
     overlays = [ (import {overlay}) ];
   }};
-  ps = pkgs.python311.pkgs;
+  project = builtins.head (builtins.attrValues pkgs.lock2nixProjects);
+  ps = (project.withPython pkgs.python311).python.pkgs;
   probe =
     name:
     let
       tried = builtins.tryEval ps.${{name}};
       p = tried.value;
     in
-    if !tried.success || p == null then
+    # Not locked here (markers false): the package set's own, not compared.
+    if !tried.success || p == null || !(p ? lock2nixFits) then
       null
     else if builtins.elem "format" p.lock2nixStandinArgs then
       "wheel"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lock2nix.build_systems import BuildInput, from_requirements
+from lock2nix.generate.build_systems import BuildInput, from_requirements
 
 
 @pytest.mark.parametrize(

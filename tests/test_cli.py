@@ -130,14 +130,15 @@ def test_interrupted_run_leaves_previous_output(project, recorded_cache) -> None
 
 def test_regenerating_the_overlay_does_not_change_the_project_source(project, recorded_cache) -> None:
     """The overlay lives in the project directory; it is kept out of the root's src."""
-    from .nixeval import eval_json, nix_str
+    from .nixeval import eval_json, lock_set, nix_str
 
     (project / "README.md").write_text("readme\n")
     assert run("poetry.lock", "-o", "overlay.nix", cwd=project, cache=recorded_cache).returncode == 0
-    expr = (
+    pkgs = (
         f"(import ./tests/nixpkgs {{ hostPython = {nix_str(sys.executable)}; "
-        f"overlays = [ (import {project / 'overlay.nix'}) ]; }}).python311.pkgs.split-folders.src"
+        f"overlays = [ (import {project / 'overlay.nix'}) ]; }})"
     )
+    expr = f"{lock_set(pkgs)}.split-folders.src"
     before = eval_json(expr)
     with open(project / "overlay.nix", "a") as f:
         f.write("# edited\n")

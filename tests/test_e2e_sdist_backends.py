@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import REPO
-from .nixeval import build, eval_json, nix_str
+from .nixeval import build, eval_json, nix_str, lock_set
 
 pytestmark = [pytest.mark.nixbuild, pytest.mark.network]
 
@@ -54,7 +54,7 @@ def pkgs(overlay: Path) -> str:
 def test_each_sdist_gets_the_backend_it_declares(overlay) -> None:
     names = " ".join(nix_str(n) for n in EXPECTED_BACKENDS)
     chosen = eval_json(
-        f"let ps = {pkgs(overlay)}.python311.pkgs; in builtins.listToAttrs (map (n: {{ name = n; value = {{ "
+        f"let ps = {lock_set(pkgs(overlay))}; in builtins.listToAttrs (map (n: {{ name = n; value = {{ "
         "src = ps.${n}.src.name; backends = map (d: d.pname) ps.${n}.build-system; "
         "pretended = ps.${n}.SETUPTOOLS_SCM_PRETEND_VERSION or null; flags = builtins.elem \"pypaBuildFlags\" ps.${n}.lock2nixStandinArgs; }; }) "
         f"[ {names} ])"
@@ -72,7 +72,7 @@ def test_each_sdist_gets_the_backend_it_declares(overlay) -> None:
 
 def test_sdists_build_and_the_project_runs(overlay, tmp_path) -> None:
     env = tmp_path / "env"
-    build(f"{pkgs(overlay)}.python311.withPackages (ps: [ ps.sdist-backends ])", out_link=env)
+    build(f"(let p = {pkgs(overlay)}; in p.lock2nixProjects.sdist-backends.withPython p.python311).runtimeEnv", out_link=env)
     code = (
         "import json, importlib.metadata as m, sdist_backends; "
         "print(json.dumps({'describe': sdist_backends.describe('name = \"x\"'), "

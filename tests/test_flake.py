@@ -220,7 +220,7 @@ def test_overlay_source_is_filtered(tmp_path) -> None:
     (repo / "translator" / "lock2nix" / "__pycache__" / "cli.cpython-311.pyc").write_bytes(b"x")
     assert probe("overlays")["src"] == first["src"]
 
-    cli = repo / "translator" / "lock2nix" / "cli.py"
+    cli = repo / "translator" / "lock2nix" / "cli" / "__init__.py"
     cli.write_text(cli.read_text() + "# edited\n")
     assert probe("overlays")["src"] != first["src"]
 
@@ -259,7 +259,8 @@ def test_filtered_source_builds_the_wheel(env, tmp_path) -> None:
         entry_points = z.read(f"{info}/entry_points.txt").decode()
     package = {str(p.relative_to(work / "translator")) for p in (work / "translator").rglob("*") if p.is_file()}
     assert {n for n in names if not n.startswith(info)} == package
-    for needed in ("lock2nix/nix/prelude.nix", "lock2nix/overlays/lock2nix.nix", "lock2nix/schemas/lock-model.schema.json"):
+    for needed in ("lock2nix/nix/lib/default.nix", "lock2nix/nix/lib/helpers.json", "lock2nix/overlays/lock2nix.nix",
+                   "lock2nix/schemas/lock-model.schema.json"):
         assert needed in package
     assert "lock2nix=lock2nix.cli:main" in entry_points.replace(" ", "")
     requires = [canonicalize_name(Requirement(line.split(":", 1)[1]).name)
@@ -301,8 +302,8 @@ def test_template_output(env) -> None:
       }
     """))
     assert got["description"] and "lock2nix" in got["welcomeText"]
-    assert sorted(got["files"]) == [".gitignore", "README.md", "flake.nix", "hello_poetry", "overlay.nix",
-                                    "poetry.lock", "pyproject.toml"]
+    assert sorted(got["files"]) == [".gitignore", "README.md", "flake.nix", "hello_poetry", "lock2nix-lib.nix",
+                                    "overlay.nix", "poetry.lock", "pyproject.toml"]
     assert got["module"] == ["__init__.py"]
     assert "A Poetry project wired to lock2nix" in env["welcome"]
 
@@ -322,6 +323,7 @@ def test_template_flake_evaluates(env) -> None:
                program = flake.apps.${system}.default.program;
                appType = flake.apps.${system}.default.type;
                shell = flake.devShells.${system}.default.drvPath;
+               tests = flake.checks.${system}.tests.drvPath;
              };
            }) systems)"""
     )
@@ -331,6 +333,8 @@ def test_template_flake_evaluates(env) -> None:
         assert o["drvPath"].endswith("-hello-poetry-0.1.0.drv")
         assert o["appType"] == "app" and o["program"].endswith("/bin/hello-poetry")
         assert o["shell"].endswith("-nix-shell.drv")
+        # The tests derivation: the project again, a derivation of its own.
+        assert o["tests"].endswith("-hello-poetry-0.1.0.drv") and o["tests"] != o["drvPath"]
 
 
 def test_template_is_consistent() -> None:

@@ -171,10 +171,10 @@ def test_control_characters_in_emitted_text_name_the_lock(project, recorded_cach
 def test_deeply_nested_yaml_is_a_clear_error(nesting) -> None:
     """PyYAML composes recursively: a conda environment nested deep enough hit RecursionError."""
     from lock2nix.errors import Lock2NixError
-    from lock2nix.parsers import conda
+    from lock2nix.parsers import _conda
 
     with pytest.raises(Lock2NixError, match="nested too deeply") as caught:
-        conda.load_yaml("environment.yml", f"name: x\ndependencies:\n  - python=3.11\n  - {nesting}\n")
+        _conda.load_yaml("environment.yml", f"name: x\ndependencies:\n  - python=3.11\n  - {nesting}\n")
     assert caught.value.file == "environment.yml"
 
 

@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 
 from lock2nix import cli
-from lock2nix.index import IndexCache, IndexFile
+from lock2nix.resolve.index import IndexCache, IndexFile
 
 from .conftest import REPO
-from .nixeval import NixError, build, eval_json, nix_str
+from .nixeval import NixError, build, eval_json, lock_set, nix_str
 
 INDEX = "https://example.org/simple/"
 GOOD = hashlib.sha256(b"wheel").hexdigest()
@@ -156,10 +156,8 @@ def served_lock(tmp_path: Path, content: bytes, sha256_hex: str) -> Path:
 
 
 def src_of(overlay: Path) -> str:
-    return (
-        f"(import ./tests/nixpkgs {{ hostPython = {nix_str(sys.executable)}; "
-        f"overlays = [ (import {overlay}) ]; }}).python311.pkgs.demo.src"
-    )
+    pkgs = f"(import ./tests/nixpkgs {{ hostPython = {nix_str(sys.executable)}; overlays = [ (import {overlay}) ]; }})"
+    return f"{lock_set(pkgs)}.demo.src"
 
 
 def test_a_locked_source_is_realised_and_a_wrong_hash_fails(tmp_path) -> None:
@@ -198,9 +196,9 @@ def test_a_sample_of_real_artifacts_is_realised_and_matches_the_lock(tmp_path, r
         for f in p["files"]
     }
     sample = ["iniconfig", "pluggy", "tqdm"]
-    pkgs = (
+    pkgs = lock_set(
         f"(import ./tests/nixpkgs {{ system = \"x86_64-linux\"; hostPython = {nix_str(sys.executable)}; "
-        f"overlays = [ (import {project / 'overlay.nix'}) ]; }}).python311.pkgs"
+        f"overlays = [ (import {project / 'overlay.nix'}) ]; }})"
     )
     names = eval_json(f"map (n: {pkgs}.${{n}}.src.name) [ {' '.join(nix_str(n) for n in sample)} ]")
     for name, file in zip(sample, names):

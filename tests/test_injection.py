@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 from packaging.utils import canonicalize_name
 
 from lock2nix import cli, nix
-from lock2nix.hashing import GitCheckout, GitHashCache
+from lock2nix.resolve.hashing import GitCheckout, GitHashCache
 
 from .nixeval import eval_json, run
 
@@ -399,11 +399,18 @@ let
     fetchurl = args: { fetchurl = args; };
     fetchgit = args: { fetchgit = args; };
     pythonPackagesExtensions = prev.pythonPackagesExtensions ++ [
-      (pf: pp: { buildPythonPackage = args: { captured = args; }; })
+      (pf: pp: {
+        buildPythonPackage = args: {
+          captured = args;
+          overridePythonAttrs = more: { captured = args // more; };
+        };
+      })
     ];
   };
   pkgs = import %(standin)s { inherit hostPython; overlays = [ (import overlay) capture ]; };
-  ps = pkgs.python311.pkgs;
+  projects = pkgs.lock2nixProjects or { };
+  project = builtins.head (builtins.attrValues projects);
+  ps = (project.withPython pkgs.python311).python.pkgs;
   show = p:
     if p == null then null
     else
@@ -420,15 +427,22 @@ let
 in
 {
   packages = map (n: show ps.${n}) names;
-  projects = builtins.attrNames (pkgs.lock2nixProjects or { });
+  projects = builtins.attrNames projects;
   root = if root == null then null else
-    let a = ps.${root}.captured; in
-    { inherit (a) pname version; checks = map (d: if d == null then null else d.captured.pname) a.nativeCheckInputs; };
+    let
+      a = ps.${root}.captured;
+      tests = (projects.${root}.withPython pkgs.python311).tests.captured;
+    in
+    {
+      inherit (a) pname version;
+      checks = map (d: if d == null then null else d.captured.pname) (a.nativeCheckInputs or [ ]);
+      testChecks = map (d: if d == null then null else d.captured.pname) tests.nativeCheckInputs;
+    };
 }
 """
 
 
-def expected(lock: dict) -> dict:
+def expected(lock: dict, directory: str) -> dict:
     by_attr = {canonicalize_name(p["name"]): p for p in lock["packages"]}
     out = []
     for p in lock["packages"]:
@@ -469,13 +483,16 @@ def expected(lock: dict) -> dict:
     root = lock["root"]
     return {
         "packages": out,
-        "projects": [] if root is None else [canonicalize_name(root["name"])],
+        # A lock without its project gets one named after its directory.
+        "projects": [canonicalize_name(root["name"] if root is not None else directory)],
         "root": None
         if root is None
         else {
             "pname": canonicalize_name(root["name"]),
             "version": root["version"],
-            "checks": root_checks(lock),
+            # The package has no test inputs; its tests derivation has its test group.
+            "checks": [],
+            "testChecks": root_checks(lock),
         },
     }
 
@@ -572,7 +589,7 @@ def test_hostile_locks_translate_to_exactly_their_data_or_are_refused(lock, tmp_
     # Read-write mode: directory sources are copied to the store to read their marker file.
     expr = f"import {capture_nix} ({{ overlay = {overlay}; }} // builtins.fromJSON (builtins.readFile {args}))"
     got = json.loads(run(["nix-instantiate", "--eval", "--strict", "--json", "--read-write-mode", "-E", expr]))
-    assert got == expected(lock)
+    assert got == expected(lock, lock_path.parent.name)
 
 
 def test_versions_differing_only_in_punctuation_get_distinct_bindings(tmp_path, capture_nix) -> None:
@@ -645,5 +662,6 @@ def test_conda_lock_file_name_stays_in_its_comment(tmp_path, recorded_cache) -> 
     text = output.read_text(encoding="utf-8")
     assert "# injected = builtins.abort" in text
     assert not any(line.lstrip().startswith("injected =") for line in text.splitlines())
-    attrs = eval_json(f"builtins.attrNames ((import {output}) {{ }} {{ pythonPackagesExtensions = [ ]; }})")
+    prev = "{ lib = import ./tests/nixpkgs/lib.nix; pythonPackagesExtensions = [ ]; }"
+    attrs = eval_json(f"builtins.attrNames ((import {output}) {{ }} {prev})")
     assert "injected" not in attrs and "lock2nixEnvironments" in attrs

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from packaging.markers import Marker
 
-from lock2nix import markers
-from lock2nix.markers import ANY_EXTRA, MarkerError
+from lock2nix.generate import markers
+from lock2nix.generate.markers import ANY_EXTRA, MarkerError
 
 from .nixeval import eval_json, nix_str
 

@@ -14,12 +14,12 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from lock2nix.config import validate
+from lock2nix._schema import validate
 from lock2nix.generate import Options, generate
-from lock2nix.model import Artifact, IndexSource, Lock, Package
+from lock2nix.model import MAIN_GROUP, Artifact, Dependency, IndexSource, Lock, Package, RootProject
 from lock2nix.overrides import CURATED_FILE, Fix, curated
 
-from .nixeval import eval_json, nix_str
+from .nixeval import comment_text, eval_json, lock_set, nix_str
 
 CURATED = tomllib.loads(CURATED_FILE.read_text(encoding="utf-8"))
 
@@ -123,18 +123,26 @@ def _overlay(rows: list[tuple[str, str, dict]], prefer: str, where: Path) -> Pat
                 ),
             )
         )
-    lock = Lock(file=str(where / "poetry.lock"), format="poetry.lock", format_version="2.1", packages=tuple(packages))
+    # A project that is no package: its main group is every entry, so the
+    # overlay's lock2nixProjects reaches the lock's package set.
+    root = RootProject(
+        name="curated", version=None, is_package=False,
+        groups={MAIN_GROUP: tuple(Dependency(p.name) for p in packages)},
+    )
+    lock = Lock(
+        file=str(where / "poetry.lock"), format="poetry.lock", format_version="2.1", packages=tuple(packages), root=root
+    )
     where.mkdir(parents=True, exist_ok=True)
     overlay = where / f"overlay-{prefer}.nix"
-    overlay.write_text(generate(lock, Options(prefer=prefer)))
+    overlay.write_text(generate(lock, Options(prefer=prefer, inline=True)))
     return overlay
 
 
 def _probe(overlay: Path, system: str, names: list[str]) -> dict:
     listed = " ".join(nix_str(n) for n in names)
     return eval_json(
-        f"let ps = (import ./tests/nixpkgs {{ system = {nix_str(system)}; hostPython = {nix_str(sys.executable)}; "
-        f"overlays = [ (import {overlay}) ]; }}).python311.pkgs; in builtins.listToAttrs (map (n: {{ name = n; "
+        f"let ps = {lock_set(f'(import ./tests/nixpkgs {{ system = {nix_str(system)}; hostPython = {nix_str(sys.executable)}; overlays = [ (import {overlay}) ]; }})')}; "
+        "in builtins.listToAttrs (map (n: { name = n; "
         "value = { drv = ps.${n}.drvPath; args = ps.${n}.lock2nixStandinArgs; "
         "wheel = builtins.elem \"format\" ps.${n}.lock2nixStandinArgs; "
         "backends = map (b: b.pname) (ps.${n}.build-system or [ ]); }; }) "
@@ -147,7 +155,7 @@ def test_every_curated_entry_evaluates_in_the_standin(index, tmp_path) -> None:
     rows = BY_INDEX[index]
     names = [name for name, _, _ in rows]
     from_source = _overlay(rows, "sdist", tmp_path)
-    text = from_source.read_text()
+    text = comment_text(from_source.read_text())
     for name, _, entry in rows:
         assert entry["reason"] in text, f"{name}: the reason is not next to the fix"
     # x86_64-linux: the wheel fits, so prefer-wheel entries take it; the rest build the sdist.
@@ -191,9 +199,9 @@ def test_overlay_carries_only_fixes_of_packages_in_the_lock(tmp_path, recorded_c
     version = _version_for(CURATED["package"][name][0].get("versions"))
     overlay = _translate(_lock([_package(name, version, f"{name}-{version}.tar.gz")]), tmp_path, recorded_cache)
     text = overlay.read_text()
-    assert CURATED["package"][name][0]["reason"] in text
+    assert CURATED["package"][name][0]["reason"] in comment_text(text)
     others = [e["reason"] for n, es in CURATED["package"].items() if n != name for e in es]
-    assert not [r for r in others if r in text], "fixes of absent packages leaked into the overlay"
+    assert not [r for r in others if r in comment_text(text)], "fixes of absent packages leaked into the overlay"
     assert text.count("sourceAttrs = ") + text.count("wheelAttrs = ") >= 1
 
 
@@ -205,11 +213,11 @@ def test_version_ranges_select_the_entry(tmp_path, recorded_cache) -> None:
     entry = next(e for e in entries if "versions" in e)
     inside = _version_for(entry["versions"])
     overlay = _translate(_lock([_package(name, inside, f"{name}-{inside}.tar.gz")]), tmp_path / "in", recorded_cache)
-    assert entry["reason"] in overlay.read_text()
+    assert entry["reason"] in comment_text(overlay.read_text())
     spec = SpecifierSet(entry["versions"])
     outside = next(v for v in ("0.0.1", "0.9", "1.0", "2.0", "9.0", "99.0", "999.0") if not spec.contains(v))
     overlay = _translate(_lock([_package(name, outside, f"{name}-{outside}.tar.gz")]), tmp_path / "out", recorded_cache)
-    assert entry["reason"] not in overlay.read_text()
+    assert entry["reason"] not in comment_text(overlay.read_text())
 
 
 def test_version_from_vcs_table_names_real_variables() -> None:
@@ -233,7 +241,7 @@ def test_git_source_with_setuptools_scm_gets_the_locked_version(tmp_path, record
     )
     overlay = _translate(_lock([lock]), tmp_path, recorded_cache)
     pretended = eval_json(
-        f"(import ./tests/nixpkgs {{ overlays = [ (import {overlay}) ]; }}).python311.pkgs.dep.SETUPTOOLS_SCM_PRETEND_VERSION"
+        f"{lock_set(f'(import ./tests/nixpkgs {{ overlays = [ (import {overlay}) ]; }})')}.dep.SETUPTOOLS_SCM_PRETEND_VERSION"
     )
     assert pretended == "1.2.3"
     assert json.loads(json.dumps(pretended)) == "1.2.3"

@@ -53,15 +53,19 @@ def nix_str(s: str) -> str:
     return json.dumps(s).replace("${", "\\${")
 
 
+def nix_list(items: list[str]) -> str:
+    return "[ " + " ".join(nix_str(i) for i in items) + " ]"
+
+
 def fetchurl(spec: tuple[str, str], name: str | None = None) -> str:
     url, h = spec
     name_attr = f" name = {nix_str(name)};" if name else ""
     return f"pkgs.fetchurl {{ url = {nix_str(url)}; hash = {nix_str(h)};{name_attr} }}"
 
 
-def standin(system: str = "x86_64-linux", overlays: str = "[ ]", host_python: str | None = None) -> str:
+def standin(system: str = "x86_64-linux", overlays: str = "[ ]", host_python: str | None = None, extra: str = "") -> str:
     hp = nix_str(host_python) if host_python else "null"
-    return f'import {STANDIN} {{ system = "{system}"; overlays = {overlays}; hostPython = {hp}; }}'
+    return f'import {STANDIN} {{ system = "{system}"; overlays = {overlays}; hostPython = {hp}; {extra} }}'
 
 
 def expr(body: str, **kw) -> str:
@@ -115,6 +119,7 @@ pytestmark = pytest.mark.skipif(shutil.which("nix-instantiate") is None, reason=
 
 WHEEL_SRC = fetchurl(SIX_WHL, name="six-1.17.0-py2.py3-none-any.whl")
 OK = f'pname = "six"; version = "1.17.0"; src = {WHEEL_SRC}; doCheck = false;'
+OK_TESTED = f'pname = "six"; version = "1.17.0"; src = {WHEEL_SRC};'
 
 # (id, body, expected message fragment, "eval" = forcing the call, "drv" = instantiating it)
 REJECTIONS = [
@@ -147,7 +152,10 @@ REJECTIONS = [
     ("env-bad-value", f'ps.buildPythonPackage {{ {OK} format = "wheel"; env.FOO = [ "x" ]; }}', "The `env` attribute set can only contain", "eval"),
     ("string-in-dependencies", f'ps.buildPythonPackage {{ {OK} format = "wheel"; dependencies = [ "packaging" ]; }}', 'must contain only derivations (or null), but it contains the string "packaging"', "drv"),
     ("attrset-in-build-system", f'ps.buildPythonPackage {{ {OK} pyproject = true; build-system = [ {{ name = "x"; }} ]; }}', "`build-system` of `python3.11-six-1.17.0` must contain only derivations", "drv"),
-    ("function-in-nativeCheckInputs", f'ps.buildPythonPackage {{ {OK} format = "wheel"; nativeCheckInputs = [ (x: x) ]; }}', "`nativeCheckInputs` of `python3.11-six-1.17.0` must contain only derivations", "drv"),
+    # Check inputs are only part of the derivation (and checked) when the tests run.
+    ("function-in-nativeCheckInputs", f'ps.buildPythonPackage {{ {OK_TESTED} format = "wheel"; nativeCheckInputs = [ (x: x) ]; }}', "`nativeCheckInputs` of `python3.11-six-1.17.0` must contain only derivations", "drv"),
+    ("checkInputs-not-a-list", f'ps.buildPythonPackage {{ {OK_TESTED} format = "wheel"; checkInputs = ps.pytest; }}', "`checkInputs` of `python3.11-six-1.17.0` must be a list", "eval"),
+    ("enabledTests-empty", f'ps.buildPythonPackage {{ {OK_TESTED} format = "wheel"; enabledTests = [ ]; }}', "six: enabledTests must be unspecified, null or a non-empty list.", "drv"),
     ("python-mismatch-dependencies", f'ps.buildPythonPackage {{ {OK} format = "wheel"; dependencies = [ pkgs.python312Packages.packaging ]; }}', "Python version mismatch in 'python3.11-six-1.17.0'", "drv"),
     ("python-mismatch-buildInputs", f'ps.buildPythonPackage {{ {OK} format = "wheel"; buildInputs = [ pkgs.python313Packages.packaging ]; }}', "Python version mismatch in", "drv"),
     ("python-mismatch-propagated", f'ps.buildPythonPackage {{ {OK} format = "wheel"; propagatedBuildInputs = [ pkgs.python310Packages.packaging ]; }}', "Python version mismatch in", "drv"),
@@ -160,7 +168,7 @@ REJECTIONS = [
     ),
     (
         "duplicate-distribution-transitive",
-        f'ps.buildPythonPackage {{ {OK} format = "wheel"; dependencies = [ ps.wheel (ps.packaging.overridePythonAttrs {{ version = "26.2"; }}) ]; }}',
+        f'ps.buildPythonPackage {{ {OK} format = "wheel"; dependencies = [ ps.build (ps.packaging.overridePythonAttrs {{ version = "26.2"; }}) ]; }}',
         "packaging: packaging 26.2",
         "drv",
     ),
@@ -239,7 +247,7 @@ def test_every_accepted_argument_is_accepted() -> None:
         "let names = pkgs.lock2nixStandin.acceptedBuildPythonPackageArgs; "
         'given = builtins.removeAttrs (builtins.listToAttrs (map (n: { name = n; value = ""; }) names)) [ "pyproject" "name" ] // '
         f'{{ {OK} format = "wheel"; meta = {{ }}; passthru = {{ }}; env = {{ }}; stdenv = pkgs.stdenv; '
-        'optional-dependencies = { }; outputs = [ "out" ]; disabled = false; catchConflicts = true; srcs = [ ]; patches = [ ]; '
+        'optional-dependencies = { }; outputs = [ "out" ]; disabled = false; catchConflicts = true; removeBinBytecode = true; srcs = [ ]; patches = [ ]; '
         'dependencies = [ ]; build-system = [ ]; nativeBuildInputs = [ ]; buildInputs = [ ]; '
         "propagatedBuildInputs = [ ]; nativeCheckInputs = [ ]; checkInputs = [ ]; pythonPath = [ ]; }; "
         "d = ps.buildPythonPackage given; in builtins.seq d.drvPath (builtins.length d.lock2nixStandinArgs)"
@@ -405,7 +413,7 @@ def test_platform_attributes(system: str, want: dict) -> None:
         assert got["libcPname"] == "libSystem"
 
 
-INTERPRETERS = [("python310", "3.10"), ("python311", "3.11"), ("python312", "3.12"), ("python313", "3.13")]
+INTERPRETERS = [("python310", "3.10"), ("python311", "3.11"), ("python312", "3.12"), ("python313", "3.13"), ("python314", "3.14")]
 
 
 @pytest.mark.parametrize("attr,ver", INTERPRETERS, ids=[i[0] for i in INTERPRETERS])
@@ -480,6 +488,345 @@ def test_fetchurl_is_a_build_time_fetch() -> None:
 def test_null_entries_are_dropped() -> None:
     r = instantiate(expr(f'ps.buildPythonPackage {{ {OK} format = "wheel"; dependencies = [ null ps.packaging null ]; buildInputs = [ null ]; nativeCheckInputs = [ null ]; }}'))
     assert r.returncode == 0, r.stderr
+
+
+# ---------------------------------------------------------------------------
+# the package set as nixpkgs wires it (fact sheet 5b; README "Hooks and the set")
+
+
+def extension(body: str) -> str:
+    """An overlay list adding one pythonPackagesExtensions entry ``pyFinal: pyPrev: { body }``."""
+    return (
+        "[ (final: prev: { pythonPackagesExtensions = prev.pythonPackagesExtensions ++ "
+        f"[ (pyFinal: pyPrev: {{ {body} }}) ]; }}) ]"
+    )
+
+
+# Replacements that keep pname, version and src (so nixpkgs' bootstrap packages, which
+# take those, stay the same) but change the derivation.
+REPLACED = ("wheel", "installer", "build", "packaging", "setuptools", "pytest", "pip")
+PYTEST_REPLACED = 'pytest = pyPrev.pytest.overridePythonAttrs { postInstall = "# replaced"; };'
+REPLACE_ALL = extension(" ".join(f'{n} = pyPrev.{n}.overridePythonAttrs {{ postInstall = "# replaced"; }};' for n in REPLACED))
+
+# hook -> the set's packages it propagates, and the ones it substitutes (fact sheet 5b;
+# hooks/default.nix@02d562cc).
+HOOKS = [
+    ("wheelUnpackHook", ["wheel"], []),
+    ("pypaBuildHook", ["wheel"], ["build"]),
+    ("pypaInstallHook", ["installer"], []),
+    ("pythonRuntimeDepsCheckHook", ["packaging"], []),
+    ("setuptoolsBuildHook", ["setuptools", "wheel"], []),
+    ("pythonRelaxDepsHook", [], ["wheel"]),
+    ("pytestCheckHook", ["pytest"], []),
+    ("eggInstallHook", ["setuptools"], []),
+    ("pipBuildHook", ["pip", "wheel"], []),
+    ("pipInstallHook", ["pip"], []),
+    ("pythonCatchConflictsHook", [], []),
+    ("pythonImportsCheckHook", [], []),
+    ("pythonOutputDistHook", [], []),
+    ("unittestCheckHook", [], []),
+]
+
+
+@pytest.mark.parametrize("hook,propagated,substituted", HOOKS, ids=[h[0] for h in HOOKS])
+def test_hooks_take_packages_from_the_final_set(hook: str, propagated: list[str], substituted: list[str]) -> None:
+    got = nix_eval(
+        f"let pkgs = {standin(overlays=REPLACE_ALL)}; plain = ({standin()}).python312Packages; ps = pkgs.python312Packages; "
+        f"h = ps.{hook}; in {{ "
+        "propagated = map (d: d.outPath) h.propagatedBuildInputs; "
+        f"final = map (n: ps.${{n}}.outPath) {nix_list(propagated)}; "
+        f"nixpkgs = map (n: plain.${{n}}.outPath) {nix_list(propagated)}; "
+        f"subs = map (n: h.\"substitution_${{n}}\") {nix_list(substituted)}; "
+        f"subsFinal = map (n: ps.${{n}}.outPath) {nix_list(substituted)}; "
+        "setupHook = h.provides.setupHook; inSet = ps.python.pythonOnBuildForHost.pkgs ? " + hook + "; }"
+    )
+    assert got["propagated"] == got["final"]
+    assert got["subs"] == got["subsFinal"]
+    # ... which are the replaced packages, not nixpkgs' own
+    assert not set(got["final"]) & set(got["nixpkgs"])
+    assert got["setupHook"] is True and got["inSet"] is True
+
+
+def test_hooks_are_overridable_and_strict() -> None:
+    got = nix_eval(expr(
+        "[ (ps.pypaBuildHook.override { wheel = null; }).propagatedBuildInputs "
+        "(map (d: d.pname) (ps.pytestCheckHook.override { pytest = ps.tomli; }).propagatedBuildInputs) "
+        "((ps.pypaInstallHook.override { installer = ps.bootstrap.installer; }).propagatedBuildInputs == [ ps.bootstrap.installer ]) "
+        "((ps.pypaBuildHook.override { build = ps.bootstrap.build; }).substitution_build == ps.bootstrap.build.outPath) ]"
+    ))
+    assert got == [[], ["tomli"], True, True]
+    err = nix_eval_fails(expr("(ps.wheelUnpackHook.override { nonsense = 1; }).drvPath"))
+    assert "unexpected argument 'nonsense'" in err
+
+
+BOOTSTRAP = [
+    # (id, pname, interpreter, format, bootstrap build (+ no wheel, bootstrap packaging), bootstrap installer, catch-conflicts hook)
+    ("flit-core", "flit-core", "python311", "pyproject", True, True, False),
+    ("installer", "installer", "python311", "pyproject", True, True, False),
+    ("build", "build", "python311", "pyproject", True, False, False),
+    ("packaging", "packaging", "python311", "pyproject", True, False, False),
+    ("pyproject-hooks", "pyproject-hooks", "python311", "pyproject", True, False, False),
+    ("wheel", "wheel", "python311", "pyproject", True, False, False),
+    ("tomli-3.10", "tomli", "python310", "pyproject", True, False, False),
+    ("tomli-3.11", "tomli", "python311", "pyproject", False, False, True),
+    ("setuptools", "setuptools", "python311", "pyproject", False, False, False),
+    ("other-name", "six", "python311", "pyproject", False, False, True),
+    ("wheel-from-wheel", "wheel", "python311", "wheel", None, False, False),
+    ("flit-core-from-wheel", "flit-core", "python311", "wheel", None, True, False),
+    ("installer-from-wheel", "installer", "python313", "wheel", None, True, False),
+]
+
+
+@pytest.mark.parametrize("pname,python,fmt,boot_build,boot_install,catch", [b[1:] for b in BOOTSTRAP], ids=[b[0] for b in BOOTSTRAP])
+def test_bootstrap_exceptions_by_pname(pname: str, python: str, fmt: str, boot_build: bool | None, boot_install: bool, catch: bool) -> None:
+    src = fetchurl(SIX_WHL, name="six-1.17.0-py2.py3-none-any.whl") if fmt == "wheel" else fetchurl(TOMLI_SDIST)
+    form = 'format = "wheel";' if fmt == "wheel" else "pyproject = true;"
+    got = nix_eval(
+        f"let pkgs = {standin()}; ps = pkgs.{python}Packages; boot = ps.python.pythonOnBuildForHost.pkgs.bootstrap; "
+        f'd = ps.buildPythonPackage {{ pname = "{pname}"; version = "1.0"; {form} src = {src}; doCheck = false; }}; '
+        "hooks = d.lock2nixStandinHooks; named = n: builtins.filter (h: (h.name or \"\") == n) hooks; "
+        "paths = h: map (x: x.outPath) h.propagatedBuildInputs; in { "
+        "names = map (h: h.name) hooks; drv = d.drvPath; "
+        "build = map (h: { build = h.substitution_build; wheel = paths h; }) (named \"pypa-build-hook.sh\"); "
+        "install = map paths (named \"pypa-install-hook\"); check = map paths (named \"python-runtime-deps-check-hook.sh\"); "
+        "unpack = map paths (named \"wheel-unpack-hook.sh\"); "
+        "ref = { bootBuild = boot.build.outPath; bootInstaller = boot.installer.outPath; bootPackaging = boot.packaging.outPath; "
+        "build = ps.build.outPath; wheel = ps.wheel.outPath; installer = ps.installer.outPath; packaging = ps.packaging.outPath; }; }"
+    )
+    ref = got["ref"]
+    assert got["drv"].endswith(".drv")
+    if fmt == "pyproject":
+        want_build = {"build": ref["bootBuild"], "wheel": []} if boot_build else {"build": ref["build"], "wheel": [ref["wheel"]]}
+        assert got["build"] == [want_build]
+        assert got["check"] == [[ref["bootPackaging"] if boot_build else ref["packaging"]]]
+        assert got["unpack"] == []
+    else:
+        # No exception for wheelUnpackHook: it propagates the set's wheel, whatever the pname.
+        assert got["build"] == [] and got["check"] == [] and got["unpack"] == [[ref["wheel"]]]
+    assert got["install"] == [[ref["bootInstaller"] if boot_install else ref["installer"]]]
+    assert ("python-catch-conflicts-hook" in got["names"]) == catch
+
+
+# (id, arguments, hooks that must be added, hooks that must not)
+FORMATS = [
+    ("pyproject", "pyproject = true;", ["pypa-build-hook.sh", "python-runtime-deps-check-hook.sh", "pypa-install-hook", "python-output-dist-hook"], ["wheel-unpack-hook.sh", "setuptools-build-hook", "python-relax-deps-hook"]),
+    ("wheel", 'format = "wheel";', ["wheel-unpack-hook.sh", "pypa-install-hook", "python-output-dist-hook"], ["pypa-build-hook.sh", "python-runtime-deps-check-hook.sh", "setuptools-build-hook"]),
+    ("setuptools", 'format = "setuptools";', ["setuptools-build-hook", "pypa-install-hook", "python-output-dist-hook"], ["pypa-build-hook.sh", "python-runtime-deps-check-hook.sh", "wheel-unpack-hook.sh"]),
+    ("egg", 'format = "egg";', ["egg-unpack-hook.sh", "egg-build-hook.sh", "egg-install-hook.sh", "pypa-install-hook"], ["pypa-build-hook.sh", "python-output-dist-hook"]),
+    ("other", "pyproject = false;", ["python-imports-check-hook.sh", "python-namespaces-hook.sh", "python-remove-tests-dir-hook", "wrap-python-hook"], ["pypa-build-hook.sh", "pypa-install-hook", "python-output-dist-hook", "wheel-unpack-hook.sh"]),
+    ("relax-empty", "pyproject = true; pythonRelaxDeps = [ ];", ["python-relax-deps-hook"], []),
+    ("remove", "pyproject = true; pythonRemoveDeps = true;", ["python-relax-deps-hook"], []),
+    ("keep-bin-bytecode", "pyproject = true; removeBinBytecode = false;", [], ["python-remove-bin-bytecode-hook"]),
+    ("no-conflict-check", "pyproject = true; catchConflicts = false;", [], ["python-catch-conflicts-hook"]),
+    ("conflict-check", "pyproject = true;", ["python-catch-conflicts-hook", "python-remove-bin-bytecode-hook"], []),
+]
+
+
+@pytest.mark.parametrize("args,present,absent", [f[1:] for f in FORMATS], ids=[f[0] for f in FORMATS])
+def test_hooks_added_per_format(args: str, present: list[str], absent: list[str]) -> None:
+    src = fetchurl(SIX_WHL, name="six-1.17.0-py2.py3-none-any.whl")
+    names = nix_eval(expr(f'map (h: h.name) (ps.buildPythonPackage {{ pname = "six"; version = "1.17.0"; src = {src}; doCheck = false; {args} }}).lock2nixStandinHooks'))
+    assert set(present) <= set(names), names
+    assert not set(absent) & set(names), names
+
+
+def test_wheel_runtime_deps_check_is_nixpkgs_master_only() -> None:
+    body = f'map (h: h.name) (ps.buildPythonPackage {{ {OK} format = "wheel"; }}).lock2nixStandinHooks'
+    assert "python-runtime-deps-check-hook.sh" not in nix_eval(expr(body))
+    assert "python-runtime-deps-check-hook.sh" in nix_eval(expr(body, extra="wheelRuntimeDepsCheck = true;"))
+
+
+def test_build_python_package_takes_hooks_from_the_final_set() -> None:
+    """As the set's callPackage does: an extension replacing a hook reaches every package."""
+    marker = 'pyPrev.pypaInstallHook.override { installer = pyFinal.tomli; }'
+    got = nix_eval(
+        f"let pkgs = {standin(overlays=extension(f'pypaInstallHook = {marker};'))}; ps = pkgs.python311Packages; "
+        f'd = ps.buildPythonPackage {{ {OK} format = "wheel"; }}; '
+        "installs = builtins.filter (h: h.name == \"pypa-install-hook\") d.lock2nixStandinHooks; "
+        "o = ps.buildPythonPackage.override { pypaInstallHook = ps.pythonNamespacesHook; }; "
+        f'd2 = o {{ {OK} format = "wheel"; }}; in [ (map (h: map (x: x.pname) h.propagatedBuildInputs) installs) '
+        "(map (h: h.name) (builtins.filter (h: h.name == \"pypa-install-hook\") d2.lock2nixStandinHooks)) "
+        "(map (x: x.pname) ps.setuptools.lock2nixStandinHooks != [ ]) ]"
+    )
+    assert got == [[["tomli"]], [], True]
+    err = nix_eval_fails(expr("(ps.buildPythonPackage.override { nonsense = 1; }) { }"))
+    assert "unexpected argument 'nonsense'" in err
+
+
+def test_check_inputs_exist_only_when_tests_run() -> None:
+    """stdenv adds install-check inputs only when doInstallCheck (= doCheck): with
+    doCheck = false they are not part of the derivation, not even evaluated."""
+    plain = f'ps.buildPythonPackage {{ {OK} format = "wheel"; }}'
+    lazy = (
+        f'ps.buildPythonPackage {{ {OK} format = "wheel"; nativeCheckInputs = [ (throw "never evaluated") ps.pytestCheckHook ]; '
+        'checkInputs = throw "never evaluated either"; disabledTests = [ "x" ]; enabledTests = [ ]; pytestFlags = [ "-x" ]; }'
+    )
+    assert nix_eval(expr(f"[ ({lazy}).drvPath ({plain}).drvPath ]")) == [nix_eval(expr(f"({plain}).drvPath"))] * 2
+    tested = f'ps.buildPythonPackage {{ {OK_TESTED} format = "wheel"; nativeCheckInputs = [ (throw "evaluated when tests run") ]; }}'
+    assert "evaluated when tests run" in nix_eval_fails(expr(f"({tested}).drvPath"))
+    # With tests, the check hook (and the pytest it propagates) is an input.
+    got = nix_eval(
+        f"let pkgs = {standin(overlays=extension(PYTEST_REPLACED))}; ps = pkgs.python311Packages; plain = ({standin()}).python311Packages; "
+        f'mk = s: c: (s.buildPythonPackage {{ pname = "six"; version = "1.17.0"; src = {WHEEL_SRC}; format = "wheel"; '
+        "doCheck = c; nativeCheckInputs = [ s.pytestCheckHook ]; }).drvPath; in [ (mk ps false == mk plain false) (mk ps true == mk plain true) ]"
+    )
+    assert got == [True, False]
+
+
+# A global replacement (keeping pname, version and src) of one package: which of the
+# stand-in's own packages change. Bootstrap exceptions and doCheck = false keep the others.
+COLLATERAL = [
+    ("packaging", ["pytest", "hatchling", "build", "setuptools", "poetry-core"], ["flit-core", "installer", "wheel", "pyproject-hooks"]),
+    ("wheel", ["setuptools", "pytest", "hatchling", "poetry-core", "pip"], ["packaging", "installer", "flit-core", "build", "pyproject-hooks"]),
+    ("installer", ["packaging", "wheel", "setuptools", "pytest"], ["flit-core"]),
+    ("pytest", ["poetry-core", "tomlkit", "hatch-vcs", "colorama", "exceptiongroup"], ["packaging", "pygments", "iniconfig", "setuptools", "hatchling", "pluggy"]),
+    ("build", ["setuptools", "pytest", "hatchling", "poetry-core"], ["packaging", "wheel", "installer", "flit-core"]),
+    ("requests", [], ["hatchling", "pytest", "packaging"]),
+]
+
+
+@pytest.mark.parametrize("replaced,changed,unchanged", COLLATERAL, ids=[c[0] for c in COLLATERAL])
+def test_global_replacement_changes_what_nixpkgs_would_rebuild(replaced: str, changed: list[str], unchanged: list[str]) -> None:
+    names = changed + unchanged
+    if replaced == "requests":  # an unmodelled stub: a plain derivation made a Python module
+        replace = extension('requests = pyPrev.requests.overrideAttrs (o: { buildCommand = o.buildCommand + "# replaced"; });')
+    else:
+        replace = extension(f'{replaced} = pyPrev.{replaced}.overridePythonAttrs {{ postInstall = "# replaced"; }};')
+    got = nix_eval(
+        f"let a = ({standin()}).python312Packages; b = ({standin(overlays=replace)}).python312Packages; in "
+        f"builtins.listToAttrs (map (n: {{ name = n; value = a.${{n}}.drvPath != b.${{n}}.drvPath; }}) {nix_list(names)})"
+    )
+    assert {n for n in names if got[n]} == set(changed)
+
+
+LOCKED_FROM_WHEEL = [
+    # (id, locked name, its wheel, a package that recurses through it)
+    ("wheel", "wheel", ("https://files.pythonhosted.org/packages/0b/2c/87f3254fd8ffd29e4c02732eee68a83a1d3c346ae39bc6822dcbcb697f2b/wheel-0.45.1-py3-none-any.whl", "sha256-cI50gcyAF5rw5Va78MwAuERMcyHicAuNhYAjHRMBckg="), "pytest"),
+    ("installer", "installer", ("https://files.pythonhosted.org/packages/e5/ca/1172b6638d52f2d6caa2dd262ec4c811ba59eee96d54a7701930726bce18/installer-0.7.0-py3-none-any.whl", "sha256-BdGTPwpbp9jWKWu21QGOfJT6RzzrEM8ZipLM6hnCe1M="), "setuptools"),
+]
+
+
+@pytest.mark.parametrize("name,whl,victim", [w[1:] for w in LOCKED_FROM_WHEEL], ids=[w[0] for w in LOCKED_FROM_WHEEL])
+def test_locked_machinery_from_a_wheel_recurses(name: str, whl: tuple[str, str], victim: str) -> None:
+    """Fact sheet 5b: wheelUnpackHook propagates the set's `wheel`; a `wheel` (or, through
+    wheel's own pypaInstallHook, an `installer`) installed from a wheel is its own input."""
+    version = re.search(r"-(\d[^-]*)-py3", whl[0]).group(1)
+    locked = (
+        f'{name} = pyFinal.buildPythonPackage {{ pname = "{name}"; version = "{version}"; format = "wheel"; '
+        f"src = final.fetchurl {{ url = {nix_str(whl[0])}; hash = {nix_str(whl[1])}; }}; doCheck = false; }};"
+    )
+    overlays = extension(locked)
+    for attr in (name, victim):
+        err = nix_eval_fails(f"({standin(overlays=overlays)}).python312Packages.{attr}.drvPath")
+        assert "infinite recursion encountered" in err, err[-2000:]
+    # Built from its sdist instead, the bootstrap exception applies: no recursion.
+    sdist = locked.replace('format = "wheel";', "pyproject = true; build-system = [ pyFinal.flit-core ];").replace(whl[0], whl[0][:-len("-py3-none-any.whl")] + ".tar.gz")
+    assert nix_eval(f"builtins.isString ({standin(overlays=extension(sdist))}).python312Packages.{victim}.drvPath") is True
+    # In a set of its own the same holds: hooks come from that set.
+    private = (
+        f"let pkgs = {standin()}; py = pkgs.python312.override {{ self = py; "
+        f"packageOverrides = pyFinal: pyPrev: {{ {locked.replace('final.fetchurl', 'pkgs.fetchurl')} }}; }}; in "
+    )
+    assert "infinite recursion encountered" in nix_eval_fails(private + f"py.pkgs.{victim}.drvPath")
+    assert nix_eval(private + f"py.drvPath == pkgs.python312.drvPath && builtins.isString pkgs.python312Packages.{victim}.drvPath") is True
+
+
+def test_null_in_a_set_breaks_nixpkgs_bootstrap() -> None:
+    """An attribute set to null hides nixpkgs' package from every consumer: nixpkgs'
+    bootstrap `build` takes the set's tomli (its src), so every bootstrap package fails."""
+    overlays = extension("tomli = null;")
+    for attr in ("packaging", "pytest", "bootstrap.build"):
+        err = nix_eval_fails(f"({standin(overlays=overlays)}).python312Packages.{attr}.drvPath")
+        assert "value is null while a set was expected" in err, err[-2000:]
+
+
+# ---------------------------------------------------------------------------
+# interpreters: what this nixpkgs has, removed ones as aliases that throw
+
+
+def test_removed_interpreters_are_throwing_aliases() -> None:
+    got = nix_eval(expr(
+        "map (a: [ (pkgs ? ${a}) (builtins.tryEval pkgs.${a}).success (builtins.tryEval pkgs.\"${a}Packages\").success ]) "
+        '[ "python36" "python37" "python38" "python39" "python310" "python314" ]'
+    ))
+    assert got == [[True, False, False]] * 4 + [[True, True, True]] * 2
+    err = nix_eval_fails(expr("pkgs.python39.pythonVersion"))
+    assert "python39 has been removed" in err
+    assert nix_eval(expr("[ (pkgs ? python315) (pkgs ? python27) pkgs.python314.pythonVersion pkgs.python3.pythonVersion ]")) == [False, False, "3.14", "3.12"]
+
+
+def test_interpreters_of_another_nixpkgs() -> None:
+    extra = 'interpreters = [ "python38" "python312" ]; removedInterpreters = [ "python39" ];'
+    got = nix_eval(expr(
+        "[ pkgs.python38.pythonVersion pkgs.python38.isPy38 (map (d: d.pname or d.name) pkgs.python38Packages.pytest.requiredPythonModules) "
+        "(builtins.isString pkgs.python38Packages.pytest.drvPath) (pkgs ? python313) (pkgs ? python313Packages) "
+        "(builtins.tryEval pkgs.python39).success pkgs.python3Packages.python.pythonVersion ]",
+        extra=extra,
+    ))
+    assert got[:2] == ["3.8", True]
+    assert set(got[2]) >= {"exceptiongroup", "tomli"}
+    assert got[3:] == [True, False, False, False, "3.12"]
+    for bad, message in (
+        ('interpreters = [ "python27" ];', "`interpreters` must be a list of"),
+        ('removedInterpreters = [ "python312" ];', "python312 both in `interpreters` and `removedInterpreters`"),
+    ):
+        assert message in nix_eval_fails(f"({standin(extra=bad)}).python3.pythonVersion")
+
+
+def test_python_override_as_nixpkgs() -> None:
+    """cpython/default.nix: `override { self; packageOverrides; }`."""
+    demo = f'demo = pf.buildPythonPackage {{ pname = "demo"; version = "1"; format = "wheel"; src = {fetchurl(SIX_WHL, name="six-1.17.0-py2.py3-none-any.whl")}; doCheck = false; }};'
+    overrides = f'pf: pp: {{ {demo} build = pp.build.overridePythonAttrs {{ postInstall = "# o"; }}; }}'
+    overlays = f"[ (final: prev: {{ myPython = prev.python312.override {{ self = final.myPython; packageOverrides = {overrides}; }}; "
+    overlays += f"unbound = prev.python312.override {{ packageOverrides = {overrides}; }}; }}) ]"
+    got = nix_eval(
+        f"let pkgs = {standin(overlays=overlays)}; plain = {standin()}; py = pkgs.myPython; un = pkgs.unbound; in {{ "
+        "sameDrv = py.drvPath == pkgs.python312.drvPath && un.drvPath == pkgs.python312.drvPath; "
+        "globalSame = map (n: pkgs.python312Packages.${n}.drvPath == plain.python312Packages.${n}.drvPath) [ \"build\" \"pytest\" \"setuptools\" \"pypaBuildHook\" ]; "
+        "hasDemo = [ (py.pkgs ? demo) (py.pythonOnBuildForHost.pkgs ? demo) (pkgs.python312Packages ? demo) ]; "
+        "module = py.pkgs.demo.pythonModule.pkgs ? demo; "
+        "setPython = py.pkgs.python.pkgs ? demo; "
+        "hookBuild = py.pkgs.pypaBuildHook.substitution_build == py.pkgs.build.outPath; "
+        "hookBuildGlobal = py.pkgs.pypaBuildHook.substitution_build == pkgs.python312Packages.build.outPath; "
+        "setuptoolsRebuilt = py.pkgs.setuptools.drvPath != pkgs.python312Packages.setuptools.drvPath; "
+        "envHasDemo = builtins.elem \"demo\" (map (m: m.pname or \"\") (py.withPackages (ps: [ ps.demo ])).extraLibs); "
+        "envDrv = builtins.isString (py.withPackages (ps: [ ps.demo ])).drvPath; "
+        "sameInterpreterOk = builtins.isString (pkgs.python312Packages.buildPythonPackage { pname = \"x\"; version = \"1\"; pyproject = true; "
+        "src = py.pkgs.demo.src; doCheck = false; dependencies = [ py.pkgs.demo ]; }).drvPath; "
+        # without `self`, the set's python (and so its hooks' pythonOnBuildForHost) stays the old interpreter
+        "unbound = [ (un.pkgs ? demo) (un.pkgs.demo.pythonModule.pkgs ? demo) (un.pythonOnBuildForHost.pkgs ? demo) "
+        "(un.pkgs.pypaBuildHook.substitution_build == pkgs.python312Packages.build.outPath) ]; }"
+    )
+    assert got["sameDrv"] is True
+    assert got["globalSame"] == [True] * 4
+    assert got["hasDemo"] == [True, True, False]
+    assert got["module"] is True and got["setPython"] is True
+    assert got["hookBuild"] is True and got["hookBuildGlobal"] is False and got["setuptoolsRebuilt"] is True
+    assert got["envHasDemo"] is True and got["envDrv"] is True
+    assert got["sameInterpreterOk"] is True
+    assert got["unbound"] == [True, False, True, True]
+    # Sets of different interpreters still do not mix.
+    err = nix_eval_fails(
+        f"let pkgs = {standin(overlays=overlays)}; in (pkgs.python311Packages.buildPythonPackage {{ {OK} format = \"wheel\"; "
+        "dependencies = [ pkgs.myPython.pkgs.demo ]; }).drvPath"
+    )
+    assert "Python version mismatch in 'python3.11-six-1.17.0'" in squash(err)
+
+
+def test_own_packages_have_no_cycle_and_follow_nixpkgs_wiring() -> None:
+    """Every derivation of every set instantiates (nixpkgs' own set has no cycle), on
+    every interpreter, including the bootstrap packages."""
+    for py in ("python310Packages", "python311Packages", "python313Packages", "python314Packages"):
+        got = nix_eval(f'import {STANDIN.parent}/nix/set-drvpaths.nix {{ system = "aarch64-darwin"; set = "{py}"; }}')
+        assert len(got) > 100 and all(v.endswith(".drv") for v in got.values()), {k: v for k, v in got.items() if not v.endswith(".drv")}
+        assert {"bootstrap.build", "bootstrap.installer", "bootstrap.packaging", "bootstrap.flit-core", "installer", "build", "pyproject-hooks"} <= set(got)
+    got = nix_eval(expr(
+        "{ pyproject = map (n: ps.${n}.lock2nixStandinFormat) [ \"setuptools\" \"wheel\" \"packaging\" \"pytest\" \"hatchling\" \"poetry-core\" ]; "
+        "bootName = ps.bootstrap.build.name; bootSrc = ps.bootstrap.packaging.src == ps.packaging.src; "
+        "bootHooks = ps.bootstrap.flit-core ? lock2nixStandinHooks; }"
+    ))
+    assert got["pyproject"] == ["pyproject"] * 6
+    assert got["bootName"] == "python3.11-bootstrap-build-1.2.2.post1" and got["bootSrc"] is True and got["bootHooks"] is False
 
 
 # ---------------------------------------------------------------------------
@@ -670,9 +1017,13 @@ def test_pep517_backends_from_local_directories(host_python: str, tmp_path: Path
     hatch = nix_build(f"let pkgs = {pkgs}; in pkgs.python311Packages.hatchdemo").stdout.split()[-1]
     out = subprocess.run([hatch + "/bin/hatchdemo"], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert out.returncode == 0 and "1.17.0" in out.stdout, out.stderr
-    # a failing test fails the build unless it is disabled
+    # a failing test fails the build unless it is disabled ...
     r = nix_build(f"let pkgs = {pkgs}; in pkgs.python311Packages.poetrydemo.overridePythonAttrs {{ disabledTestPaths = [ ]; }}")
     assert r.returncode != 0 and "pytestCheckHook failed" in r.stderr, r.stderr[-3000:]
+    # ... or the tests do not run at all (install-check phase only with doCheck)
+    r = nix_build(f"let pkgs = {pkgs}; in pkgs.python311Packages.poetrydemo.overridePythonAttrs {{ disabledTestPaths = [ ]; doCheck = false; }}")
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "pytestCheckHook" not in r.stderr
 
 
 @pytest.mark.nixbuild
@@ -706,21 +1057,75 @@ def test_build_system_is_isolated_from_the_host(host_python: str) -> None:
     assert "No module named 'setuptools'" in r.stderr, r.stderr[-3000:]
 
 
+def write_runtime_demo(root: Path, requires: list[str]) -> Path:
+    """A flit-core project whose wheel says Requires-Dist: ``requires``."""
+    project = root / "rtdemo"
+    (project / "rtdemo").mkdir(parents=True)
+    (project / "rtdemo" / "__init__.py").write_text('"""demo"""\n')
+    deps = ", ".join(json.dumps(r) for r in requires)
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["flit_core>=3.4"]\nbuild-backend = "flit_core.buildapi"\n\n'
+        f'[project]\nname = "rtdemo"\nversion = "1.0"\ndescription = "demo"\ndependencies = [{deps}]\n'
+    )
+    return project
+
+
+SIX_DEP = f'(ps.buildPythonPackage {{ pname = "six"; version = "1.17.0"; format = "wheel"; doCheck = false; src = {fetchurl(SIX_WHL)}; }})'
+
+# (id, Requires-Dist of the built wheel, extra buildPythonPackage arguments, error or None)
+RUNTIME_DEPS = [
+    ("missing", ["six"], "", "six not installed"),
+    ("present", ["six", "tomli; python_version < '3'"], f"dependencies = [ {SIX_DEP} ];", None),
+    ("unsatisfied", ["six>=2"], f"dependencies = [ {SIX_DEP} ];", "six>=2 not satisfied by version 1.17.0"),
+    ("relaxed", ["six>=2"], f'dependencies = [ {SIX_DEP} ]; pythonRelaxDeps = [ "six" ];', None),
+    ("relax-other", ["six>=2"], f'dependencies = [ {SIX_DEP} ]; pythonRelaxDeps = [ "tomli" ];', "six>=2 not satisfied"),
+    ("removed", ["six>=2"], 'pythonRemoveDeps = [ "six" ];', None),
+    ("switched-off", ["six>=2"], "dontCheckRuntimeDeps = true;", None),
+]
+
+
 @pytest.mark.nixbuild
 @pytest.mark.network
-def test_runtime_deps_check_and_relax(host_python: str) -> None:
+@pytest.mark.parametrize("requires,extra,error", [r[1:] for r in RUNTIME_DEPS], ids=[r[0] for r in RUNTIME_DEPS])
+def test_runtime_deps_check_of_pyproject_builds(requires: list[str], extra: str, error: str | None, host_python: str, tmp_path: Path) -> None:
+    """pythonRuntimeDepsCheckHook (format pyproject): each Requires-Dist, markers evaluated,
+    installed at a satisfying version; relaxing happens before it."""
+    project = write_runtime_demo(tmp_path, requires)
+    r = nix_build(expr(
+        f'ps.buildPythonPackage {{ pname = "rtdemo"; version = "1.0"; pyproject = true; src = {project}; '
+        f"build-system = [ ps.flit-core ]; doCheck = false; {extra} }}",
+        host_python=host_python,
+    ))
+    if error is None:
+        assert r.returncode == 0, r.stderr[-3000:]
+        meta = Path(r.stdout.split()[0], "lib/python3.11/site-packages/rtdemo-1.0.dist-info/METADATA").read_text()
+        if "pythonRemoveDeps" in extra:
+            assert "Requires-Dist" not in meta.split("\n\n")[0]
+        if "pythonRelaxDeps" in extra:
+            assert "Requires-Dist: six\n" in meta
+    else:
+        assert r.returncode != 0
+        assert "pythonRuntimeDepsCheckHook" in r.stderr and error in r.stderr, r.stderr[-3000:]
+
+
+@pytest.mark.nixbuild
+@pytest.mark.network
+def test_runtime_deps_check_of_wheels_as_nixpkgs_generation(host_python: str) -> None:
+    """nixpkgs 25.05 does not check a wheel's Requires-Dist; master does (wheelRuntimeDepsCheck)."""
     hatch_vcs = (
-        '{ pname = "hatch-vcs"; version = "0.5.0"; format = "wheel"; doCheck = false; '
+        'ps.buildPythonPackage { pname = "hatch-vcs"; version = "0.5.0"; format = "wheel"; doCheck = false; '
         'src = pkgs.fetchurl { url = "https://files.pythonhosted.org/packages/5f/48/1f85cee4b7b4f40b9b814b1febbc661bda6ced9649e410a0b74f6e415dd0/hatch_vcs-0.5.0-py3-none-any.whl"; '
-        'hash = "sha256-tJZ329xZdGDMItAbJ6s2lvXhaiHs8nAPsBvCjh8qBKc="; }; '
+        'hash = "sha256-tJZ329xZdGDMItAbJ6s2lvXhaiHs8nAPsBvCjh8qBKc="; }; }'
     )
-    r = nix_build(expr(f"ps.buildPythonPackage ({hatch_vcs} }})", host_python=host_python))
+    r = nix_build(expr(hatch_vcs, host_python=host_python))
+    assert r.returncode == 0, r.stderr[-3000:]
+    r = nix_build(expr(hatch_vcs, host_python=host_python, extra="wheelRuntimeDepsCheck = true;"))
     assert r.returncode != 0
     assert "pythonRuntimeDepsCheckHook" in r.stderr and "hatchling not installed" in r.stderr, r.stderr[-3000:]
-    r = nix_build(expr(f'ps.buildPythonPackage ({hatch_vcs} pythonRemoveDeps = [ "hatchling" "setuptools-scm" ]; }})', host_python=host_python))
+    relaxed = hatch_vcs.replace("doCheck = false;", 'doCheck = false; pythonRemoveDeps = [ "hatchling" "setuptools-scm" ];')
+    r = nix_build(expr(relaxed, host_python=host_python, extra="wheelRuntimeDepsCheck = true;"))
     assert r.returncode == 0, r.stderr[-3000:]
-    out = r.stdout.split()[0]
-    meta = Path(out, "lib/python3.11/site-packages/hatch_vcs-0.5.0.dist-info/METADATA").read_text()
+    meta = Path(r.stdout.split()[0], "lib/python3.11/site-packages/hatch_vcs-0.5.0.dist-info/METADATA").read_text()
     assert "Requires-Dist: hatchling" not in meta and "Requires-Dist" not in meta.split("\n\n")[0]
 
 

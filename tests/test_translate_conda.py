@@ -199,7 +199,7 @@ def test_pinned_and_url_pip_packages_are_locked_with_dependencies_from_nixpkgs(t
     # requests' dependencies are not in the environment: nixpkgs provides them.
     for name in ("idna", "urllib3", "certifi", "charset-normalizer"):
         assert packages[name]["source"]["kind"] == "nixpkgs", name
-    deps = _names(f"{pkgs(overlay)}.python312.pkgs.requests.dependencies")
+    deps = _names(f"{environment(overlay)}.python.pkgs.requests.dependencies")
     assert {"idna", "urllib3", "certifi", "charset-normalizer"} <= set(deps)
     # The locked packages are in the environment, from the lock.
     env = f"{environment(overlay)}.pythonEnv.extraLibs"
@@ -216,7 +216,9 @@ def test_version_pin_takes_the_files_of_that_version(translated, recorded_conda_
     assert xmltodict["source"]["sdist"]["filename"] == "xmltodict-0.10.2.tar.gz"
     # The overlay says where the hash comes from, and what is not installed.
     text = overlay.read_text()
-    assert "pip records no hash, so the files are pinned to the sha256 the index listed" in text
+    # Comments are wrapped to the line width: read them as one text.
+    comments = " ".join(line.strip().lstrip("#").strip() for line in text.splitlines() if line.strip().startswith("#"))
+    assert "pip records no hash, so the files are pinned to the sha256 the index listed" in comments
     assert "# - ./module_to_install_in_editable_mode (dependencies[1].pip[4])" in text
     assert "another-project-requirements.txt" in text
 
@@ -423,9 +425,9 @@ def test_conda_lock_pip_packages_are_locked_with_its_hashes_and_edges(locked, re
         "charset_normalizer-3.3.2-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl": "90d55848",
     }
     for system, machine in (("x86_64-linux", "x86_64"), ("aarch64-linux", "aarch64")):
-        name = eval_json(f"{pkgs(overlay, system)}.python312.pkgs.charset-normalizer.src.name")
+        name = eval_json(f"{environment(overlay, system)}.python.pkgs.charset-normalizer.src.name")
         assert name.endswith(f"manylinux2014_{machine}.whl"), name
-    deps = _names(f"{pkgs(overlay)}.python312.pkgs.requests.dependencies")
+    deps = _names(f"{environment(overlay)}.python.pkgs.requests.dependencies")
     assert sorted(deps) == ["certifi", "charset-normalizer", "idna", "urllib3"]
     assert "pinned to the sha256 recorded there" in overlay.read_text()
 
@@ -522,7 +524,7 @@ def test_entries_that_differ_between_platforms_go_to_their_systems(tmp_path, rec
     for system, foo, packaging, tools in (("x86_64-linux", "1.0", "26.3", []), ("aarch64-darwin", "2.0", "26.2", ["git"])):
         got = eval_json(
             f"let p = {pkgs(overlay, system)}; e = p.lock2nixEnvironments.{tmp_path.name}.override {{ check = \"warn\"; }}; in "
-            "{ foo = p.python311.pkgs.foo.version; six = p.python311.pkgs.six.version; py = e.python.pythonVersion; "
+            "{ foo = e.python.pkgs.foo.version; six = e.python.pkgs.six.version; py = e.python.pythonVersion; "
             "libs = map (d: d.pname) e.pythonEnv.extraLibs; tools = map (t: t.pname) e.tools; }"
         )
         assert got == {"foo": foo, "six": "1.16.0", "py": "3.11", "libs": ["packaging", "foo", "six"], "tools": tools}

@@ -219,15 +219,18 @@ def _names(expr: str) -> list[str]:
 
 def test_develop_packages_are_check_inputs_never_runtime(translated) -> None:
     overlay = translated["psf__black__2021-editable-extras"]
-    black = f"({pkgs(overlay)}).python312.pkgs.black"
+    project = f"({pkgs(overlay)}).lock2nixProjects.black"
+    black = f"{project}.package"
     runtime = set(_names(f"{black}.dependencies"))
     # The stand-in keeps buildPythonPackage's arguments; read them back through an override.
-    check = set(_names(f"({black}.overridePythonAttrs (old: {{ passthru.checks = old.nativeCheckInputs; }})).checks"))
+    def check_inputs(drv: str) -> set[str]:
+        return set(_names(f"({drv}.overridePythonAttrs (old: {{ passthru.checks = old.nativeCheckInputs or [ ]; }})).checks"))
+
     assert {"click", "aiohttp", "platformdirs"} <= runtime
     # pytest, tox, mypy are develop-only; setuptools-scm is in both categories.
     assert not {"pytest", "tox", "mypy", "sphinx"} & runtime
-    assert {"pytest", "tox", "mypy", "sphinx", "setuptools-scm"} <= check
-    project = f"({pkgs(overlay)}).lock2nixProjects.black"
+    assert not check_inputs(black), "the package itself has no test inputs"
+    assert {"pytest", "tox", "mypy", "sphinx", "setuptools-scm"} <= check_inputs(f"{project}.tests")
     assert "pytest" not in _names(f"{project}.runtimeEnv.extraLibs ++ {black}.dependencies")
     dev = set(_names(f"{project}.devEnv.extraLibs"))
     assert {"pytest", "tox", "black"} <= dev
@@ -251,6 +254,6 @@ def test_custom_category_is_a_group(translated) -> None:
     # The project is built with default's packages; torch_cpu's are for development.
     assert runtime == {"polycraft-nov-data"}
     assert {"pillow", "numpy", "requests"} <= dev
-    package = f"({pkgs(overlay)}).python310.pkgs.polycraft-nov-data"
+    package = f"({pkgs(overlay)}).lock2nixProjects.polycraft-nov-data.package"
     assert "pandas" in _names(f"{package}.dependencies")
     assert "pillow" not in _names(f"{package}.dependencies")

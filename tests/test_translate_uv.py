@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 
 from .conftest import REPO
-from .nixeval import eval_json, nix_str, parse_file
+from .nixeval import NixError, eval_json, lock_set, nix_str, parse_file
 from .test_translate_fixtures import ACCEPTED_THROWS, FACTS_ARGUMENTS, SYSTEMS, _throw_message, assert_sri_hashes_only
 from .uv_cases import LOCK_NAMES, PYLOCK_CASES, UV_CASES, stage_case, uv_cache  # noqa: F401 - a fixture
 
@@ -92,15 +92,24 @@ def test_every_package_instantiates(kind: str, case: str, system: str, translate
             assert ACCEPTED_THROWS.search(message), f"{case} {python} {system} {name}: {message[-1500:]}"
         built = [v for v in attrs.values() if v not in ("null", "THROW")]
         assert built and all(v.endswith(".drv") for v in built)
-    root = model["root"]["name"]
-    assert root in projects, f"no lock2nixProjects.{root}"
+    expected_projects = {model["root"]["name"], *(m["name"] for m in model.get("members", []))}
+    assert set(projects) == expected_projects
     for name, envs in projects.items():
         for env, value in envs.items():
             if value == "THROW":
-                message = _throw_message(overlay, system, f"lock2nixProjects.{nix_str(name)}", env, attr_prefix="")
+                message = _project_throw(overlay, system, name, env)
                 assert ACCEPTED_THROWS.search(message), f"{case} {name}.{env}: {message[-1500:]}"
             else:
                 assert value.endswith(".drv")
+
+
+def _project_throw(overlay: Path, system: str, project: str, attr: str) -> str:
+    """Nix's error for ``lock2nixProjects.<project>.<attr>``."""
+    try:
+        eval_json(f"{_pkgs(overlay, system)}.lock2nixProjects.{nix_str(project)}.{attr}.drvPath")
+    except NixError as exc:
+        return str(exc)
+    raise AssertionError(f"{project}.{attr} evaluated without tryEval but threw inside it")
 
 
 def _pkgs(overlay: Path, system: str = "x86_64-linux") -> str:
@@ -113,10 +122,7 @@ def _pkgs(overlay: Path, system: str = "x86_64-linux") -> str:
 @pytest.mark.parametrize("kind", ["uv", "pylock"])
 def test_fork_picks_the_version_locked_for_each_interpreter(kind: str, translated) -> None:
     overlay = translated[(kind, "recorded-fork")]
-    versions = eval_json(
-        f"let pkgs = {_pkgs(overlay)}; in builtins.listToAttrs (map (py: {{ name = py; "
-        f"value = pkgs.${{py}}.pkgs.idna.version; }}) [ \"python311\" \"python312\" ])"
-    )
+    versions = {py: eval_json(f"{lock_set(_pkgs(overlay), py)}.idna.version") for py in ("python311", "python312")}
     assert versions == {"python311": "3.7", "python312": "3.10"}
 
 
@@ -146,12 +152,38 @@ def test_uv_workspace_members_are_projects_in_the_model(translated, uv_cache) ->
     assert "main" in packages["ws-lib-b"]["groups"] and "main" in packages["six"]["groups"]
 
 
-@pytest.mark.xfail(strict=True, reason="the generator makes one lock2nixProjects entry (the root); Lock.members "
-                   "needs one entry per workspace member (for the lead: issue 16 generator)")
-def test_uv_workspace_every_member_is_a_project(translated) -> None:
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_uv_workspace_every_member_is_a_project(translated, system: str) -> None:
+    """Each workspace member is a lock2nixProjects entry of its own: its package (the
+    locked directory package of the one set), runtimeEnv and tests instantiate, and
+    its groups are its own tests' inputs, not its runtime's."""
     overlay = translated[("uv", "recorded-workspace")]
-    projects = eval_json(f"builtins.attrNames {_pkgs(overlay)}.lock2nixProjects")
-    assert sorted(projects) == ["ws-lib-a", "ws-lib-b", "ws-root"]
+    pkgs = _pkgs(overlay, system)
+    names = "p: map (d: d.pname or d.name) (builtins.filter (d: d != null) p)"
+    got = eval_json(
+        f"let pkgs = {pkgs}; names = {names}; in builtins.mapAttrs (_: p: {{ "
+        "package = p.package.drvPath; runtimeEnv = p.runtimeEnv.drvPath; tests = p.tests.drvPath; "
+        "same = p.package.drvPath == p.python.pkgs.${p.package.pname}.drvPath; "
+        "runtime = names p.runtimeEnv.extraLibs; dev = names p.devEnv.extraLibs; "
+        "checks = names (p.tests.overridePythonAttrs (old: { passthru.checks = old.nativeCheckInputs or [ ]; })).checks; "
+        "doCheck = (p.tests.overridePythonAttrs (old: { passthru.checked = old.doCheck; })).checked; "
+        "}) pkgs.lock2nixProjects",
+        timeout=900,
+    )
+    assert sorted(got) == ["ws-lib-a", "ws-lib-b", "ws-root"]
+    for name, project in got.items():
+        assert all(project[k].endswith(".drv") for k in ("package", "runtimeEnv", "tests")), (name, project)
+        assert project["same"] and project["doCheck"], name
+    assert got["ws-lib-a"]["runtime"] == ["ws-lib-a"] and got["ws-lib-a"]["checks"] == []
+    assert sorted(got["ws-lib-a"]["dev"]) == ["ujson", "ws-lib-a"]  # its extra, in devEnv only
+    assert got["ws-lib-b"]["checks"] == ["pyflakes"] and got["ws-lib-b"]["runtime"] == ["ws-lib-b"]
+    assert "pytest" in got["ws-root"]["checks"] and "pytest" not in got["ws-root"]["runtime"]
+    # A member's package is the one the root depends on: one set, one derivation.
+    deps = eval_json(
+        f"let p = {pkgs}.lock2nixProjects; in map (d: d.drvPath) p.ws-lib-a.package.dependencies", timeout=900
+    )
+    b = eval_json(f"{pkgs}.lock2nixProjects.ws-lib-b.package.drvPath", timeout=900)
+    assert b in deps
 
 
 def test_kitchen_sink_has_every_source_kind(translated, uv_cache) -> None:  # noqa: F811

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lock2nix import wheels
+from lock2nix.generate import wheels
 from lock2nix.model import Artifact
 
 from .nixeval import eval_json, nix_str

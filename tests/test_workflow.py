@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lock2nix.staleness import summary
+from lock2nix import __version__
 
 from .conftest import FIXTURES, REPO
 
@@ -34,21 +34,6 @@ def project(tmp_path: Path) -> Path:
 
 
 # --- --check ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "expected"),
-    [
-        (None, "x", "it does not exist"),
-        ('pname = "a";\nversion = "1";\n', 'pname = "a";\nversion = "2";\n', "1 package(s) changed: a 1 -> 2; 2 line(s) differ"),
-        ('pname = "a";\nversion = "1";\n', 'pname = "a";\nversion = "1";\npname = "b";\nversion = "3";\n',
-         "1 package(s) changed: +b 3; 2 line(s) differ"),
-        ('pname = "a";\nversion = "1";\n', "", "1 package(s) changed: -a 1; 2 line(s) differ"),
-        ("# header 1\nx\n", "# header 2\nx\n", "2 line(s) differ"),
-    ],
-)
-def test_stale_summary(old, new, expected) -> None:
-    assert summary(old, new) == expected
 
 
 def test_check_reports_what_changed(project, recorded_cache) -> None:
@@ -134,7 +119,7 @@ def test_init_without_pyproject_writes_lock2nix_toml_and_a_remote_hook(tmp_path,
         '[[overlays]]\nlock = "poetry.lock"\noutput = "nix/overlay.nix"\nprefer = "sdist"\n\n'
     )
     assert (tmp_path / ".pre-commit-config.yaml").read_text() == (
-        "repos:\n  - repo: https://example.org/lock2nix.git\n    rev: v0.1.0\n    hooks:\n      - id: lock2nix\n"
+        f"repos:\n  - repo: https://example.org/lock2nix.git\n    rev: v{__version__}\n    hooks:\n      - id: lock2nix\n"
     )
 
 

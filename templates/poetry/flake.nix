@@ -39,6 +39,12 @@
         };
       });
 
+      # `nix flake check`: the project built again with its tests run against
+      # its dev group (the package itself has no test inputs).
+      checks = forAllSystems (pkgs: {
+        tests = (projectOf pkgs).tests;
+      });
+
       # The project and every dependency group and extra.
       devShells = forAllSystems (pkgs: {
         default = pkgs.mkShell { packages = [ (projectOf pkgs).devEnv ]; };

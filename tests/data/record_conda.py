@@ -41,8 +41,8 @@ sys.path.insert(0, str(HERE.parents[1] / "translator"))
 sys.path.insert(0, str(HERE.parents[1]))
 
 from lock2nix import parsers, resolve
-from lock2nix.files import write_atomic
-from lock2nix.metadata import MetadataRequest, fetch_metadata
+from lock2nix._files import write_atomic
+from lock2nix.resolve.metadata import MetadataRequest, fetch_metadata
 
 from tests.conda_cases import ENV_CASES, stage
 from tests.test_conda_e2e import E2E_ENVIRONMENT

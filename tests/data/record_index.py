@@ -43,8 +43,8 @@ HERE = Path(__file__).resolve().parent
 # Runnable without PYTHONPATH from a checkout.
 sys.path.insert(0, str(HERE.parents[1] / "translator"))
 
-from lock2nix.hashing import parse_hash  # noqa: E402
-from lock2nix.index import (  # noqa: E402
+from lock2nix._hashes import parse_hash  # noqa: E402
+from lock2nix.resolve.index import (  # noqa: E402
     PYPI_SIMPLE_URL,
     FileRequest,
     IndexCache,

@@ -8,7 +8,7 @@ Run from anywhere, with lock2nix importable (network needed):
 For every poetry.lock under ``DIR/*/`` (default: the shared poetry fixtures)
 it takes the sdist of each package locked from a package index, finds its URL
 through the Simple API and reads its ``[build-system]`` with
-`lock2nix.sdist.build_requirements`, which fills ``sdist-cache/`` next to this
+`lock2nix.resolve.sdist.build_requirements`, which fills ``sdist-cache/`` next to this
 script (``sdist-cache/sdist/<sha256[:2]>/<sha256>.json``). Entries already
 there are kept (pass ``--refresh`` to download everything again); entries no
 fixture needs any more are removed. Only the small JSON files are recorded,
@@ -27,9 +27,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tomllib
-from lock2nix.hashing import parse_hash
-from lock2nix.index import PYPI_SIMPLE_URL, FileRequest, IndexClient, IndexFile, IndexLookupError
-from lock2nix.sdist import (
+from lock2nix._hashes import parse_hash
+from lock2nix.resolve.index import PYPI_SIMPLE_URL, FileRequest, IndexClient, IndexFile, IndexLookupError
+from lock2nix.resolve.sdist import (
     BuildRequirements,
     SdistError,
     SdistRequest,

@@ -32,7 +32,8 @@ poetry and Pipfile fixture is translated offline from the recorded caches to a
 pylock.toml, and the metadata of every file that pylock.toml's translation asks
 for is fetched from the live index. A file on a host the recording machine
 cannot reach (download.pytorch.org) gets an entry synthesised from the original
-lock's own edges, marked ``"synthesised"``.
+lock's own edges: its origin is left unrecorded (``""``) and a ``"synthesised"``
+key says why.
 
 GitHub is not reachable from the recording machine: ``--git-mirror
 https://github.com/pypa/pip.git=/path/to/bare/repo`` hashes that URL's locked
@@ -56,7 +57,7 @@ sys.path.insert(0, str(REPO / "translator"))
 sys.path.insert(0, str(REPO))
 
 from lock2nix import parsers, resolve
-from lock2nix.hashing import GitHashCache, git_checkout
+from lock2nix.resolve.hashing import GitHashCache, git_checkout
 from lock2nix.model import VcsSource
 
 from tests.uv_cases import FIXTURES, PYLOCK_CASES, UV_CASES, stage_case
@@ -141,8 +142,8 @@ def record_roundtrip(out: Path) -> None:
     import json
 
     from lock2nix.errors import Lock2NixError
-    from lock2nix.metadata import DistMetadata, MetadataCache, fetch_metadata
-    from lock2nix.resolve import _metadata_file
+    from lock2nix.resolve.dependencies import _metadata_file
+    from lock2nix.resolve.metadata import DistMetadata, MetadataCache, fetch_metadata
 
     from tests.conftest import POETRY_CASES, stage_poetry_case
     from tests.pipfile_cases import PIPFILE_CASES, stage_pipfile_case
@@ -186,8 +187,7 @@ def record_roundtrip(out: Path) -> None:
                     ]
                     MetadataCache(cache).store(
                         request.sha256, request.filename,
-                        DistMetadata(name=package.name, version=package.version, requires_dist=tuple(requires),
-                                     origin="synthesised"),
+                        DistMetadata(name=package.name, version=package.version, requires_dist=tuple(requires)),
                         synthesised=f"not readable from the recording machine ({exc.message}); "
                         "edges from the original lock",
                     )

@@ -1,5 +1,5 @@
-# A minimal interpreter + platform, enough to evaluate the overlay prelude's
-# marker and wheel-tag helpers without the full nixpkgs stand-in.
+# A minimal interpreter + platform, enough to evaluate the Nix library's marker
+# environment, PEP 440 comparisons and wheel tags without the full stand-in.
 {
   system,
   pythonVersion,
@@ -35,8 +35,14 @@ let
       };
     };
   };
+  lib = import ../nixpkgs/lib.nix;
+  library = import ../../translator/lock2nix/nix/lib { inherit lib; };
 in
-import ../../translator/lock2nix/nix/prelude.nix {
-  final = { };
-  prefer = "wheel";
-} { inherit python; }
+library
+// {
+  # What overlays take from nixpkgs' lib (nix/lib/helpers.json "lib").
+  inherit (lib) hasInfix optionals;
+  env = library.markers.environment python;
+  wheelScore = (library.wheels.forPython python).score;
+  manylinux = (library.wheels.forPython python).manylinux;
+}

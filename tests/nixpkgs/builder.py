@@ -10,7 +10,14 @@ Modes:
   package      buildPythonPackage / buildPythonApplication: unpack, patch, build a
                wheel with pypa ``build`` (what pypaBuildHook runs) or take the
                wheel, install it with pypa ``installer`` (pypaInstallHook), fix
-               up, run the check hooks.  Everything is really built.
+               up, run the check hooks.  Everything is really built.  The hooks
+               present among the inputs decide, as in nixpkgs, whether Requires-Dist
+               is relaxed (pythonRelaxDepsHook) and checked
+               (pythonRuntimeDepsCheckHook), and which tests run (pytestCheckHook,
+               unittestCheckHook; only when doCheck).  The stand-in's own packages
+               name a prebuilt PyPI wheel that replaces the build phase.
+  bootstrap    nixpkgs' python3.X-bootstrap-* packages: install the `src` wheel
+               (or build an sdist with ``flit_core.wheel``) with no hook at all.
   env          python.withPackages / python.buildEnv: a virtual environment whose
                site-packages merges the packages' trees with symlinks.
 
@@ -574,6 +581,37 @@ def pytest_args(cfg: dict, root: str) -> list[str]:
     return args
 
 
+def install_wheel(py: str, tools: str, whl: str, out: str, env: dict, cwd: str, what: str) -> None:
+    run(tool_cmd(py, tools, "installer", ["--prefix", out, whl]), env, cwd, what)
+
+
+def build_bootstrap(cfg: dict) -> None:
+    """nixpkgs' bootstrap packages: flit_core.wheel (for sources) and installer, no hooks."""
+    pyinfo = cfg["python"]
+    require_host(pyinfo["pythonVersion"], cfg["pname"])
+    py = pyinfo["interpreter"]
+    out = os.environ["out"]
+    top = os.environ.get("NIX_BUILD_TOP") or os.environ.get("TMPDIR") or tempfile.mkdtemp()
+    tools = make_tools(top)
+    env = {"PATH": "/usr/bin:/bin", "HOME": top}
+    src = cfg["src"]
+    if strip_hash(src).endswith(".whl"):
+        whl = os.path.join(top, strip_hash(src))
+        shutil.copy(src, whl)
+    else:
+        root = unpack({"src": src}, top)
+        apply_patches(cfg.get("patches") or [], root)
+        if cfg["basePname"] == "flit-core":
+            root = os.path.join(root, "flit_core")
+            env["PYTHONPATH"] = root
+        elif cfg.get("flitCore"):
+            env["PYTHONPATH"] = os.path.join(cfg["flitCore"], pyinfo["sitePackages"])
+        run([py, "-m", "flit_core.wheel"], env, root, "flit_core.wheel")
+        whl = dist_wheels(root)[0]
+    install_wheel(py, tools, whl, out, env, top, f"bootstrap {cfg['basePname']} (python -m installer)")
+    log(f"{cfg['pname']}: installed {os.path.basename(whl)}")
+
+
 def build_package(cfg: dict) -> None:
     pyinfo = cfg["python"]
     require_host(pyinfo["pythonVersion"], cfg["name"])
@@ -615,8 +653,17 @@ def build_package(cfg: dict) -> None:
     if "pdm-backend" in setup_hooks and not cfg.get("dontSetPdmBackendVersion"):
         env.setdefault("PDM_BUILD_SCM_VERSION", version)
 
+    prebuilt = cfg.get("prebuiltWheel")
+
     # --- unpack -------------------------------------------------------------
-    if fmt == "wheel" and not cfg.get("dontUseWheelUnpack"):
+    if prebuilt:
+        # The stand-in's own packages: nixpkgs builds them from source; here the real
+        # PyPI wheel is the result of the build phase (see python/packages.nix).
+        root = os.path.join(top, "prebuilt")
+        os.makedirs(os.path.join(root, "dist"))
+        shutil.copy(prebuilt, os.path.join(root, "dist", strip_hash(prebuilt)))
+        log(f"stand-in package: the build phase's wheel is the PyPI wheel {strip_hash(prebuilt)}")
+    elif fmt == "wheel" and not cfg.get("dontUseWheelUnpack"):
         root = os.path.join(top, "wheel-source")
         os.makedirs(os.path.join(root, "dist"))
         src = cfg["src"]
@@ -639,7 +686,7 @@ def build_package(cfg: dict) -> None:
         fail('format = "egg" is not modelled by the lock2nix nixpkgs stand-in')
 
     # --- patch --------------------------------------------------------------
-    if not cfg.get("dontPatch"):
+    if not cfg.get("dontPatch") and not prebuilt:
         run_snippet("prePatch", cfg.get("prePatch"), env, root)
         apply_patches(cfg.get("patches") or [], root)
         run_snippet("postPatch", cfg.get("postPatch"), env, root)
@@ -647,7 +694,7 @@ def build_package(cfg: dict) -> None:
         # setuptools-scm's setup hook: without git metadata, include every file.
         with open(os.path.join(root, "MANIFEST.in"), "a") as f:
             f.write("\nglobal-include **\n")
-    if not cfg.get("dontConfigure"):
+    if not cfg.get("dontConfigure") and not prebuilt:
         run_snippet("preConfigure", cfg.get("preConfigure"), env, root)
         run_snippet("configurePhase", cfg.get("configurePhase"), env, root)
         run_snippet("postConfigure", cfg.get("postConfigure"), env, root)
@@ -655,7 +702,7 @@ def build_package(cfg: dict) -> None:
     tools = make_tools(top)
 
     # --- build ----------------------------------------------------------------
-    if not cfg.get("dontBuild"):
+    if not cfg.get("dontBuild") and not prebuilt:
         if cfg.get("buildPhase"):
             run_snippet("buildPhase", cfg["buildPhase"], env, root)
         else:
@@ -680,13 +727,15 @@ def build_package(cfg: dict) -> None:
                 bflags = " ".join(cfg.get("setupPyBuildFlags") or []).split()
                 run([py, "nix_run_setup", *gflags, "bdist_wheel", *bflags], env, root, "setuptoolsBuildHook")
             run_snippet("postBuild", cfg.get("postBuild"), env, root)
-        relax, remove = cfg.get("pythonRelaxDeps"), cfg.get("pythonRemoveDeps")
-        if (relax or remove) and fmt in ("pyproject", "setuptools", "wheel"):
-            for whl in dist_wheels(root):
-                relax_wheel(whl, relax, remove)
+    # pythonRelaxDepsHook (postBuild) and pythonRuntimeDepsCheckHook
+    # (preInstallPhases) act when the generic builder added them.
+    relax, remove = cfg.get("pythonRelaxDeps"), cfg.get("pythonRemoveDeps")
+    if "pythonRelaxDepsHook" in hooks and (relax or remove) and not cfg.get("dontBuild"):
+        for whl in dist_wheels(root):
+            relax_wheel(whl, relax, remove)
 
     wheels = dist_wheels(root)
-    if fmt in ("pyproject", "wheel") and not cfg.get("dontCheckRuntimeDeps") and wheels:
+    if "pythonRuntimeDepsCheckHook" in hooks and not cfg.get("dontCheckRuntimeDeps") and wheels:
         runtime_deps_check(pname, wheels, build_sites)
 
     # --- install --------------------------------------------------------------
@@ -743,7 +792,9 @@ def build_package(cfg: dict) -> None:
     check_closure = closure(cfg["checkInputs"] + propagated + cfg["buildInputs"])
     check_env["PYTHONPATH"] = ":".join([out_site] + sites_of(check_closure))
     check_env["PATH"] = ":".join([os.path.join(out, "bin")] + [os.path.dirname(py)] + bins_of(check_closure) + ["/usr/local/bin", "/usr/bin", "/bin"])
-    if cfg.get("doCheck", True):
+    if cfg.get("doCheck", True) and prebuilt:
+        log("stand-in package: its tests are not run (the PyPI wheel holds none)")
+    elif cfg.get("doCheck", True):
         user_check = cfg.get("installCheckPhase") or cfg.get("checkPhase")
         if user_check:
             run_snippet("preInstallCheck", cfg.get("preInstallCheck"), check_env, root)
@@ -864,6 +915,8 @@ def main(argv: list[str]) -> int:
             build_package(cfg)
         elif mode == "env":
             build_env(cfg)
+        elif mode == "bootstrap":
+            build_bootstrap(cfg)
         else:
             fail(f"unknown mode {mode!r}")
     except BuildError as e:

@@ -6,6 +6,12 @@
 #     hostPython ? null;             # absolute path of a host CPython 3.11 that can import
 #                                    #   `installer` and `build`; only needed to build things
 #     hostGit ? "/usr/bin/git";      # git used by fetchgit's builder
+#     interpreters ? [ "python310" "python311" "python312" "python313" "python314" ];
+#                                    # the CPython attributes this nixpkgs has
+#     removedInterpreters ? [ "python36" "python37" "python38" "python39" ];
+#                                    # attributes kept as aliases that throw
+#     wheelRuntimeDepsCheck ? false; # true: format = "wheel" also gets the
+#                                    #   runtime-deps check (nixpkgs master, not 25.05)
 #   }
 #
 # The package set is a fixpoint with the overlays composed over the base set,
@@ -15,6 +21,9 @@
   overlays ? [ ],
   hostPython ? null,
   hostGit ? "/usr/bin/git",
+  interpreters ? [ "python310" "python311" "python312" "python313" "python314" ],
+  removedInterpreters ? [ "python36" "python37" "python38" "python39" ],
+  wheelRuntimeDepsCheck ? false,
 }:
 let
   b = builtins;
@@ -35,7 +44,7 @@ let
         hostGit = toString hostGit;
       };
       pythons = import ./python {
-        inherit lib final;
+        inherit lib final interpreters removedInterpreters wheelRuntimeDepsCheck;
         hostPython = if hostPython == null then null else toString hostPython;
       };
       inert = n: stdenv.mkInert n { };
@@ -53,12 +62,9 @@ let
       newScope = extra: lib.callPackageWith (final // extra);
 
       # pkgs/top-level: python3 follows the default interpreter, python3Packages the
-      # versioned package set (fact sheet 2.4).
+      # versioned package set (fact sheet 2.4); python3XXPackages = python3XX.pkgs
+      # come with the interpreters (./python).
       python3 = final.python312;
-      python310Packages = final.python310.pkgs;
-      python311Packages = final.python311.pkgs;
-      python312Packages = final.python312.pkgs;
-      python313Packages = final.python313.pkgs;
       python3Packages = final.python312Packages;
       pythonPackagesExtensions = [ ];
 
@@ -164,6 +170,18 @@ let
         passthru.standinHook = "autoPatchelfHook";
       };
       git = inertV "git" "2.47.2";
+      gitMinimal = inertV "git-minimal" "2.47.2";
+      mercurial = inertV "mercurial" "6.9.4";
+      gdb = inertV "gdb" "16.2";
+      ncurses = inertV "ncurses" "6.5";
+      unzip = inertV "unzip" "6.0";
+      # Setup hooks nixpkgs' generic Python builder and some packages use.
+      ensureNewerSourcesForZipFilesHook = stdenv.mkInert "ensure-newer-sources-hook" {
+        passthru.provides.setupHook = true;
+      };
+      installShellFiles = stdenv.mkInert "install-shell-files" {
+        passthru.provides.setupHook = true;
+      };
       zlib = inertV "zlib" "1.3.1";
       expat = inertV "expat" "2.6.4";
       glib = inertV "glib" "2.82.4";

@@ -54,12 +54,30 @@ let
   flatten = x: if b.isList x then b.concatMap flatten x else [ x ];
   last = l: b.elemAt l (b.length l - 1);
   init = l: b.genList (b.elemAt l) (b.length l - 1);
+  max = x: y: if x > y then x else y;
+  min = x: y: if x < y then x else y;
+  mapNullable = f: a: if a == null then a else f a;
+  # nixpkgs lib.strings.toInt: decimal digits only, no leading zeros (octal ambiguity).
+  toInt =
+    str:
+    if b.match "-?(0|[1-9][0-9]*)" str == null then
+      throw "toInt: Could not convert ${b.toJSON str} to int."
+    else
+      b.fromJSON str;
   foldr = op: nul: list: let len = b.length list; go = n: if n == len then nul else op (b.elemAt list n) (go (n + 1)); in go 0;
   imap0 = f: l: b.genList (i: f i (b.elemAt l i)) (b.length l);
   subtractLists = e: b.filter (x: !(b.elem x e));
   mapAttrsToList = f: a: map (n: f n a.${n}) (b.attrNames a);
   filterAttrs = p: a: b.listToAttrs (b.concatMap (n: if p n a.${n} then [ { name = n; value = a.${n}; } ] else [ ]) (b.attrNames a));
   nameValuePair = name: value: { inherit name value; };
+  mapAttrs' = f: set: b.listToAttrs (map (n: f n set.${n}) (b.attrNames set));
+  # nixpkgs lib.recursiveUpdate: merge nested attribute sets, right wins on leaves.
+  recursiveUpdate =
+    lhs: rhs:
+    lhs
+    // b.mapAttrs (
+      n: v: if b.isAttrs v && b.isAttrs (lhs.${n} or null) then recursiveUpdate lhs.${n} v else v
+    ) rhs;
   genAttrs = names: f: b.listToAttrs (map (n: nameValuePair n (f n)) names);
   attrByPath =
     path: default: set:
@@ -120,7 +138,8 @@ in
   inherit fix extends composeExtensions composeManyExtensions;
   inherit toLower toUpper hasPrefix hasSuffix removePrefix removeSuffix hasInfix splitString escapeRegex;
   inherit concatStringsSep concatMapStringsSep optional optionals optionalString optionalAttrs;
-  inherit unique flatten last init foldr imap0 subtractLists reverseList mapAttrsToList filterAttrs nameValuePair genAttrs;
+  inherit max min mapNullable toInt;
+  inherit unique flatten last init foldr imap0 subtractLists reverseList mapAttrsToList filterAttrs nameValuePair genAttrs mapAttrs' recursiveUpdate;
   inherit makeSearchPath makeSearchPathOutput makeBinPath;
   inherit attrByPath getAttrFromPath isDerivation getOutput getLib getDev getBin;
   inherit versionOlder versionAtLeast versions makeOverridable callPackageWith;
@@ -133,7 +152,7 @@ in
       concatStringsSep concatMapStringsSep optionalString escapeRegex makeSearchPath makeSearchPathOutput makeBinPath;
   };
   lists = { inherit optional optionals unique flatten last init foldr imap0 subtractLists reverseList; };
-  attrsets = { inherit mapAttrsToList filterAttrs nameValuePair genAttrs attrByPath getAttrFromPath isDerivation; };
+  attrsets = { inherit mapAttrsToList filterAttrs nameValuePair genAttrs attrByPath getAttrFromPath isDerivation mapAttrs' recursiveUpdate; };
   trivial = { inherit (b) id; };
   id = x: x;
   const = x: _: x;

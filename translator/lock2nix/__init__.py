@@ -1,3 +1,3 @@
 """lock2nix: Python lock files → nixpkgs overlays of buildPythonPackage derivations."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -31,20 +31,22 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, get_args
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 from .errors import Lock2NixError
+from .model import Constraint, MemberKind, Operator
 
 OVERLAYS = Path(__file__).with_name("overlays")
 PYTHON_TABLE = OVERLAYS / "conda-python.json"
 TOOLS_TABLE = OVERLAYS / "conda-tools.json"
 
-#: A version constraint: alternatives (any holds) of requirements (all hold),
-#: each ``(operator, version)``. Operators: ``==``, ``!=``, ``<``, ``<=``,
-#: ``>``, ``>=``, ``~=`` (PEP 440 / conda compatible release), ``=*`` (the
-#: version starts with these components: ``1.2.*``) and ``!=*``.
-Constraint = tuple[tuple[tuple[str, str], ...], ...]
-
-OPERATORS = ("==", "!=", "<", "<=", ">", ">=", "~=", "=*", "!=*")
+OPERATORS: tuple[Operator, ...] = get_args(Operator)
+_Requirement = tuple[Operator, str]
+# The operators by their spelling, to read them from text.
+_OPERATOR: dict[str, Operator] = {op: op for op in OPERATORS}
 
 _PYPI_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 # Conda builds of native libraries, toolchains and conda's own machinery.
@@ -58,8 +60,8 @@ _R_PREFIXES = ("r-", "bioconductor-")
 class NixpkgsName:
     """Where nixpkgs has one conda package."""
 
-    #: ``python``, ``tool``, ``r`` or ``none`` (see model.EnvironmentMember).
-    kind: str
+    #: See :class:`lock2nix.model.EnvironmentMember`.
+    kind: MemberKind
     #: python: the PyPI project name; tool: the top-level attribute path;
     #: r: the R package name as conda spells it (looked up case-insensitively).
     target: str | None
@@ -74,7 +76,7 @@ class NixpkgsName:
 
 
 @functools.lru_cache(maxsize=1)
-def tables() -> tuple[Mapping[str, dict], Mapping[str, dict]]:
+def tables() -> tuple[Mapping[str, dict[str, Any]], Mapping[str, dict[str, Any]]]:
     """(python table, tools table), by conda name as written in the files."""
     try:
         python = json.loads(PYTHON_TABLE.read_text(encoding="utf-8"))["mapping"]
@@ -86,7 +88,7 @@ def tables() -> tuple[Mapping[str, dict], Mapping[str, dict]]:
 
 def normalize(name: str) -> str:
     """PEP 503 normalisation (conda-forge writes ``typing_extensions``, PyPI ``typing-extensions``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return str(canonicalize_name(name))
 
 
 def classify(conda_name: str) -> NixpkgsName:
@@ -118,7 +120,7 @@ def python_attribute(pypi_name: str) -> str:
     python, _ = tables()
     for entry in python.values():
         if normalize(entry["pypi"]) == name and entry.get("attribute"):
-            return entry["attribute"]
+            return str(entry["attribute"])
     return name
 
 
@@ -149,7 +151,7 @@ def conda_constraint(spec: str | None) -> Constraint:
     text = spec.replace(" ", "")
     if text in ("", "*"):
         return ()
-    tokens = re.findall(r"[(),|]|[^(),|]+", text)
+    tokens: list[str] = re.findall(r"[(),|]|[^(),|]+", text)
     position = 0
 
     def peek() -> str | None:
@@ -161,22 +163,22 @@ def conda_constraint(spec: str | None) -> Constraint:
         position += 1
         return token
 
-    def alternatives() -> list[list[tuple[str, str]]]:
+    def alternatives() -> list[list[_Requirement]]:
         out = conjunction()
         while peek() == "|":
             take()
             out = out + conjunction()
         return out
 
-    def conjunction() -> list[list[tuple[str, str]]]:
-        out: list[list[tuple[str, str]]] = [[]]
+    def conjunction() -> list[list[_Requirement]]:
+        out: list[list[_Requirement]] = [[]]
         out = _and(out, atom())
         while peek() == ",":
             take()
             out = _and(out, atom())
         return out
 
-    def atom() -> list[list[tuple[str, str]]]:
+    def atom() -> list[list[_Requirement]]:
         token = peek()
         if token is None:
             raise SpecError(f"version spec {spec!r} ends early")
@@ -197,12 +199,12 @@ def conda_constraint(spec: str | None) -> Constraint:
     return _freeze(result)
 
 
-def _and(left: list[list[tuple[str, str]]], right: list[list[tuple[str, str]]]) -> list[list[tuple[str, str]]]:
+def _and(left: list[list[_Requirement]], right: list[list[_Requirement]]) -> list[list[_Requirement]]:
     # (a | b), (c | d) == a,c | a,d | b,c | b,d
-    return [l + r for l in left for r in right]
+    return [a + b for a in left for b in right]
 
 
-def _freeze(alternatives: list[list[tuple[str, str]]]) -> Constraint:
+def _freeze(alternatives: list[list[_Requirement]]) -> Constraint:
     if any(not conj for conj in alternatives):
         return ()  # one alternative with no requirement admits every version
     unique = list(dict.fromkeys(tuple(dict.fromkeys(c)) for c in alternatives))
@@ -212,7 +214,7 @@ def _freeze(alternatives: list[list[tuple[str, str]]]) -> Constraint:
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+!-]*$")
 
 
-def _requirement(token: str, spec: str) -> tuple[str, str] | None:
+def _requirement(token: str, spec: str) -> _Requirement | None:
     match = re.fullmatch(r"(==|!=|<=|>=|<|>|~=|=)?(.*)", token)
     assert match is not None
     op, version = match.group(1) or "", match.group(2)
@@ -231,17 +233,15 @@ def _requirement(token: str, spec: str) -> tuple[str, str] | None:
         if op == "!=":
             return ("!=*", version)
         if op in (">=", ">", "<", "<=", "~="):
-            return (op, version)  # ">=1.2.*" means ">=1.2"
+            return (_OPERATOR[op], version)  # ">=1.2.*" means ">=1.2"
     if op == "":
         return ("==", version)
-    return (op, version)
+    return (_OPERATOR[op], version)
 
 
 def pep440_constraint(specifier: str) -> Constraint:
     """A PEP 440 specifier set (pip requirements) → a :data:`Constraint`."""
-    from packaging.specifiers import SpecifierSet
-
-    requirements = []
+    requirements: list[_Requirement] = []
     for item in SpecifierSet(specifier):
         op, version = item.operator, item.version
         if op == "===":
@@ -249,7 +249,7 @@ def pep440_constraint(specifier: str) -> Constraint:
         elif version.endswith(".*"):
             requirements.append(("=*" if op == "==" else "!=*", version[:-2]))
         else:
-            requirements.append((op, version))
+            requirements.append((_OPERATOR[op], version))
     if not requirements:
         return ()
     return (tuple(sorted(set(requirements))),)

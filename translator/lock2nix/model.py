@@ -15,12 +15,24 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any, Literal
 
 from packaging.tags import Tag
 from packaging.utils import NormalizedName, parse_wheel_filename
 
+from .formats import Format
+
 MAIN_GROUP = "main"
+
+#: Where nixpkgs has an environment member: see :class:`EnvironmentMember`.
+MemberKind = Literal["python", "tool", "r", "none"]
+#: A comparison of nixpkgs' version, checked when Nix evaluates: PEP 440's
+#: (``~=`` is conda's compatible release too), ``=*`` (the version starts with
+#: these components: ``1.2.*``) and ``!=*``.
+Operator = Literal["==", "!=", "<", "<=", ">", ">=", "~=", "=*", "!=*"]
+#: A version constraint: alternatives (any holds) of requirements (all hold),
+#: each ``(operator, version)``; ``()`` allows any version.
+Constraint = tuple[tuple[tuple[Operator, str], ...], ...]
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,7 @@ class IndexSource:
     name: str | None = None
     sdist: Artifact | None = None
     wheels: tuple[Artifact, ...] = ()
-    kind: str = dataclasses.field(default="index", init=False)
+    kind: Literal["index"] = dataclasses.field(default="index", init=False)
     #: Hex sha256 digests of locked files not identified yet: Pipfile.lock
     #: records hashes without file names. Resolution finds their files on the
     #: index, fills ``sdist``/``wheels`` and empties this.
@@ -82,8 +94,8 @@ class VcsSource:
     #: SRI hash of the checkout (NAR, without ``.git``), as nixpkgs' fetchgit expects.
     hash: str | None = None
     submodules: bool = False
-    type: str = "git"
-    kind: str = dataclasses.field(default="vcs", init=False)
+    type: Literal["git"] = "git"
+    kind: Literal["vcs"] = dataclasses.field(default="vcs", init=False)
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,7 @@ class ArchiveSource:
     url: str | None = None
     path: str | None = None
     subdirectory: str | None = None
-    kind: str = dataclasses.field(default="archive", init=False)
+    kind: Literal["archive"] = dataclasses.field(default="archive", init=False)
 
 
 @dataclass(frozen=True)
@@ -104,7 +116,7 @@ class DirectorySource:
     path: str
     editable: bool = False
     subdirectory: str | None = None
-    kind: str = dataclasses.field(default="directory", init=False)
+    kind: Literal["directory"] = dataclasses.field(default="directory", init=False)
 
 
 @dataclass(frozen=True)
@@ -113,16 +125,15 @@ class NixpkgsSource:
 
     #: Attribute of nixpkgs' Python package set (``python3Packages.<attribute>``).
     attribute: str
-    kind: str = dataclasses.field(default="nixpkgs", init=False)
+    kind: Literal["nixpkgs"] = dataclasses.field(default="nixpkgs", init=False)
     #: Version constraint the environment puts on it, checked at evaluation
-    #: time against nixpkgs' version: alternatives (or) of requirements (and),
-    #: each ``(operator, version)``; see :mod:`lock2nix.conda_names`.
-    constraint: tuple[tuple[tuple[str, str], ...], ...] = ()
+    #: time against nixpkgs' version (read by :mod:`lock2nix.conda_names`).
+    constraint: Constraint = ()
     #: What the environment file wrote (``numpy>=2.2``), for messages.
     spec: str | None = None
 
 
-Source = Union[IndexSource, VcsSource, ArchiveSource, DirectorySource, NixpkgsSource]
+Source = IndexSource | VcsSource | ArchiveSource | DirectorySource | NixpkgsSource
 
 
 @dataclass(frozen=True)
@@ -139,14 +150,13 @@ class EnvironmentMember:
 
     #: The name as the file wrote it (conda name, or pip requirement name).
     name: str
-    #: ``conda`` or ``pip``.
-    origin: str
-    kind: str
+    origin: Literal["conda", "pip"]
+    kind: MemberKind
     #: Python: the package's PEP 503 name in the model; tool/r: the attribute path.
     attribute: str | None = None
     #: As for :class:`NixpkgsSource` (tools and R packages; Python members
     #: carry theirs on their package).
-    constraint: tuple[tuple[tuple[str, str], ...], ...] = ()
+    constraint: Constraint = ()
     spec: str | None = None
     note: str | None = None
     #: Where in the file: ``dependencies[3]``, ``dependencies[9].pip[2]``.
@@ -164,7 +174,7 @@ class Environment:
 
     name: str
     #: The interpreter constraint from the ``python`` spec (see NixpkgsSource.constraint).
-    python: tuple[tuple[tuple[str, str], ...], ...] = ()
+    python: Constraint = ()
     python_spec: str | None = None
     members: tuple[EnvironmentMember, ...] = ()
     channels: tuple[str, ...] = ()
@@ -254,8 +264,7 @@ class Lock:
 
     #: Path of the lock file as the user gave it.
     file: str
-    #: e.g. ``poetry.lock``
-    format: str
+    format: Format
     format_version: str | None
     packages: tuple[Package, ...]
     root: RootProject | None = None
@@ -267,7 +276,7 @@ class Lock:
     #: Where the packages' dependency edges come from: None when the lock
     #: records them; ``"metadata"`` when the lock does not (Pipfile.lock) and
     #: resolution reads them from each distribution's metadata on its index.
-    dependencies_from: str | None = None
+    dependencies_from: Literal["metadata"] | None = None
     #: A conda environment (environment.yml, conda-lock): its interpreter,
     #: tools and members. Its Python members are packages of this lock: built
     #: from the lock (pip pins) or provided by nixpkgs (NixpkgsSource); a
@@ -283,7 +292,7 @@ class Lock:
     members: tuple[RootProject, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        out = _jsonable(self)
+        out: dict[str, Any] = _jsonable(self)
         out.setdefault("packages", [])  # a conda environment may have no Python package
         return out
 

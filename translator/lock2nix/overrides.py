@@ -3,7 +3,7 @@
 Curated fixes live in ``overlays/overrides.toml`` (schema
 ``schemas/overrides.schema.json``, checked by the test suite, so loading them
 here needs no validator).  User fixes come from ``[tool.lock2nix.package]`` or
-``lock2nix.toml`` through :mod:`lock2nix.config`, which validates them.  A fix
+``lock2nix.toml``, validated by :mod:`lock2nix.cli.config` (:func:`user_fixes`).  A fix
 applies to a locked distribution when its ``versions`` specifier set admits
 the locked version; the generator writes the applicable ones inline, with
 their reasons.
@@ -15,11 +15,13 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from ._toml import load_toml
 from .errors import Lock2NixError
 
 CURATED_FILE = Path(__file__).with_name("overlays") / "overrides.toml"
@@ -97,8 +99,6 @@ class Fixes:
 
 @functools.lru_cache(maxsize=1)
 def curated() -> Fixes:
-    from .parsers import load_toml
-
     data = load_toml(str(CURATED_FILE), CURATED_FILE.read_text(encoding="utf-8"))
     by_name = {
         name: tuple(fix_from_entry(name, entry, CURATED_ORIGIN, str(CURATED_FILE)) for entry in entries)
@@ -110,7 +110,19 @@ def curated() -> Fixes:
     return Fixes(by_name, vcs)
 
 
-def fix_from_entry(name: str, entry: Mapping[str, object], origin: str, file: str) -> Fix:
+def user_fixes(table: Mapping[str, Any], origin: str, file: str) -> tuple[Fix, ...]:
+    """The fixes of a user configuration's (schema-valid) ``package`` table, by normalised name.
+
+    ``origin`` names the configuration in the overlay's comments, ``file`` in errors.
+    """
+    return tuple(
+        fix_from_entry(name, entry, origin, file)
+        for name, entries in sorted(table.items(), key=lambda kv: canonicalize_name(kv[0]))
+        for entry in (entries if isinstance(entries, list) else [entries])
+    )
+
+
+def fix_from_entry(name: str, entry: Mapping[str, Any], origin: str, file: str) -> Fix:
     """A schema-valid entry (curated or user) → :class:`Fix`."""
     sdist = entry.get("sdist", {})
     wheel = entry.get("wheel", {})
@@ -127,13 +139,13 @@ def fix_from_entry(name: str, entry: Mapping[str, object], origin: str, file: st
     return Fix(
         name=canonicalize_name(name),
         origin=origin,
-        reason=entry.get("reason"),  # type: ignore[arg-type]
-        source=entry.get("source"),  # type: ignore[arg-type]
-        versions=versions,  # type: ignore[arg-type]
-        prefer_wheel=entry.get("prefer-wheel"),  # type: ignore[arg-type]
+        reason=entry.get("reason"),
+        source=entry.get("source"),
+        versions=versions,
+        prefer_wheel=entry.get("prefer-wheel"),
         skip=bool(entry.get("skip", False)),
         build_system=tuple(build_system) if build_system is not None else None,
-        dependencies=tuple(entry.get("dependencies", ())),  # type: ignore[arg-type]
+        dependencies=tuple(entry.get("dependencies", ())),
         native_build_inputs=tuple(sdist.get("nativeBuildInputs", ())),
         build_inputs=tuple(sdist.get("buildInputs", ())),
         env=tuple(sorted(sdist.get("env", {}).items())),

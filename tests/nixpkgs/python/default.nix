@@ -1,11 +1,22 @@
-# CPython interpreters and their package sets (fact sheet sections 1, 2, 7.1).
+# CPython interpreters and their package sets (fact sheet sections 1, 2, 5b, 7.1;
+# nixpkgs' cpython/default.nix, passthrufun.nix and python-packages-base.nix).
 #
 # Every interpreter is a derivation. Only the one whose version equals the host
 # interpreter's (`hostPython`) can be built: its output is a virtual environment
 # (no packages) over the host interpreter, so `${python}/bin/python3.11` is a real,
 # clean interpreter. The others instantiate fine; building them fails with a
 # message from ../builder.py.
-{ lib, final, hostPython }:
+#
+# `interpreters` are the ones this nixpkgs has; `removedInterpreters` are aliases
+# that throw, as nixpkgs keeps them (`pkgs ? python39` is true, forcing it aborts).
+{
+  lib,
+  final,
+  hostPython,
+  interpreters,
+  removedInterpreters,
+  wheelRuntimeDepsCheck,
+}:
 let
   b = builtins;
   inherit (final) stdenv;
@@ -73,6 +84,9 @@ let
         value
     ) set;
 
+  # passthrufun + python-packages-base: the set of interpreter `python` (the `self`
+  # an interpreter was made with). Layers, lowest first: base helpers, hooks, the
+  # packages, every pythonPackagesExtensions entry in order, packageOverrides.
   mkPythonSet =
     python: packageOverrides: scopeExtensions:
     let
@@ -95,34 +109,42 @@ let
             drv // extra;
       toPythonApplication = drv: b.removeAttrs drv [ "pythonModule" "requiredPythonModules" ];
 
+      internals = isApplication: {
+        inherit pep440 accepted builderFor requiredPythonModules isApplication wheelRuntimeDepsCheck;
+      };
+
       base = self: {
+        inherit lib stdenv requiredPythonModules toPythonModule toPythonApplication hasPythonModule;
+        inherit (python) isPy3k isPyPy pythonAtLeast pythonOlder;
+        pkgs = final;
         python = toPythonModule python;
-        inherit stdenv requiredPythonModules toPythonModule toPythonApplication hasPythonModule;
         pythonPackages = self;
-        buildPythonPackage = import ./mk-python-derivation.nix {
-          inherit lib stdenv python pep440 accepted builderFor requiredPythonModules;
+        # The generic builder through the set's own callPackage: its hooks are the
+        # final set's (including pythonPackagesExtensions and packageOverrides), and
+        # `buildPythonPackage.override { ... }` works as in nixpkgs.
+        buildPythonPackage = self.callPackage ./mk-python-derivation.nix {
           namePrefix = python.libPrefix + "-";
-          isApplication = false;
+          standinInternals = internals false;
         };
-        buildPythonApplication = import ./mk-python-derivation.nix {
-          inherit lib stdenv python pep440 accepted builderFor requiredPythonModules;
+        buildPythonApplication = self.callPackage ./mk-python-derivation.nix {
           namePrefix = "";
-          isApplication = true;
+          standinInternals = internals true;
         };
         # The scope's callPackage looks in the Python set first, then in pkgs.
         callPackage = lib.callPackageWith (final // self);
         newScope = extra: lib.callPackageWith (final // self // extra);
         overrideScope = g: mkPythonSet python packageOverrides (scopeExtensions ++ [ g ]);
         fetchPypi = final.fetchPypi;
-        makePythonHook = args: (stdenv.mkDerivation args) // { provides.setupHook = true; };
+        disabled = drv: throw "${drv.pname or drv.name} not supported for interpreter ${python.executable}";
+        disabledIf = x: drv: if x then throw "${drv.pname or drv.name} not supported for interpreter ${python.executable}" else drv;
       };
 
       layers =
         [
-          (import ./hooks.nix { inherit lib stdenv python; })
+          (import ./hooks.nix { inherit lib stdenv; })
           (import ./unmodelled.nix { inherit lib stdenv python; })
           (import ./packages.nix {
-            inherit lib python;
+            inherit lib builderFor;
             inherit (final) fetchurl;
           })
         ]
@@ -176,6 +198,13 @@ let
     in
     env;
 
+  # cpython/default.nix: `python.override { self; packageOverrides; ... }` gives an
+  # interpreter with the same derivation whose `.pkgs` is the base layers +
+  # pythonPackagesExtensions + packageOverrides. The set's `python` (and so every
+  # module's pythonModule, the hooks' pythonOnBuildForHost, buildEnv's interpreter)
+  # is `self`: bind it to the new interpreter, as the manual does. For a native
+  # build pythonOnBuildForHost is this interpreter itself, with the same overrides
+  # (nixpkgs re-applies the same inputs to pkgsBuildHost.${pythonAttr}).
   mkInterpreter =
     iargs@{
       sourceVersion,
@@ -203,6 +232,7 @@ let
       };
       isPy = v: pythonVersion == v;
       python = drv // passthru;
+      selfPython = if self == null then python else self;
       passthru = {
         inherit pythonVersion version sourceVersion libPrefix pythonAttr;
         executable = libPrefix;
@@ -214,6 +244,9 @@ let
         isPy3 = true;
         isPy3k = true;
         isPyPy = false;
+        isPy36 = isPy "3.6";
+        isPy37 = isPy "3.7";
+        isPy38 = isPy "3.8";
         isPy39 = isPy "3.9";
         isPy310 = isPy "3.10";
         isPy311 = isPy "3.11";
@@ -224,9 +257,9 @@ let
         pythonOlder = lib.versionOlder pythonVersion;
         pythonABITags = [ "abi3" "none" "cp${major}${minor}" ];
         inherit stdenv;
-        pkgs = mkPythonSet python packageOverrides [ ];
-        withPackages = f: (mkBuildEnv python) { extraLibs = f python.pkgs; };
-        buildEnv = (mkBuildEnv python) { };
+        pkgs = mkPythonSet selfPython packageOverrides [ ];
+        withPackages = f: (mkBuildEnv selfPython) { extraLibs = f python.pkgs; };
+        buildEnv = (mkBuildEnv selfPython) { };
         pythonOnBuildForHost = python;
         pythonForBuild = python;
         override = newArgs: mkInterpreter (iargs // (if b.isFunction newArgs then newArgs iargs else newArgs));
@@ -243,10 +276,59 @@ let
     inherit major minor patch;
     suffix = "";
   };
+
+  # Every interpreter the stand-in knows, with nixpkgs-25.05-era patch levels.
+  known = {
+    python36 = v "3" "6" "15";
+    python37 = v "3" "7" "17";
+    python38 = v "3" "8" "20";
+    python39 = v "3" "9" "21";
+    python310 = v "3" "10" "16";
+    python311 = v "3" "11" "11";
+    python312 = v "3" "12" "8";
+    python313 = v "3" "13" "1";
+    python314 = v "3" "14" "0";
+  };
+  knownNames = b.attrNames known;
+  checkNames =
+    what: names:
+    b.isList names && b.all (n: b.elem n knownNames) names
+    || throw "lock2nix nixpkgs stand-in: `${what}` must be a list of ${lib.concatStringsSep ", " knownNames}";
+  overlap = b.filter (n: b.elem n removedInterpreters) interpreters;
+  checked =
+    checkNames "interpreters" interpreters
+    && checkNames "removedInterpreters" removedInterpreters
+    && (overlap == [ ] || throw "lock2nix nixpkgs stand-in: ${lib.concatStringsSep ", " overlap} both in `interpreters` and `removedInterpreters`");
+
+  real = lib.concatMap (attr: [
+    {
+      name = attr;
+      value = mkInterpreter {
+        sourceVersion = known.${attr};
+        pythonAttr = attr;
+        self = final.${attr};
+      };
+    }
+    {
+      name = "${attr}Packages";
+      value = final.${attr}.pkgs;
+    }
+  ]) interpreters;
+  removed = lib.concatMap (
+    attr:
+    let
+      msg = "${attr} has been removed from nixpkgs: it reached its end of life (lock2nix nixpkgs stand-in, removedInterpreters)";
+    in
+    [
+      {
+        name = attr;
+        value = throw msg;
+      }
+      {
+        name = "${attr}Packages";
+        value = throw msg;
+      }
+    ]
+  ) removedInterpreters;
 in
-{
-  python310 = mkInterpreter { sourceVersion = v "3" "10" "16"; pythonAttr = "python310"; };
-  python311 = mkInterpreter { sourceVersion = v "3" "11" "11"; pythonAttr = "python311"; };
-  python312 = mkInterpreter { sourceVersion = v "3" "12" "8"; pythonAttr = "python312"; };
-  python313 = mkInterpreter { sourceVersion = v "3" "13" "1"; pythonAttr = "python313"; };
-}
+b.seq checked (b.listToAttrs (real ++ removed))

@@ -1,4 +1,28 @@
-# buildPythonPackage / buildPythonApplication of the stand-in.
+# buildPythonPackage / buildPythonApplication of the stand-in: nixpkgs'
+# mk-python-derivation.nix (M25, faukah/nixpkgs@3b20077c), called with the Python
+# set's own `callPackage`, so the hooks it adds are the FINAL set's (fact sheet 5b).
+#
+# Hooks added, as nixpkgs' generic builder adds them:
+#   * always: python, wrapPython, ensureNewerSourcesForZipFilesHook,
+#     pythonRemoveTestsDirHook, pythonImportsCheckHook, pythonNamespacesHook;
+#   * pythonCatchConflictsHook when catchConflicts, except for bootstrap packages
+#     and setuptools / wheel; pythonRelaxDepsHook when `pythonRelaxDeps` or
+#     `pythonRemoveDeps` is given; pythonRemoveBinBytecodeHook unless
+#     removeBinBytecode = false; unzip for a src named *zip;
+#   * by format: setuptools -> setuptoolsBuildHook; pyproject -> pypaBuildHook +
+#     pythonRuntimeDepsCheckHook; wheel -> wheelUnpackHook (and, with the stand-in
+#     argument wheelRuntimeDepsCheck, the runtime-deps check as nixpkgs master
+#     does); egg -> the egg hooks; every format but other -> pypaInstallHook;
+#     pyproject/setuptools/wheel -> pythonOutputDistHook;
+#   * bootstrap exceptions by `pname`: flit-core and installer get pypaInstallHook
+#     with pythonOnBuildForHost.pkgs.bootstrap.installer; those two plus build,
+#     packaging, pyproject-hooks, wheel (and tomli below 3.11) get pypaBuildHook with
+#     the bootstrap `build` and no `wheel`, and the runtime-deps check with the
+#     bootstrap `packaging`.
+# Tests run in the install-check phase (doInstallCheck = doCheck); the check inputs
+# (nativeCheckInputs, checkInputs, what their hooks propagate) and the test options
+# are part of the derivation only when doCheck is true, and are not even evaluated
+# otherwise (stdenv adds install-check inputs only when doInstallCheck).
 #
 # Rules enforced when the call is evaluated (the result is forced):
 #   * argument names must be in acceptedBuildPythonPackageArgs (./accepted-args.nix);
@@ -11,20 +35,38 @@
 #   * every element of a list argument is a derivation or null;
 #   * "Python version mismatch" for modules of another interpreter;
 #   * `disabled = true`;
-#   * pythonCatchConflictsHook: one distribution twice in the runtime closure.
+#   * pythonCatchConflictsHook: one distribution twice in the runtime closure;
+#   * enabledTests / enabledTestPaths / enabledTestMarks must not be [ ] (when doCheck).
 {
   lib,
   stdenv,
   python,
-  pep440,
-  accepted,
-  builderFor,
-  requiredPythonModules,
+  wrapPython,
+  unzip,
+  ensureNewerSourcesForZipFilesHook,
   namePrefix,
-  isApplication,
+  setuptools,
+  pypaBuildHook,
+  pypaInstallHook,
+  pythonCatchConflictsHook,
+  pythonImportsCheckHook,
+  pythonNamespacesHook,
+  pythonOutputDistHook,
+  pythonRelaxDepsHook,
+  pythonRemoveBinBytecodeHook,
+  pythonRemoveTestsDirHook,
+  pythonRuntimeDepsCheckHook,
+  setuptoolsBuildHook,
+  wheelUnpackHook,
+  eggUnpackHook,
+  eggBuildHook,
+  eggInstallHook,
+  # stand-in internals, passed by ./default.nix
+  standinInternals,
 }:
 let
   b = builtins;
+  inherit (standinInternals) pep440 accepted builderFor requiredPythonModules isApplication wheelRuntimeDepsCheck;
   acceptedArgs = accepted.acceptedBuildPythonPackageArgs;
   stand = "buildPythonPackage (lock2nix nixpkgs stand-in)";
 
@@ -59,6 +101,23 @@ let
     "doCheck"
     "catchConflicts"
   ];
+  checkListArgs = [ "nativeCheckInputs" "checkInputs" ];
+  # Passed to the derivation only when doCheck (M25 getOptionalAttrs under doCheck).
+  testArgs = [
+    "disabledTestMarks"
+    "disabledTestPaths"
+    "disabledTests"
+    "pytestFlags"
+    "pytestFlagsArray"
+    "unittestFlags"
+    "unittestFlagsArray"
+  ];
+  enabledTestArgs = [ "enabledTestMarks" "enabledTestPaths" "enabledTests" ];
+
+  isBootstrapInstallPackage' = n: b.elem n [ "flit-core" "installer" ];
+  isBootstrapPackage' =
+    n: b.elem n ([ "build" "packaging" "pyproject-hooks" "wheel" ] ++ lib.optionals (python.pythonOlder "3.11") [ "tomli" ]);
+  isSetuptoolsDependency' = n: b.elem n [ "setuptools" "wheel" ];
 
   # dont* switches are shell variables in nixpkgs: unset/""/false mean off.
   truthy = v: v == true || (b.isString v && v != "") || (b.isInt v && v != 0);
@@ -147,11 +206,13 @@ let
             throw "${stand}: `${name}` has format = \"wheel\" but `${n}` is not a valid wheel file name ({distribution}-{version}(-{build})?-{python}-{abi}-{platform}.whl)"
           else true;
 
+      doCheck = args.doCheck or true;
+      checkedLists = if doCheck then listArgs else lib.subtractLists checkListArgs listArgs;
       checkListShapes = b.all (
         n:
         !(args ? ${n}) || b.isList args.${n}
         || throw "${stand}: `${n}` of `${name}` must be a list, got ${describe args.${n}}"
-      ) listArgs;
+      ) checkedLists;
       checkOptDeps =
         !(args ? "optional-dependencies")
         || (b.isAttrs args.optional-dependencies && b.all (e: b.isList args.optional-dependencies.${e}) (b.attrNames args.optional-dependencies))
@@ -180,12 +241,60 @@ let
       nativeBuildInputs = L "nativeBuildInputs";
       buildInputs = L "buildInputs";
       propagatedBuildInputs = L "propagatedBuildInputs";
-      nativeCheckInputs = L "nativeCheckInputs";
-      checkInputs = L "checkInputs";
+      # stdenv: install-check inputs only when doInstallCheck (= doCheck).
+      nativeCheckInputs = if doCheck then L "nativeCheckInputs" else [ ];
+      checkInputs = if doCheck then L "checkInputs" else [ ];
       pythonPath = L "pythonPath";
 
+      # ---- the hooks the generic builder adds ------------------------------
+      isBootstrapInstallPackage = isBootstrapInstallPackage' pname;
+      isBootstrapPackage = isBootstrapInstallPackage || isBootstrapPackage' pname;
+      isSetuptoolsDependency = isSetuptoolsDependency' pname;
+      bootstrap = python.pythonOnBuildForHost.pkgs.bootstrap;
+      runtimeDepsCheckHook =
+        if isBootstrapPackage then
+          pythonRuntimeDepsCheckHook.override { inherit (bootstrap) packaging; }
+        else
+          pythonRuntimeDepsCheckHook;
+      hostIsBuild = stdenv.hostPlatform.system == stdenv.buildPlatform.system;
+      catchConflicts =
+        (args.catchConflicts or hostIsBuild) && !isBootstrapPackage && !isSetuptoolsDependency;
+      withDistOutput = b.elem format [ "pyproject" "setuptools" "wheel" ];
+      addedHooks =
+        [ python wrapPython ensureNewerSourcesForZipFilesHook pythonRemoveTestsDirHook ]
+        ++ lib.optionals catchConflicts [ pythonCatchConflictsHook ]
+        ++ lib.optionals (args ? pythonRelaxDeps || args ? pythonRemoveDeps) [ pythonRelaxDepsHook ]
+        ++ lib.optionals (args.removeBinBytecode or true) [ pythonRemoveBinBytecodeHook ]
+        ++ lib.optionals (lib.hasSuffix "zip" (src.name or "")) [ unzip ]
+        ++ lib.optionals (format == "setuptools") [ setuptoolsBuildHook ]
+        ++ lib.optionals (format == "pyproject") [
+          (
+            if isBootstrapPackage then
+              pypaBuildHook.override {
+                inherit (bootstrap) build;
+                wheel = null;
+              }
+            else
+              pypaBuildHook
+          )
+          runtimeDepsCheckHook
+        ]
+        ++ lib.optionals (format == "wheel") ([ wheelUnpackHook ] ++ lib.optionals wheelRuntimeDepsCheck [ runtimeDepsCheckHook ])
+        ++ lib.optionals (format == "egg") [ eggUnpackHook eggBuildHook eggInstallHook ]
+        ++ lib.optionals (format != "other") [
+          (
+            if isBootstrapInstallPackage then
+              pypaInstallHook.override { inherit (bootstrap) installer; }
+            else
+              pypaInstallHook
+          )
+        ]
+        ++ lib.optionals hostIsBuild [ pythonImportsCheckHook ]
+        ++ lib.optionals (python.pythonAtLeast "3.3") [ pythonNamespacesHook ]
+        ++ lib.optionals withDistOutput [ pythonOutputDistHook ];
+
       propagated = [ python ] ++ propagatedBuildInputs ++ dependencies;
-      allBuild = buildSystem ++ nativeBuildInputs ++ buildInputs ++ pythonPath ++ propagatedBuildInputs ++ dependencies;
+      allBuild = dropNulls addedHooks ++ buildSystem ++ nativeBuildInputs ++ buildInputs ++ pythonPath ++ propagatedBuildInputs ++ dependencies;
       allCheck = nativeCheckInputs ++ checkInputs;
       required = requiredPythonModules propagated;
 
@@ -197,7 +306,7 @@ let
           x == null || lib.isDerivation x
           || throw "${stand}: `${n}` of `${name}` must contain only derivations (or null), but it contains ${describe x}"
         ) (rawList n)
-      ) listArgs;
+      ) checkedLists;
 
       checkPythonMatches = b.all (
         n:
@@ -215,10 +324,6 @@ let
       checkDisabled =
         !(args.disabled or false) || throw "${name} not supported for interpreter ${python.executable}";
 
-      catchConflicts =
-        (args.catchConflicts or (stdenv.hostPlatform.system == stdenv.buildPlatform.system))
-        && !(truthy (args.dontUsePythonCatchConflicts or false))
-        && !(b.elem pname [ "setuptools" "wheel" ]);
       checkConflicts =
         let
           mods = b.filter (m: !(isInterpreter m)) required;
@@ -228,18 +333,24 @@ let
           groups = b.groupBy (e: e.key) entries;
           dups = b.filter (k: b.length groups.${k} > 1) (b.attrNames groups);
         in
-        !catchConflicts || dups == [ ]
+        !catchConflicts || truthy (args.dontUsePythonCatchConflicts or false) || dups == [ ]
         || throw ("Package duplicates found in closure of `${name}` (pythonCatchConflictsHook):\n"
           + lib.concatMapStringsSep "\n" (k: "  ${k}: " + lib.concatMapStringsSep " and " (e: e.label) groups.${k}) dups);
 
-      lazyOk = checkElements && checkPythonMatches && checkDisabled && checkConflicts;
+      checkEnabledTests =
+        !doCheck
+        || b.all (
+          n: !(args ? ${n}) || args.${n} != [ ] || throw "${pname}: ${n} must be unspecified, null or a non-empty list."
+        ) enabledTestArgs;
+
+      lazyOk = checkElements && checkPythonMatches && checkDisabled && checkConflicts && checkEnabledTests;
 
       # ---- the derivation ---------------------------------------------------
       outputs =
         let
           o = args.outputs or [ "out" ];
         in
-        o ++ lib.optional (b.elem format [ "pyproject" "setuptools" "wheel" ] && !(b.elem "dist" o)) "dist";
+        o ++ lib.optional (withDistOutput && !(b.elem "dist" o)) "dist";
 
       markersOf = attr: xs: lib.unique (b.filter (x: x != null) (map (x: x.${attr} or null) xs));
       hooks = markersOf "standinHook" (allBuild ++ allCheck);
@@ -247,9 +358,17 @@ let
         allBuild ++ allCheck ++ requiredPythonModules (allBuild ++ allCheck)
       );
 
-      dataArgs = b.removeAttrs args specialArgs;
+      dataArgs = b.removeAttrs args (specialArgs ++ lib.optionals (!doCheck) (testArgs ++ enabledTestArgs));
+      # The stand-in's own packages: the PyPI wheel stands for the build of `src`, as
+      # long as `src` is still that wheel (an override of `src` builds the new source).
+      prebuiltWheel =
+        let
+          w = (args.passthru or { }).lock2nixStandinPrebuiltWheel or null;
+        in
+        if w != null && src == w then w else null;
       config = dataArgs // {
         mode = "package";
+        prebuiltWheel = if prebuiltWheel == null then null else "${prebuiltWheel}";
         inherit format pname version name isApplication hooks setupHooks outputs;
         python = {
           inherit (python) pythonVersion libPrefix sitePackages executable;
@@ -263,7 +382,7 @@ let
         buildInputs = map (x: "${x}") allBuild;
         checkInputs = map (x: "${x}") allCheck;
         propagatedBuildInputs = map (x: "${x}") propagated;
-        doCheck = args.doCheck or true;
+        inherit doCheck;
       };
 
       bld = builderFor "package";
@@ -295,6 +414,8 @@ let
           disabled = args.disabled or false;
           lock2nixStandinArgs = b.attrNames args;
           lock2nixStandinFormat = format;
+          # The hooks the generic builder added (stand-in introspection, for tests).
+          lock2nixStandinHooks = dropNulls addedHooks;
           overridePythonAttrs = f: build (args // (if b.isFunction f then f args else f));
           # Approximation of mkDerivation's overrideAttrs: the attributes are the
           # builder's arguments; names the builder does not know go to `env`.
@@ -333,15 +454,7 @@ in
       throw "${stand}: expected an attribute set, got ${describe args}"
     else
       build args;
+  # `.override` comes from the set's callPackage (as nixpkgs' buildPythonPackage is a
+  # callPackage result): any argument of this file's header, e.g. stdenv or a hook.
   acceptedArgs = acceptedArgs;
-  override =
-    newArgs:
-    let
-      n = b.attrNames (if b.isFunction newArgs then newArgs { } else newArgs);
-      bad = b.filter (x: !(b.elem x [ "stdenv" "python" ])) n;
-    in
-    if bad == [ ] then
-      import ./mk-python-derivation.nix { inherit lib stdenv python pep440 accepted builderFor requiredPythonModules namePrefix isApplication; }
-    else
-      throw "${stand}: buildPythonPackage.override got unexpected argument(s) ${lib.concatStringsSep ", " bad}";
 }

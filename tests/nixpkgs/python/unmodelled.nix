@@ -38,10 +38,14 @@ let
     "types-pytz" "types-pyyaml" "types-requests" "types-setuptools" "urllib3" "xformers" "zarr"
     "argh" "xmltodict"
   ];
+  # Check inputs of the stand-in's own packages whose tests nixpkgs switches off
+  # (./packages.nix): nixpkgs has them, the stand-in never builds them.
+  checkInputsOfOwnPackages = [ "pretend" "virtualenv" "wcag-contrast-ratio" ];
   attributes = lib.unique (
     builtins.filter (a: a != null) (map (e: e.attribute) (builtins.attrValues table))
     ++ lock2nixDependencies
     ++ condaFixtureAttributes
+    ++ checkInputsOfOwnPackages
   );
   stub =
     name:

@@ -1,16 +1,17 @@
-"""Pieces the uv.lock and pylock.toml readers share: hashes, markers, groups, local build systems."""
+"""Pieces the TOML lock readers share: sha256 hashes, checked markers, group walks, local build systems."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
-import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import NormalizedName
 
+from .. import _markers
+from .._toml import load_toml
 from ..errors import Lock2NixError
 from ..model import MAIN_GROUP, BuildSystem, Dependency, Package, RootProject
 
@@ -20,10 +21,6 @@ INSECURE_HINT = "pass --allow-insecure-hashes to leave such files out"
 
 class InsecureHashError(Lock2NixError):
     """A locked file without a sha256 (none, md5, sha1): refused unless allowed."""
-
-
-def warn(message: str) -> None:
-    print(f"lock2nix: warning: {message}", file=sys.stderr)
 
 
 def sha256_of(hashes: Mapping[str, str], what: str) -> dict[str, str]:
@@ -39,34 +36,12 @@ def sha256_of(hashes: Mapping[str, str], what: str) -> dict[str, str]:
     return {"sha256": digest.lower()}
 
 
-def or_markers(markers: Iterable[str | None]) -> str | None:
-    """The union of markers; ``None`` (always) when one of them is ``None``."""
-    present: list[str] = []
-    for marker in markers:
-        if not marker:
-            return None
-        if marker not in present:
-            present.append(marker)
-    if not present:
-        return None
-    return present[0] if len(present) == 1 else " or ".join(f"({m})" for m in present)
-
-
-def and_markers(*markers: str | None) -> str | None:
-    present = [m for m in markers if m]
-    if not present:
-        return None
-    return present[0] if len(present) == 1 else " and ".join(f"({m})" for m in present)
-
-
 def check_marker(marker: str | None, what: str) -> str | None:
     """``marker`` unchanged if packaging reads it; a one-line error otherwise."""
     if marker is None:
         return None
-    from .. import markers
-
     try:
-        markers.parse(marker)
+        _markers.parse(marker)
     except Lock2NixError as exc:
         raise Lock2NixError(f"{what}: {exc.message}") from None
     return marker
@@ -77,8 +52,6 @@ def local_build_system(directory: Path) -> BuildSystem | None:
     pyproject = directory / "pyproject.toml"
     if not pyproject.is_file():
         return None
-    from . import load_toml
-
     data = load_toml(str(pyproject), pyproject.read_text(encoding="utf-8"))
     build = data.get("build-system")
     if not isinstance(build, Mapping):
@@ -93,7 +66,15 @@ def local_build_system(directory: Path) -> BuildSystem | None:
 
 
 def walk_groups(packages: Sequence[Package], starts: Mapping[str, Sequence[Dependency]]) -> list[Package]:
-    """Each package with the groups (of ``starts``) that reach it through the dependency edges.
+    """Each package with the groups (of ``starts``) that reach it through the dependency edges."""
+    found = reached_groups(packages, starts)
+    return [dataclasses.replace(p, groups=found.get(p.name, frozenset())) for p in packages]
+
+
+def reached_groups(
+    packages: Sequence[Package], starts: Mapping[str, Sequence[Dependency]]
+) -> dict[str, frozenset[str]]:
+    """The groups (of ``starts``) that reach each name through the dependency edges.
 
     Every version of a name reached is counted: which one is installed is
     decided by markers at evaluation time.
@@ -116,7 +97,7 @@ def walk_groups(packages: Sequence[Package], starts: Mapping[str, Sequence[Depen
                 for extra in extras:
                     edges.extend(package.extras.get(extra, ()))
                 pending.extend((d.name, d.extras) for d in edges)
-    return [dataclasses.replace(p, groups=frozenset(found.get(p.name, ()))) for p in packages]
+    return {name: frozenset(groups) for name, groups in found.items()}
 
 
 def group_starts(root: RootProject | None, members: Sequence[RootProject] = ()) -> dict[str, list[Dependency]]:

@@ -29,13 +29,18 @@ import dataclasses
 import hashlib
 import posixpath
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+
 from .. import conda_names
+from .._index_url import PYPI_SIMPLE_URL, normalize_index_url
+from .._toml import load_toml
+from .._warnings import warn
 from ..conda_names import Constraint
 from ..errors import Lock2NixError
 from ..model import (
@@ -52,12 +57,13 @@ from ..model import (
     Source,
     VcsSource,
 )
+from ._conda import Reader, YamlPath, both, directory_name, entry_name, load_yaml
 
-FORMAT = "environment.yml"
-DEFAULT_INDEX = "https://pypi.org/simple/"
+FORMAT: Final = "environment.yml"
 _HEX40 = re.compile(r"[0-9a-f]{40}")
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 _MAX_INCLUDE_DEPTH = 10
+_NOT_EDITABLE = "; installed non-editable (Nix store paths are read-only)"
 # pip options that change how pip installs, not what: nothing to do under Nix.
 _IGNORED_OPTIONS = {
     "--pre": "pre-releases are allowed only where a pin names one",
@@ -77,8 +83,8 @@ class CondaEnvironmentError(Lock2NixError):
 
 
 def parse(name: str, text: str, *, directory: Path) -> Lock:
-    data, lines = load_yaml(name, text)
-    reader = _Reader(name, lines)
+    data, lines = load_yaml(name, text, CondaEnvironmentError)
+    reader = Reader(name, lines, CondaEnvironmentError)
     _validate(reader, data)
     return _Translator(reader, directory).translate(data)
 
@@ -86,98 +92,14 @@ def parse(name: str, text: str, *, directory: Path) -> Lock:
 # --- reading ------------------------------------------------------------------
 
 
-def load_yaml(name: str, text: str) -> tuple[Any, dict[tuple, int]]:
-    """The YAML document and the line of each mapping key and list item, by path."""
-    import yaml
-
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise CondaEnvironmentError(
-            f"invalid YAML: {problem}", file=name, line=mark.line + 1 if mark is not None else None
-        ) from None
-    except RecursionError:  # PyYAML composes and constructs recursively
-        raise CondaEnvironmentError("invalid YAML: nested too deeply", file=name) from None
-    lines: dict[tuple, int] = {}
-    if node is not None:
-        try:
-            _walk(name, node, (), lines)
-        except RecursionError:
-            raise CondaEnvironmentError("invalid YAML: nested too deeply", file=name) from None
-    return data, lines
-
-
-def _walk(file: str, node: Any, path: tuple, lines: dict[tuple, int]) -> None:
-    import yaml
-
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            key_text = key.value if isinstance(key, yaml.ScalarNode) else str(key.value)
-            if key_text in seen:
-                where = ".".join(_label(p) for p in path) or None
-                raise CondaEnvironmentError(
-                    f"key {key_text!r} appears twice (a merge left behind?)",
-                    file=file, entry=where, line=key.start_mark.line + 1,
-                )
-            seen.add(key_text)
-            lines[(*path, key_text)] = key.start_mark.line + 1
-            _walk(file, value, (*path, key_text), lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk(file, item, (*path, i), lines)
-
-
-def _label(part: object) -> str:
-    return f"[{part}]" if isinstance(part, int) else str(part)
-
-
-def entry_name(path: tuple) -> str:
-    """``("dependencies", 9, "pip", 2)`` → ``dependencies[9].pip[2]``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-class _Reader:
-    def __init__(self, file: str, lines: dict[tuple, int]) -> None:
-        self.file = file
-        self.lines = lines
-
-    def line(self, path: tuple) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return None
-
-    def error(self, message: str, path: tuple = ()) -> CondaEnvironmentError:
-        return CondaEnvironmentError(message, file=self.file, entry=entry_name(path) or None, line=self.line(path))
-
-
-def _validate(reader: _Reader, data: Any) -> None:
+def _validate(reader: Reader, data: Any) -> None:
     if not isinstance(data, Mapping):
         kind = "empty" if data is None else f"a YAML {type(data).__name__}"
         raise CondaEnvironmentError(
             f"an environment file is a mapping of keys (name, channels, dependencies, ...); this one is {kind}",
             file=reader.file, line=1 if data is not None else None,
         )
-    from ..config import validate
-
-    try:
-        validate(dict(data), "conda-environment.schema.json", reader.file)
-    except Lock2NixError as exc:
-        path = tuple(int(p) if p.isdigit() else p for p in (exc.entry or "").split(".") if p)
-        unknown = re.match(r"unknown key '([^']+)'", exc.message)
-        if unknown:
-            path = (*path, unknown.group(1))
-        raise CondaEnvironmentError(exc.message, file=reader.file, entry=entry_name(path) or None,
-                                    line=reader.line(path)) from None
+    reader.validate(data, "conda-environment.schema.json")
     if not data.get("dependencies"):
         raise reader.error("no dependencies: nothing to translate", ("dependencies",))
 
@@ -190,9 +112,9 @@ class _Python:
     """A Python member being assembled: the package the environment installs under one name."""
 
     name: str  # PEP 503
-    origin: str
+    origin: Literal["conda", "pip"]
     written: str
-    path: tuple
+    path: YamlPath
     source: Source | None = None  # None: from nixpkgs
     version: str = "*"
     constraint: Constraint = ()
@@ -204,7 +126,7 @@ class _Python:
 
 
 class _Translator:
-    def __init__(self, reader: _Reader, directory: Path) -> None:
+    def __init__(self, reader: Reader, directory: Path) -> None:
         self.reader = reader
         self.directory = directory
         self.warnings: list[tuple[int, str]] = []
@@ -217,7 +139,7 @@ class _Translator:
         self.unpinned: list[str] = []
         self.unknown: list[str] = []
 
-    def warn(self, path: tuple, message: str) -> None:
+    def warn(self, path: YamlPath, message: str) -> None:
         where = entry_name(path)
         line = self.reader.line(path)
         prefix = f"{self.reader.file}:{line}" if line else self.reader.file
@@ -227,12 +149,12 @@ class _Translator:
     # --- the file -------------------------------------------------------------
 
     def translate(self, data: Mapping[str, Any]) -> Lock:
-        name = data.get("name") or _directory_name(self.directory)
+        name = data.get("name") or directory_name(self.directory)
         python_constraint: Constraint = ()
         python_spec: str | None = None
-        pip_blocks: list[tuple[tuple, list]] = []
+        pip_blocks: list[tuple[YamlPath, list[Any]]] = []
         for i, item in enumerate(data["dependencies"]):
-            path = ("dependencies", i)
+            path: YamlPath = ("dependencies", i)
             if isinstance(item, Mapping):
                 pip_blocks.append(((*path, "pip"), item.get("pip") or []))
                 continue
@@ -289,11 +211,11 @@ class _Translator:
                 f"nixpkgs' Python set, their version specs checked when Nix evaluates: {shown}"
             )
         for message in messages:
-            print(f"lock2nix: warning: {message}", file=sys.stderr)
+            warn(message)
 
     # --- conda entries --------------------------------------------------------
 
-    def _matchspec(self, text: str, path: tuple) -> Any:
+    def _matchspec(self, text: str, path: YamlPath) -> Any:
         try:
             from rattler import MatchSpec
         except ImportError:  # pragma: no cover - an installation without the conda extra
@@ -313,14 +235,14 @@ class _Translator:
             channel=spec.channel.name if spec.channel is not None else None,
         )
 
-    def _constraint(self, version: str | None, written: str, path: tuple) -> Constraint:
+    def _constraint(self, version: str | None, written: str, path: YamlPath) -> Constraint:
         try:
             return conda_names.conda_constraint(version)
         except conda_names.SpecError as exc:
             self.warn(path, f"{exc}; {written!r} is not checked against nixpkgs")
             return ()
 
-    def _conda_member(self, spec: Any, written: str, path: tuple) -> None:
+    def _conda_member(self, spec: Any, written: str, path: YamlPath) -> None:
         found = conda_names.classify(spec.name)
         constraint = self._constraint(spec.version, written, path)
         notes = [found.note] if found.note else []
@@ -375,7 +297,7 @@ class _Translator:
                 self.python[member.name] = member
             else:
                 self.python[member.name] = dataclasses.replace(
-                    old, constraint=_both(old.constraint, member.constraint),
+                    old, constraint=both(old.constraint, member.constraint),
                     spec=" and ".join(filter(None, [old.spec, member.spec])), origin="conda",
                 )
             return
@@ -386,7 +308,7 @@ class _Translator:
 
     # --- the pip section ------------------------------------------------------
 
-    def _pip_block(self, path: tuple, lines: list[str]) -> None:
+    def _pip_block(self, path: YamlPath, lines: list[str]) -> None:
         # pip reads a requirements file's options first: they hold for every line.
         entries = [((*path, i), line, self.directory) for i, line in enumerate(lines)]
         expanded = self._expand(entries, depth=0)
@@ -398,7 +320,7 @@ class _Translator:
         for where, line, base in requirements:
             self._pip_requirement(where, line, base)
 
-    def _expand(self, entries: list[tuple[tuple, str, Path]], depth: int) -> list[tuple[tuple, str, Path]]:
+    def _expand(self, entries: list[tuple[YamlPath, str, Path]], depth: int) -> list[tuple[YamlPath, str, Path]]:
         out = []
         for where, raw, base in entries:
             line = _strip_comment(raw)
@@ -414,7 +336,9 @@ class _Translator:
                 continue
             file = (base / target) if not Path(target).is_absolute() else Path(target)
             if depth >= _MAX_INCLUDE_DEPTH:
-                raise self.reader.error(f"requirements files include each other more than {_MAX_INCLUDE_DEPTH} deep", where)
+                raise self.reader.error(
+                    f"requirements files include each other more than {_MAX_INCLUDE_DEPTH} deep", where
+                )
             try:
                 text = file.read_text(encoding="utf-8")
             except FileNotFoundError:
@@ -436,7 +360,7 @@ class _Translator:
             out.extend(self._expand(nested, depth + 1))
         return out
 
-    def _option(self, where: tuple, line: str) -> bool:
+    def _option(self, where: YamlPath, line: str) -> bool:
         """Handle a global option line; False when the line is a requirement."""
         if not line.startswith("-") or re.match(r"(-e|--editable)(\s|=)", line):
             return False
@@ -444,7 +368,9 @@ class _Translator:
         if match:
             flag, url = match.groups()
             if flag in ("-f", "--find-links"):
-                self.warn(where, f"--find-links {url} is not supported: name each file by URL with its #sha256= instead")
+                self.warn(
+                    where, f"--find-links {url} is not supported: name each file by URL with its #sha256= instead"
+                )
             else:
                 self._add_index(url, where, extra=flag == "--extra-index-url")
             return True
@@ -454,13 +380,12 @@ class _Translator:
             return True
         raise self.reader.error(f"pip option {line!r} is not supported", where)
 
-    def _add_index(self, url: str, where: tuple, *, extra: bool) -> None:
-        from ..index import normalize_index_url
-
+    def _add_index(self, url: str, where: YamlPath, *, extra: bool) -> None:
         url = url.strip()
         if re.search(r"\$\{?[A-Za-z_]", url):
             self.warn(where, f"index {url} refers to environment variables (credentials), which lock2nix does not "
-                             "expand (they would be written into the overlay); packages only there are taken from nixpkgs")
+                             "expand (they would be written into the overlay); packages only there are taken from "
+                             "nixpkgs")
             return
         if not url.startswith(("https://", "http://")):
             raise self.reader.error(f"index URL {url!r} is not an http(s) URL", where)
@@ -472,10 +397,10 @@ class _Translator:
             self.index_url = ref
 
     def _indexes(self) -> list[tuple[str | None, str]]:
-        first = self.index_url or (None, DEFAULT_INDEX)
+        first = self.index_url or (None, PYPI_SIMPLE_URL)
         return [first, *(i for i in self.extra_indexes if i != first)]
 
-    def _pip_requirement(self, where: tuple, line: str, base: Path) -> None:
+    def _pip_requirement(self, where: YamlPath, line: str, base: Path) -> None:
         editable = False
         match = re.fullmatch(r"(?:-e|--editable)(?:=|\s+)(\S.*)", line)
         if match:
@@ -490,8 +415,6 @@ class _Translator:
         if re.match(r"[a-z][a-z0-9+.-]*://", line):
             self._url(where, line, None)
             return
-        from packaging.requirements import InvalidRequirement, Requirement
-
         try:
             requirement = Requirement(line)
         except InvalidRequirement as exc:
@@ -540,12 +463,12 @@ class _Translator:
             )
         )
 
-    def _vcs(self, where: tuple, url: str, name: str | None, editable: bool) -> None:
+    def _vcs(self, where: YamlPath, url: str, name: str | None, editable: bool) -> None:
         scheme = url.split("+", 1)[0]
         parts = urlsplit(url[len(scheme) + 1:])
         fragment = parse_qs(parts.fragment)
-        egg = (fragment.get("egg") or [None])[0]
-        subdirectory = (fragment.get("subdirectory") or [None])[0]
+        egg = next(iter(fragment.get("egg", [])), None)
+        subdirectory = next(iter(fragment.get("subdirectory", [])), None)
         path, rev = parts.path, None
         if "@" in path:
             path, rev = path.rsplit("@", 1)
@@ -558,8 +481,9 @@ class _Translator:
             guessed = True
         if name is None:
             raise self.reader.error(f"cannot tell the project name of {url!r}: add #egg=<name>", where)
-        note_editable = "; installed non-editable (Nix store paths are read-only)" if editable else ""
-        if scheme == "git" and rev and _HEX40.fullmatch(rev) and parts.scheme in ("https", "http", "ssh", "git", "file"):
+        note_editable = _NOT_EDITABLE if editable else ""
+        fetchable = parts.scheme in ("https", "http", "ssh", "git", "file")
+        if scheme == "git" and rev and _HEX40.fullmatch(rev) and fetchable:
             source = VcsSource(url=repo, commit_id=rev, requested_revision=rev,
                                subdirectory=_clean_subdirectory(subdirectory, where, self.reader))
             self._python_member(
@@ -570,7 +494,7 @@ class _Translator:
         why = (f"{scheme} sources are not supported" if scheme != "git" else
                "it names no commit, so what it installs changes over time" if not rev or not _HEX40.fullmatch(rev) else
                f"{parts.scheme or 'this'} URLs cannot be fetched")
-        if scheme == "git" and not (parts.scheme in ("https", "http", "ssh", "git", "file") and parts.netloc or parts.scheme == "file"):
+        if scheme == "git" and not ((fetchable and parts.netloc) or parts.scheme == "file"):
             why = "it is not a git URL lock2nix can fetch"
         guess = " (name guessed from the repository; add #egg=<name> if it differs)" if guessed else ""
         self.warn(where, f"{url}: {why}; {name} is taken from nixpkgs' Python set instead{guess}. "
@@ -582,7 +506,7 @@ class _Translator:
                     note=f"VCS requirement without a commit ({why}): from nixpkgs")
         )
 
-    def _url(self, where: tuple, url: str, name: str | None, *, marker: str | None = None,
+    def _url(self, where: YamlPath, url: str, name: str | None, *, marker: str | None = None,
              extras: tuple[str, ...] = ()) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http"):
@@ -611,7 +535,7 @@ class _Translator:
                     spec=url, marker=marker, extras=extras, note="direct URL")
         )
 
-    def _local(self, where: tuple, target: str, name: str | None, editable: bool, base: Path) -> None:
+    def _local(self, where: YamlPath, target: str, name: str | None, editable: bool, base: Path) -> None:
         location = (base / target).resolve() if not Path(target).is_absolute() else Path(target)
         try:
             relative = Path(posixpath.relpath(location.as_posix(), self.directory.resolve().as_posix())).as_posix()
@@ -625,7 +549,7 @@ class _Translator:
             self._python_member(
                 _Python(name=name, origin="pip", written=name, path=where,
                         source=DirectorySource(path=relative, editable=editable), version="0", spec=target,
-                        note="local directory" + ("; installed non-editable (Nix store paths are read-only)" if editable else ""))
+                        note="local directory" + (_NOT_EDITABLE if editable else ""))
             )
             return
         if location.is_file() and location.name.endswith(_ARCHIVE_SUFFIXES):
@@ -671,14 +595,6 @@ class _Spec:
     channel: str | None
 
 
-def _both(a: Constraint, b: Constraint) -> Constraint:
-    if not a:
-        return b
-    if not b:
-        return a
-    return tuple(x + y for x in a for y in b)
-
-
 def _variable(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -711,13 +627,6 @@ def _looks_like_path(line: str, base: Path) -> bool:
 
 
 def _name_version(filename: str) -> tuple[str | None, str | None]:
-    from packaging.utils import (
-        InvalidSdistFilename,
-        InvalidWheelFilename,
-        parse_sdist_filename,
-        parse_wheel_filename,
-    )
-
     try:
         if filename.endswith(".whl"):
             name, version, _, _ = parse_wheel_filename(filename)
@@ -729,8 +638,6 @@ def _name_version(filename: str) -> tuple[str | None, str | None]:
 
 
 def _local_project_name(directory: Path) -> str | None:
-    from . import load_toml
-
     pyproject = directory / "pyproject.toml"
     if pyproject.is_file():
         data = load_toml(str(pyproject), pyproject.read_text(encoding="utf-8"))
@@ -751,16 +658,10 @@ def _local_project_name(directory: Path) -> str | None:
     return None
 
 
-def _clean_subdirectory(value: str | None, where: tuple, reader: _Reader) -> str | None:
+def _clean_subdirectory(value: str | None, where: YamlPath, reader: Reader) -> str | None:
     if not value:
         return None
     clean = posixpath.normpath(value.strip())
     if clean == ".." or clean.startswith(("../", "/")):
         raise reader.error(f"subdirectory {value!r} leaves the repository", where)
     return None if clean == "." else clean
-
-
-def _directory_name(directory: Path) -> str:
-    name = directory.resolve().name
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-._")
-    return cleaned or "environment"

@@ -36,15 +36,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 from urllib.parse import unquote, urlsplit
 
 from .. import conda_names
+from .._index_url import PYPI_SIMPLE_URL
+from .._warnings import warn
 from ..conda_names import Constraint
 from ..errors import Lock2NixError
+from ..formats import Format
 from ..model import (
     MAIN_GROUP,
     Artifact,
@@ -56,10 +58,10 @@ from ..model import (
     NixpkgsSource,
     Package,
 )
-from .conda import _both, _directory_name, _Reader, entry_name, load_yaml
+from ._conda import Reader, both, directory_name, entry_name, load_yaml
 
-CONDA_LOCK = "conda-lock.yml"
-EXPLICIT = "@EXPLICIT"
+CONDA_LOCK: Final = "conda-lock.yml"
+EXPLICIT: Final = "@EXPLICIT"
 
 #: conda subdir → Nix system. Other subdirs (win-*, emscripten-*, ...) are not
 #: systems Nix builds for.
@@ -94,7 +96,6 @@ _HEX32 = re.compile(r"[0-9a-f]{32}")
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+!*-]*$")
 _CONDA_ARCHIVE = re.compile(r"^(?P<name>.+)-(?P<version>[^-]+)-(?P<build>[^-]+)\.(?:conda|tar\.bz2)$")
 _SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
-PYPI_SIMPLE = "https://pypi.org/simple/"
 
 
 class CondaLockError(Lock2NixError):
@@ -107,7 +108,7 @@ class _Entry:
 
     name: str
     version: str
-    manager: str  # conda | pip
+    manager: Literal["conda", "pip"]
     platform: str | None  # conda subdir; None: the file does not say (an @EXPLICIT list of noarch URLs)
     url: str
     sha256: str | None
@@ -120,25 +121,14 @@ class _Entry:
 
 
 def parse_conda_lock(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool = False) -> Lock:
-    data, lines = load_yaml(name, text)
-    reader = _Reader(name, lines)
+    data, lines = load_yaml(name, text, CondaLockError)
+    reader = Reader(name, lines, CondaLockError)
     if not isinstance(data, Mapping):
         kind = "empty" if data is None else f"a YAML {type(data).__name__}"
         raise CondaLockError(f"a conda-lock file is a mapping (version, metadata, package); this one is {kind}",
                              file=name, line=1 if data is not None else None)
-    from ..config import validate
-
-    try:
-        validate(dict(data), "conda-lock.schema.json", name)
-    except Lock2NixError as exc:
-        path = tuple(int(p) if p.isdigit() else p for p in (exc.entry or "").split(".") if p)
-        unknown = re.match(r"unknown key '([^']+)'", exc.message)
-        if unknown:
-            path = (*path, unknown.group(1))
-        message = exc.message
-        if path == ("version",):
-            message = f"lock file version {data.get('version')!r} is not supported (lock2nix reads version 1)"
-        raise CondaLockError(message, file=name, entry=entry_name(path) or None, line=reader.line(path)) from None
+    unsupported = f"lock file version {data.get('version')!r} is not supported (lock2nix reads version 1)"
+    reader.validate(data, "conda-lock.schema.json", {("version",): unsupported})
     platforms = list(dict.fromkeys(data["metadata"]["platforms"]))
     entries: list[_Entry] = []
     left_out: list[str] = []
@@ -224,20 +214,26 @@ def parse_explicit(name: str, text: str, *, directory: Path) -> Lock:
         raise CondaLockError("no @EXPLICIT line: not an explicit conda package list", file=name)
     if not entries:
         raise CondaLockError("no package URL after @EXPLICIT: nothing to translate", file=name)
-    if platform is None and len(subdirs) == 1:
-        platform = subdirs[0]
-    elif platform is None and len(subdirs) > 1:
-        raise CondaLockError(f"its URLs are for several platforms ({', '.join(subdirs)}) and no '# platform:' line "
-                             "says which one it is for", file=name)
-    elif platform is not None and any(s != platform for s in subdirs):
-        other = next(s for s in subdirs if s != platform)
-        line = next(e.line for e in entries if _subdir_and_channel(e.url)[0] == other)
-        raise CondaLockError(f"a package for {other} in a list for platform {platform}", file=name, line=line)
+    platform = _explicit_platform(name, platform, subdirs, entries)
     entries = [dataclasses.replace(e, platform=platform) for e in entries]
     platforms = [platform] if platform is not None else []
     notes = [("An @EXPLICIT list names conda package files; their #md5 is not a hash Nix can pin a download with, "
               "and none is needed: no conda package is downloaded, each is mapped to nixpkgs' package instead.")]
     return _Builder(name, EXPLICIT, Path(directory), platforms, False).build(entries, tuple(channels), notes)
+
+
+def _explicit_platform(file: str, written: str | None, subdirs: list[str], entries: list[_Entry]) -> str | None:
+    """The platform of an @EXPLICIT list: its ``# platform:`` line, else its URLs' one subdir (noarch: None)."""
+    if written is None and len(subdirs) == 1:
+        return subdirs[0]
+    if written is None and len(subdirs) > 1:
+        raise CondaLockError(f"its URLs are for several platforms ({', '.join(subdirs)}) and no '# platform:' line "
+                             "says which one it is for", file=file)
+    if written is not None and any(s != written for s in subdirs):
+        other = next(s for s in subdirs if s != written)
+        line = next(e.line for e in entries if _subdir_and_channel(e.url)[0] == other)
+        raise CondaLockError(f"a package for {other} in a list for platform {written}", file=file, line=line)
+    return written
 
 
 def _explicit_line(file: str, number: int, line: str) -> _Entry:
@@ -293,7 +289,11 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 class _Builder:
-    def __init__(self, file: str, fmt: str, directory: Path, platforms: list[str], allow_insecure_hashes: bool) -> None:
+    """The lock model of one conda lock's entries (all platforms)."""
+
+    def __init__(
+        self, file: str, fmt: Format, directory: Path, platforms: list[str], allow_insecure_hashes: bool
+    ) -> None:
         self.file = file
         self.format = fmt
         self.directory = directory
@@ -304,6 +304,9 @@ class _Builder:
         self.platforms = platforms
         self.systems = [SYSTEMS[p] for p in platforms if p in SYSTEMS]
         self.skipped_platforms = [p for p in platforms if p not in SYSTEMS]
+        #: The environment's members, with the position of their first entry in the lock.
+        self.members: list[tuple[int, EnvironmentMember]] = []
+        self.packages: list[Package] = []
 
     def error(self, message: str, entry: _Entry) -> CondaLockError:
         return CondaLockError(message, file=self.file, entry=None if self.format == EXPLICIT else entry.entry,
@@ -329,99 +332,37 @@ class _Builder:
                       "are left out")
             entries = [e for e in entries if e.platform is None or e.platform in SYSTEMS]
         pip = [e for e in entries if e.manager == "pip"]
-        conda = [e for e in entries if e.manager == "conda"]
-
-        self.members: list[tuple[int, EnvironmentMember]] = []
-        self.packages: list[Package] = []
-        pip_names = {conda_names.normalize(e.name) for e in pip}
-        self.python_names: set[str] = set(pip_names)
-        python_versions: list[str] = []
-        libraries: list[str] = []
-        unknown: list[str] = []
-        nixpkgs_python: dict[str, list[tuple[int, EnvironmentMember]]] = {}
-
-        for name, groups in _by_name(conda, key=lambda e: e.name.lower()).items():
-            found = conda_names.classify(name)
-            for version, systems, first in self._split(groups):
-                spec = f"{first.name}=={version}"
-                exact: Constraint = ((("==", version),),)
-                order = entries.index(first)
-                if name == "python":
-                    python_versions.append(version)
-                    continue
-                if found.library:
-                    libraries.append(f"{first.name} {version}")
-                    continue
-                if found.kind == "python":
-                    assert found.target is not None
-                    pypi = conda_names.normalize(found.target)
-                    if pypi in pip_names:
-                        self.warn(f"{first.name} {version} is also a pip package of the lock; the pip one is used", first)
-                        continue
-                    self.python_names.add(pypi)
-                    member = EnvironmentMember(
-                        name=first.name, origin="conda", kind="python", attribute=pypi, constraint=exact, spec=spec,
-                        note=found.note, entry=first.entry, systems=systems,
-                    )
-                    nixpkgs_python.setdefault(pypi, []).append((order, member))
-                    continue
-                if found.unknown:
-                    unknown.append(f"{first.name} {version}")
-                    note = "unknown conda package: not in lock2nix's tables and cannot be a Python package"
-                    self.members.append((order, EnvironmentMember(
-                        name=first.name, origin="conda", kind="none", spec=spec, note=note, entry=first.entry,
-                        systems=systems)))
-                    continue
-                self.members.append((order, EnvironmentMember(
-                    name=first.name, origin="conda", kind=found.kind, attribute=found.target,
-                    constraint=exact if found.kind != "none" else (), spec=spec, note=found.note, entry=first.entry,
-                    systems=systems,
-                )))
-
-        for pypi, members in nixpkgs_python.items():
+        conda = _Conda(self, entries, pip_names={conda_names.normalize(e.name) for e in pip})
+        conda_entries = [e for e in entries if e.manager == "conda"]
+        for name, groups in _by_name(conda_entries, key=lambda e: e.name.lower()).items():
+            conda.add(name, groups)
+        for pypi, members in conda.nixpkgs_python.items():
             self._nixpkgs_python(pypi, members)
         for name, groups in _by_name(pip, key=lambda e: conda_names.normalize(e.name)).items():
             self._pip_package(name, groups, entries)
         self._missing_dependencies()
 
-        if unknown:
-            self.warn(f"{len(unknown)} conda package(s) are not in lock2nix's tables and cannot be Python packages; "
-                      f"left out of the environment (add them under a nixpkgs name in a later overlay): "
-                      f"{', '.join(unknown)}")
+        if conda.unknown:
+            self.warn(f"{len(conda.unknown)} conda package(s) are not in lock2nix's tables and cannot be Python "
+                      f"packages; left out of the environment (add them under a nixpkgs name in a later overlay): "
+                      f"{', '.join(conda.unknown)}")
+        python_versions = conda.python_versions
         minors = dict.fromkeys(".".join(v.split(".")[:2]) for v in python_versions)
         python_constraint: Constraint = tuple((("=*", m),) for m in minors)
         if not python_versions:
             self.warn("the lock has no python package: the environment uses nixpkgs' default interpreter")
         for message in self.warnings:
-            print(f"lock2nix: warning: {message}", file=sys.stderr)
-        systems_text = ", ".join(f"{p} ({SYSTEMS[p]})" for p in self.platforms if p in SYSTEMS)
-        head = [
-            (f"Locked by conda-lock for {systems_text}: each Nix system takes its platform's entries; another system is "
-             f"an error (with check = \"warn\", a warning and the entries of {self.platforms[0]})."
-             if self.format == CONDA_LOCK else
-             f"Locked for {systems_text}; another system is an error (with check = \"warn\", a warning)."
-             if self.systems else "Its platform is not known (no '# platform:' line, only noarch URLs): any system."),
-            "conda packages are not fetched: each is nixpkgs' package, checked against the exact version locked "
-            "(the python package selects the interpreter by its minor version"
-            + (f": {', '.join(sorted(set(python_versions)))} locked)." if python_versions else ")."),
-        ]
-        if any(e.manager == "pip" for e in entries):
-            head.append("pip packages are built from the files conda-lock recorded, pinned to its sha256, with the "
-                        "dependencies it recorded.")
-        if libraries:
-            head.append("Native libraries and runtimes of conda's solution, left to nixpkgs (its packages bring their "
-                        "own): " + ", ".join(sorted(set(libraries), key=str.lower)) + ".")
-        members = [m for _, m in sorted(self.members, key=lambda x: x[0])]
+            warn(message)
         environment = Environment(
-            name=_directory_name(self.directory),
+            name=directory_name(self.directory),
             python=python_constraint,
             python_spec=(f"python={'|'.join(c[0][1] for c in python_constraint)} (locked "
                          f"{', '.join(sorted(set(python_versions)))})" if python_versions else None),
-            members=tuple(members),
+            members=tuple(m for _, m in sorted(self.members, key=lambda x: x[0])),
             channels=channels,
             platforms=tuple(self.platforms),
             systems=tuple(self.systems),
-            notes=tuple(head + notes),
+            notes=(*self._head(conda, any(e.manager == "pip" for e in entries)), *notes),
         )
         return Lock(
             file=self.file,
@@ -432,14 +373,36 @@ class _Builder:
             environment=environment,
         )
 
-    def _split(self, entries: list[_Entry]) -> list[tuple[str, tuple[str, ...], _Entry]]:
+    def _head(self, conda: _Conda, has_pip: bool) -> list[str]:
+        """The environment's first comments: platforms, how conda and pip packages are taken."""
+        python_versions = conda.python_versions
+        systems_text = ", ".join(f"{p} ({SYSTEMS[p]})" for p in self.platforms if p in SYSTEMS)
+        head = [
+            (f"Locked by conda-lock for {systems_text}: each Nix system takes its platform's entries; another system "
+             f"is an error (with check = \"warn\", a warning and the entries of {self.platforms[0]})."
+             if self.format == CONDA_LOCK else
+             f"Locked for {systems_text}; another system is an error (with check = \"warn\", a warning)."
+             if self.systems else "Its platform is not known (no '# platform:' line, only noarch URLs): any system."),
+            "conda packages are not fetched: each is nixpkgs' package, checked against the exact version locked "
+            "(the python package selects the interpreter by its minor version"
+            + (f": {', '.join(sorted(set(python_versions)))} locked)." if python_versions else ")."),
+        ]
+        if has_pip:
+            head.append("pip packages are built from the files conda-lock recorded, pinned to its sha256, with the "
+                        "dependencies it recorded.")
+        if conda.libraries:
+            head.append("Native libraries and runtimes of conda's solution, left to nixpkgs (its packages bring their "
+                        "own): " + ", ".join(sorted(set(conda.libraries), key=str.lower)) + ".")
+        return head
+
+    def by_version(self, entries: list[_Entry]) -> list[tuple[str, tuple[str, ...], _Entry]]:
         """Entries of one name → (version, Nix systems or () for all, first entry), one per version."""
-        by_version: dict[str, list[_Entry]] = {}
+        groups: dict[str, list[_Entry]] = {}
         for e in entries:
-            by_version.setdefault(e.version, []).append(e)
+            groups.setdefault(e.version, []).append(e)
         everywhere = set(self.systems)
-        out = []
-        for version, group in by_version.items():
+        out: list[tuple[str, tuple[str, ...], _Entry]] = []
+        for version, group in groups.items():
             systems = {s for s in (self.system(e) for e in group) if s}
             if not everywhere or systems >= everywhere:
                 out.append((version, (), group[0]))
@@ -460,7 +423,7 @@ class _Builder:
             merged[member.systems] = (old[0], dataclasses.replace(
                 first,
                 constraint=(first.constraint if member.constraint == first.constraint
-                            else _both(first.constraint, member.constraint)),
+                            else both(first.constraint, member.constraint)),
                 spec=f"{first.spec}, {member.spec}",
                 note="; ".join(filter(None, [first.note, f"also conda's {member.name} (the same Python package)"])),
             ))
@@ -482,7 +445,7 @@ class _Builder:
         by_version: dict[str, list[_Entry]] = {}
         for e in entries:
             by_version.setdefault(e.version, []).append(e)
-        split = self._split(entries)
+        split = self.by_version(entries)
         several = len(split) > 1
         for version, systems, first in split:
             group = by_version[version]
@@ -588,6 +551,57 @@ class _Builder:
             ))
 
 
+class _Conda:
+    """The conda entries of a lock, sorted out name by name: the interpreter, native libraries,
+    Python packages (from nixpkgs) and the other members."""
+
+    def __init__(self, builder: _Builder, entries: list[_Entry], pip_names: set[str]) -> None:
+        self.builder = builder
+        self.entries = entries
+        self.pip_names = pip_names
+        self.python_versions: list[str] = []
+        self.libraries: list[str] = []
+        self.unknown: list[str] = []
+        #: Python packages nixpkgs provides, by PyPI name: the members that ask for them.
+        self.nixpkgs_python: dict[str, list[tuple[int, EnvironmentMember]]] = {}
+
+    def add(self, name: str, entries: list[_Entry]) -> None:
+        """The entries of one conda name: one member per version (with its systems when not all)."""
+        found = conda_names.classify(name)
+        for version, systems, first in self.builder.by_version(entries):
+            spec = f"{first.name}=={version}"
+            exact: Constraint = ((("==", version),),)
+            order = self.entries.index(first)
+            if name == "python":
+                self.python_versions.append(version)
+            elif found.library:
+                self.libraries.append(f"{first.name} {version}")
+            elif found.kind == "python":
+                assert found.target is not None
+                pypi = conda_names.normalize(found.target)
+                if pypi in self.pip_names:
+                    self.builder.warn(f"{first.name} {version} is also a pip package of the lock; the pip one is used",
+                                      first)
+                    continue
+                member = EnvironmentMember(
+                    name=first.name, origin="conda", kind="python", attribute=pypi, constraint=exact, spec=spec,
+                    note=found.note, entry=first.entry, systems=systems,
+                )
+                self.nixpkgs_python.setdefault(pypi, []).append((order, member))
+            elif found.unknown:
+                self.unknown.append(f"{first.name} {version}")
+                note = "unknown conda package: not in lock2nix's tables and cannot be a Python package"
+                self.builder.members.append((order, EnvironmentMember(
+                    name=first.name, origin="conda", kind="none", spec=spec, note=note, entry=first.entry,
+                    systems=systems)))
+            else:
+                self.builder.members.append((order, EnvironmentMember(
+                    name=first.name, origin="conda", kind=found.kind, attribute=found.target,
+                    constraint=exact if found.kind != "none" else (), spec=spec, note=found.note, entry=first.entry,
+                    systems=systems,
+                )))
+
+
 def _by_name(entries: list[_Entry], key: Any) -> dict[str, list[_Entry]]:
     out: dict[str, list[_Entry]] = {}
     for e in entries:
@@ -606,5 +620,5 @@ def _systems_marker(systems: tuple[str, ...]) -> str:
 def _index_of(url: str) -> str:
     parts = urlsplit(url)
     if parts.netloc in ("files.pythonhosted.org", "pypi.org"):
-        return PYPI_SIMPLE
+        return PYPI_SIMPLE_URL
     return f"{parts.scheme}://{parts.netloc}/"

@@ -33,14 +33,18 @@ import hashlib
 import json
 import posixpath
 import re
-import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidName, NormalizedName, canonicalize_name
 
+from .. import _markers as markers
+from .._index_url import PYPI_SIMPLE_URL, normalize_index_url
+from .._toml import load_toml
+from .._warnings import warn
 from ..errors import Lock2NixError
 from ..model import (
     MAIN_GROUP,
@@ -57,10 +61,9 @@ from ..model import (
     VcsSource,
 )
 
-FORMAT = "Pipfile.lock"
+FORMAT: Final = "Pipfile.lock"
 #: The newest pipfile-spec this parser knows.
 NEWEST_SPEC = 6
-DEFAULT_INDEX = "https://pypi.org/simple/"
 #: Category → group. Other categories keep their names.
 GROUPS = {"default": MAIN_GROUP, "develop": "dev"}
 #: Companion files the root project is read from, beside the lock.
@@ -193,10 +196,8 @@ class _IndexRef:
 
 
 def _sources(reader: _Reader, raw: Any) -> list[_IndexRef]:
-    from ..index import normalize_index_url
-
     if raw is None or raw == []:
-        return [_IndexRef("pypi", DEFAULT_INDEX)]
+        return [_IndexRef("pypi", PYPI_SIMPLE_URL)]
     if not isinstance(raw, list):
         raise reader.error('"_meta.sources" must be a list', entry="_meta", needle='"sources"')
     out = []
@@ -322,8 +323,6 @@ def _entry(
 
 
 def _marker(raw: Mapping[str, Any], fail: Any) -> str | None:
-    from .. import markers
-
     parts = []
     value = raw.get("markers")
     if value is not None:
@@ -498,27 +497,19 @@ def _file(raw: Mapping[str, Any], directory: Path, fail: Any) -> Source | None:
 # --- packages -----------------------------------------------------------------
 
 
-def _or_markers(markers: list[str | None]) -> str | None:
-    if any(m is None for m in markers):
-        return None  # unconditional somewhere: unconditional
-    unique = list(dict.fromkeys(m for m in markers if m))
-    if len(unique) == 1:
-        return unique[0]
-    return " or ".join(f"({m})" for m in unique)
-
-
 def _merge(reader: _Reader, entries: list[_Entry]) -> list[Package]:
     """One package per name: a name in several categories is one installation."""
-    by_name: dict[str, list[_Entry]] = {}
+    by_name: dict[NormalizedName, list[_Entry]] = {}
     for e in entries:
         by_name.setdefault(e.name, []).append(e)
     packages = []
     for name, group in by_name.items():
         first = group[0]
+        assert first.source is not None  # the root project's entries are not merged
         same = [e for e in group if e.version == first.version and e.source == first.source]
         for other in group:
             if other not in same:
-                _warn(
+                warn(
                     f"{reader.file}: {other.entry}: {name} is also locked as {first.entry}; one package set "
                     f"holds one version of a name, so the one in {first.category!r} is used"
                 )
@@ -526,17 +517,13 @@ def _merge(reader: _Reader, entries: list[_Entry]) -> list[Package]:
             Package(
                 name=name,
                 version=first.version,
-                source=first.source,  # type: ignore[arg-type]
+                source=first.source,
                 groups=frozenset(e.group for e in same),
-                marker=_or_markers([e.marker for e in same]),
+                marker=markers.union([e.marker for e in same]),
                 entry=first.entry,
             )
         )
     return packages
-
-
-def _warn(message: str) -> None:
-    print(f"lock2nix: warning: {message}", file=sys.stderr)
 
 
 # --- the Pipfile beside the lock ---------------------------------------------------
@@ -554,27 +541,27 @@ def pipfile_hash(pipfile: Mapping[str, Any]) -> str:
         "default": pipfile.get("packages", {}),
         "develop": pipfile.get("dev-packages", {}),
     }
-    for key, value in pipfile.items():
-        if key not in ("source", "requires", "packages", "dev-packages", "pipenv", "scripts"):
-            data[key] = value  # custom categories
+    data.update(  # custom categories
+        (key, value)
+        for key, value in pipfile.items()
+        if key not in ("source", "requires", "packages", "dev-packages", "pipenv", "scripts")
+    )
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _check_pipfile_hash(reader: _Reader, meta: Mapping[str, Any], pipfile: Path) -> None:
     """Warn when the lock was not made from the Pipfile beside it (a stale lock)."""
-    from . import load_toml
-
     recorded = meta.get("hash", {}).get("sha256") if isinstance(meta.get("hash"), Mapping) else None
     if not isinstance(recorded, str):
         return
     try:
         data = load_toml(str(pipfile), pipfile.read_text(encoding="utf-8"))
     except (Lock2NixError, OSError, UnicodeDecodeError) as exc:
-        _warn(f"{pipfile}: cannot read it ({exc}); not checked against {reader.file}")
+        warn(f"{pipfile}: cannot read it ({exc}); not checked against {reader.file}")
         return
     if pipfile_hash(data) != recorded:
-        _warn(
+        warn(
             f"{reader.file} is out of date with {pipfile} (its _meta.hash does not match); "
             "translating the lock as it is: run `pipenv lock` to bring it up to date"
         )
@@ -599,7 +586,9 @@ def _root_project(
         if not e.is_root:
             deps.append(Dependency(name=e.name, marker=e.marker, extras=e.extras))
     groups.setdefault(MAIN_GROUP, [])
-    frozen = {g: tuple(sorted(set(d), key=lambda d: (d.name, d.marker or "", d.extras))) for g, d in sorted(groups.items())}
+    frozen = {
+        g: tuple(sorted(set(d), key=lambda d: (d.name, d.marker or "", d.extras))) for g, d in sorted(groups.items())
+    }
     if not root_entries:
         return RootProject(
             name=_directory_name(directory),
@@ -627,21 +616,17 @@ def _directory_name(directory: Path) -> NormalizedName:
 
 def _read_project(reader: _Reader, directory: Path, inputs: list[str]) -> dict[str, Any]:
     """Name, version, requires-python and build system of the project beside the lock."""
-    from . import load_toml
-
     out: dict[str, Any] = {}
     pyproject = directory / "pyproject.toml"
     if pyproject.is_file():
         inputs.append(str(pyproject))
         data = load_toml(str(pyproject), pyproject.read_text(encoding="utf-8"))
-        project = data.get("project") if isinstance(data.get("project"), Mapping) else {}
+        project = data["project"] if isinstance(data.get("project"), Mapping) else {}
         if isinstance(project.get("name"), str):
             out["name"] = canonicalize_name(project["name"])
         if isinstance(project.get("version"), str):
             out["version"] = project["version"]
         if isinstance(project.get("requires-python"), str):
-            from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
             try:
                 out["requires-python"] = str(SpecifierSet(project["requires-python"])) or None
             except InvalidSpecifier as exc:

@@ -14,12 +14,14 @@ groups, they are computed by walking the graph from the root's groups.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from packaging.dependency_groups import resolve_dependency_groups
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import (
@@ -31,13 +33,18 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
+from packaging.version import InvalidVersion, Version
 
+from .. import _markers as marker_mod
 from .. import model
+from .._index_url import PYPI_SIMPLE_URL
+from .._toml import load_toml
+from .._warnings import warn
 from ..errors import Lock2NixError
 from ..model import (
     MAIN_GROUP,
-    Artifact,
     ArchiveSource,
+    Artifact,
     BuildSystem,
     Dependency,
     DirectorySource,
@@ -47,9 +54,7 @@ from ..model import (
     RootProject,
     VcsSource,
 )
-from . import load_toml
 
-PYPI = "https://pypi.org/simple/"
 SUPPORTED_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
 _BARE_VERSION = re.compile(r"\d+(\.\d+)*([a-z]+\d*)?(\.post\d+)?(\.dev\d+)?")
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
@@ -177,7 +182,7 @@ def _package(
         source=source,
         dependencies=runtime,
         extras=extras,
-        marker=_and_markers(marker, python_marker),
+        marker=marker_mod.intersection(marker, python_marker),
         requires_python=requires_python,
         entry=entry,
     )
@@ -225,7 +230,7 @@ def _version_specifier(constraint: Any, entry: str) -> str | None:
         raise PoetryLockError(f"{entry}: invalid version constraint {constraint!r}: {exc}") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _specifier_from_constraint(constraint: str) -> str | None:
     # Locks repeat the same few constraints thousands of times.
     text = constraint.strip()
@@ -259,29 +264,6 @@ def _poetry_to_pep440(text: str) -> str | None:
     return spec.strip()
 
 
-def _and_markers(*markers: str | None) -> str | None:
-    present = [m for m in markers if m]
-    if not present:
-        return None
-    if len(present) == 1:
-        return present[0]
-    return " and ".join(f"({m})" for m in present)
-
-
-def _or_markers(markers: Iterable[str | None]) -> str | None:
-    present = []
-    for m in markers:
-        if not m:
-            return None  # one unconditional alternative makes the union unconditional
-        if m not in present:
-            present.append(m)
-    if not present:
-        return None
-    if len(present) == 1:
-        return present[0]
-    return " or ".join(f"({m})" for m in present)
-
-
 def _dependency_spec(name: NormalizedName, spec: Any, entry: str) -> tuple[Dependency, bool]:
     """One dependency entry: ``"constraint"`` or an inline table."""
     if isinstance(spec, str):
@@ -302,9 +284,7 @@ def _dependency_spec(name: NormalizedName, spec: Any, entry: str) -> tuple[Depen
     extras = spec.get("extras", [])
     if not isinstance(extras, list) or not all(isinstance(e, str) for e in extras):
         raise PoetryLockError(f"{entry}: extras of dependency {name!r} must be a list of strings")
-    from .. import markers as marker_mod
-
-    combined = _and_markers(marker, python_cond, platform_cond)
+    combined = marker_mod.intersection(marker, python_cond, platform_cond)
     if combined is not None:
         marker_mod.parse(combined)  # reject invalid markers at translate time
     dep = Dependency(
@@ -319,13 +299,11 @@ def _dependency_spec(name: NormalizedName, spec: Any, entry: str) -> tuple[Depen
 def _dependencies(raw: Any, entry: str) -> list[tuple[Dependency, bool]]:
     if not isinstance(raw, Mapping):
         raise PoetryLockError(f"{entry}: [package.dependencies] must be a table")
-    out = []
-    for dep_name, spec in raw.items():
-        name = canonicalize_name(dep_name)
-        specs = spec if isinstance(spec, list) else [spec]
-        for one in specs:
-            out.append(_dependency_spec(name, one, entry))
-    return out
+    return [
+        _dependency_spec(canonicalize_name(dep_name), one, entry)
+        for dep_name, spec in raw.items()
+        for one in (spec if isinstance(spec, list) else [spec])
+    ]
 
 
 # The leading name and [extras] of a requirement as Poetry writes them in
@@ -344,7 +322,8 @@ def _parse_extra_requirement(text: str, entry: str) -> tuple[NormalizedName, tup
     match = _EXTRA_REQUIREMENT.match(requirement)
     if not match:
         raise PoetryLockError(f"{entry}: cannot read extra requirement {text!r}")
-    extras = tuple(sorted(canonicalize_name(e) for e in match.group(2).split(",") if e.strip())) if match.group(2) else ()
+    written = match.group(2) or ""
+    extras = tuple(sorted(canonicalize_name(e) for e in written.split(",") if e.strip()))
     return canonicalize_name(match.group(1)), extras, marker.strip() or None
 
 
@@ -367,7 +346,7 @@ def _extras(
             if not known:
                 # Poetry lists the extra but did not lock the package: nothing to add.
                 continue
-            marker = _and_markers(_or_markers(d.marker for d in known), req_marker)
+            marker = marker_mod.intersection(marker_mod.union(d.marker for d in known), req_marker)
             deps.append(
                 Dependency(
                     name=name,
@@ -389,7 +368,7 @@ def _package_marker(raw: Any, entry: str) -> str | None:
         if not all(isinstance(v, str) for v in raw.values()):
             raise PoetryLockError(f"{entry}: markers must be strings")
         # Per-group markers: the package exists wherever any group needs it.
-        return _or_markers(raw[k] for k in sorted(raw))
+        return marker_mod.union(raw[k] for k in sorted(raw))
     raise PoetryLockError(f"{entry}: markers must be a string or a table")
 
 
@@ -420,13 +399,7 @@ def _artifacts(
             continue
         artifacts.append(Artifact(filename=filename, hashes=hashes))
     if left_out:
-        import sys
-
-        print(
-            f"lock2nix: warning: {reader.file}: {entry}: left out (--allow-insecure-hashes), no usable hash: "
-            + ", ".join(left_out),
-            file=sys.stderr,
-        )
+        warn(f"{reader.file}: {entry}: left out (--allow-insecure-hashes), no usable hash: " + ", ".join(left_out))
         if not artifacts:
             raise PoetryLockError(f"{entry}: none of its files has a usable hash (sha256); it cannot be pinned")
     return artifacts
@@ -484,7 +457,7 @@ def _source(
     kind = (source or {}).get("type")
     artifacts = _artifacts(reader, raw, name, version, legacy_files, entry)
     if source is None or kind in ("legacy", "pypi", None):
-        url = PYPI if source is None or kind == "pypi" else _index_url(source, entry)
+        index_url = PYPI_SIMPLE_URL if source is None or kind == "pypi" else _index_url(source, entry)
         index_name = None if source is None else source.get("reference") or None
         if not artifacts:
             raise PoetryLockError(f"{entry}: the lock records no files for this package")
@@ -492,7 +465,7 @@ def _source(
         wheels = tuple(sorted((a for a in artifacts if a.is_wheel), key=lambda a: a.filename))
         # Several sdists (zip and tar.gz) happen in old locks; prefer tar.gz, then by name.
         sdist = min(sdists, key=lambda a: (not a.filename.endswith(".tar.gz"), a.filename)) if sdists else None
-        return IndexSource(url=url, name=index_name, sdist=sdist, wheels=wheels)
+        return IndexSource(url=index_url, name=index_name, sdist=sdist, wheels=wheels)
     url = source.get("url")
     if not isinstance(url, str) or not url:
         raise PoetryLockError(f"{entry}: [package.source] needs a url")
@@ -544,14 +517,10 @@ def _check_unique(reader: _Reader, packages: list[Package]) -> None:
 
 
 def _replace(obj: Any, **changes: Any) -> Any:
-    import dataclasses
-
     return dataclasses.replace(obj, **changes)
 
 
 def _version_key(version: str) -> Any:
-    from packaging.version import InvalidVersion, Version
-
     try:
         return (0, Version(version), version)
     except InvalidVersion:
@@ -569,16 +538,32 @@ def _root_project(name: str, pyproject: Mapping[str, Any], lock_extras: Any) -> 
         raise PoetryLockError("[tool.poetry] and [project] must be tables", file=name)
     raw_name = project.get("name") or tool.get("name") or Path(name).resolve().parent.name
     version = project.get("version") or tool.get("version")
-    groups: dict[str, list[Dependency]] = {}
-
     poetry_main = tool.get("dependencies", {})
     requires_python = project.get("requires-python")
     if requires_python is not None:
         requires_python, _ = python_requirement(requires_python, where=f"{name}: [project] requires-python")
     elif isinstance(poetry_main, Mapping) and "python" in poetry_main:
-        spec, marker = python_requirement(poetry_main["python"], where=f"{name}: [tool.poetry.dependencies] python")
-        requires_python = spec
+        where = f"{name}: [tool.poetry.dependencies] python"
+        requires_python, _ = python_requirement(poetry_main["python"], where=where)
+    groups = _root_groups(name, pyproject, project, tool)
+    extras = _root_extras(name, project, tool, lock_extras)
+    return RootProject(
+        name=canonicalize_name(str(raw_name)),
+        version=str(version) if version is not None else None,
+        groups={k: tuple(v) for k, v in sorted(groups.items())},
+        extras={k: tuple(v) for k, v in sorted(extras.items())},
+        requires_python=requires_python,
+        build_system=_root_build_system(name, pyproject),
+        is_package=tool.get("package-mode", True) is not False,
+    )
 
+
+def _root_groups(
+    name: str, pyproject: Mapping[str, Any], project: Mapping[str, Any], tool: Mapping[str, Any]
+) -> dict[str, list[Dependency]]:
+    """The root's dependencies per group: [project], Poetry's tables and groups, [dependency-groups]."""
+    groups: dict[str, list[Dependency]] = {}
+    poetry_main = tool.get("dependencies", {})
     if "dependencies" in project:
         groups[MAIN_GROUP] = _pep508_list(project["dependencies"], name, "[project] dependencies")
     if isinstance(poetry_main, Mapping) and ("dependencies" not in project):
@@ -598,22 +583,26 @@ def _root_project(name: str, pyproject: Mapping[str, Any], lock_extras: Any) -> 
         groups.setdefault(str(group_name), []).extend(
             _poetry_table(deps, name, f"[tool.poetry.group.{group_name}.dependencies]")
         )
-    dependency_groups = pyproject.get("dependency-groups")
-    if dependency_groups is not None and not isinstance(dependency_groups, Mapping):
+    dependency_groups = pyproject.get("dependency-groups", {})
+    if not isinstance(dependency_groups, Mapping):
         raise PoetryLockError("[dependency-groups] must be a table", file=name)
-    if dependency_groups:
-        from packaging.dependency_groups import resolve_dependency_groups
+    for group_name in dependency_groups:
+        try:
+            requirements = resolve_dependency_groups(dependency_groups, group_name)
+        except (ValueError, TypeError, LookupError) as exc:
+            raise PoetryLockError(f"[dependency-groups] {group_name}: {exc}", file=name) from None
+        groups.setdefault(str(group_name), []).extend(
+            _pep508_list(list(requirements), name, f"[dependency-groups] {group_name}")
+        )
+    return groups
 
-        for group_name in dependency_groups:
-            try:
-                requirements = resolve_dependency_groups(dependency_groups, group_name)
-            except (ValueError, TypeError, LookupError) as exc:
-                raise PoetryLockError(f"[dependency-groups] {group_name}: {exc}", file=name) from None
-            groups.setdefault(str(group_name), []).extend(
-                _pep508_list(list(requirements), name, f"[dependency-groups] {group_name}")
-            )
 
+def _root_extras(
+    name: str, project: Mapping[str, Any], tool: Mapping[str, Any], lock_extras: Any
+) -> dict[str, list[Dependency]]:
+    """The root's extras: [project.optional-dependencies], else Poetry's [tool.poetry.extras] (or the lock's)."""
     extras: dict[str, list[Dependency]] = {}
+    poetry_main = tool.get("dependencies", {})
     if isinstance(project.get("optional-dependencies"), Mapping):
         for extra, reqs in project["optional-dependencies"].items():
             extras[canonicalize_name(extra)] = _pep508_list(reqs, name, f"[project.optional-dependencies] {extra}")
@@ -634,25 +623,18 @@ def _root_project(name: str, pyproject: Mapping[str, Any], lock_extras: Any) -> 
             for member in members:
                 member_name = canonicalize_name(str(member).split("[")[0].split(" ")[0])
                 deps.append(optional.get(member_name, Dependency(name=member_name)))
+    return extras
 
+
+def _root_build_system(name: str, pyproject: Mapping[str, Any]) -> BuildSystem | None:
     build = pyproject.get("build-system")
-    build_system = None
-    if isinstance(build, Mapping):
-        requires = build.get("requires", [])
-        if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
-            raise PoetryLockError("[build-system] requires must be a list of strings", file=name)
-        backend = build.get("build-backend")
-        build_system = BuildSystem(requires=tuple(requires), backend=backend if isinstance(backend, str) else None)
-    is_package = tool.get("package-mode", True) is not False
-    return RootProject(
-        name=canonicalize_name(str(raw_name)),
-        version=str(version) if version is not None else None,
-        groups={k: tuple(v) for k, v in sorted(groups.items())},
-        extras={k: tuple(v) for k, v in sorted(extras.items())},
-        requires_python=requires_python,
-        build_system=build_system,
-        is_package=is_package,
-    )
+    if not isinstance(build, Mapping):
+        return None
+    requires = build.get("requires", [])
+    if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        raise PoetryLockError("[build-system] requires must be a list of strings", file=name)
+    backend = build.get("build-backend")
+    return BuildSystem(requires=tuple(requires), backend=backend if isinstance(backend, str) else None)
 
 
 def _pep508_list(raw: Any, file: str, entry: str) -> list[Dependency]:
@@ -692,7 +674,7 @@ def _poetry_dependency(dep_name: str, spec: Any, file: str, entry: str) -> Depen
         return deps[0]
     return Dependency(
         name=deps[0].name,
-        marker=_or_markers(d.marker for d in deps),
+        marker=marker_mod.union(d.marker for d in deps),
         extras=tuple(sorted({e for d in deps for e in d.extras})),
     )
 
@@ -728,11 +710,11 @@ def _assign_groups(
         else:
             recorded.append(None)
     if all(r is not None for r in recorded):
-        return [_replace(p, groups=r) for p, r in zip(packages, recorded)]
+        return [_replace(p, groups=r) for p, r in zip(packages, recorded, strict=True)]
     walked = _walk_groups(packages, root)
     return [
         _replace(p, groups=r if r is not None else walked.get(p.name, frozenset()))
-        for p, r in zip(packages, recorded)
+        for p, r in zip(packages, recorded, strict=True)
     ]
 
 
@@ -745,8 +727,8 @@ def _walk_groups(packages: list[Package], root: RootProject | None) -> dict[str,
         return {name: frozenset({MAIN_GROUP}) for name in by_name}
     starts: dict[str, list[Dependency]] = {g: list(d) for g, d in root.groups.items()}
     # Root extras install into the runtime environment.
-    for deps in root.extras.values():
-        starts.setdefault(MAIN_GROUP, []).extend(deps)
+    for extra_deps in root.extras.values():
+        starts.setdefault(MAIN_GROUP, []).extend(extra_deps)
     for group, deps in starts.items():
         stack = [(d.name, d.extras) for d in deps]
         seen: set[tuple[str, tuple[str, ...]]] = set()
@@ -757,8 +739,6 @@ def _walk_groups(packages: list[Package], root: RootProject | None) -> dict[str,
             seen.add((name, extras))
             result.setdefault(name, set()).add(group)
             for package in by_name.get(name, []):
-                edges = list(package.dependencies)
-                for extra in extras:
-                    edges.extend(package.extras.get(extra, ()))
+                edges = [*package.dependencies, *(d for extra in extras for d in package.extras.get(extra, ()))]
                 stack.extend((d.name, d.extras) for d in edges)
     return {name: frozenset(groups) for name, groups in result.items()}

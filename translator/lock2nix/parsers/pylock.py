@@ -41,6 +41,10 @@ from packaging.pylock import (
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 
+from .. import _markers
+from .._index_url import PYPI_SIMPLE_URL, normalize_index_url
+from .._toml import load_toml
+from .._warnings import warn
 from ..errors import Lock2NixError
 from ..model import (
     MAIN_GROUP,
@@ -55,10 +59,8 @@ from ..model import (
     Source,
     VcsSource,
 )
-from . import load_toml
-from ._common import InsecureHashError, local_build_system, or_markers, sha256_of, warn
+from ._common import InsecureHashError, local_build_system, sha256_of
 
-PYPI = "https://pypi.org/simple/"
 _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
@@ -195,8 +197,7 @@ def residual(marker: Marker, extras: frozenset[str], groups: frozenset[str]) -> 
     What remains (platform, interpreter) is returned as marker text, or
     ``True``/``False`` when nothing does.
     """
-    # packaging keeps the parse tree in ``_markers``; it has no public AST.
-    reduced = _reduce(marker._markers, extras, groups)
+    reduced = _reduce(_markers.tree(marker), extras, groups)
     return reduced if isinstance(reduced, bool) else _render(reduced)
 
 
@@ -271,7 +272,7 @@ def _package(
         version=version,
         source=_source(raw, allow_insecure, file, entry),
         groups=frozenset(groups),
-        marker=or_markers(decided.values()) if decided else str(raw.marker),
+        marker=_markers.union(decided.values()) if decided else str(raw.marker),
         requires_python=str(raw.requires_python) if raw.requires_python else None,
         entry=f"{entry} {version}",
         attestation_identities=tuple(dict(a) for a in raw.attestation_identities or ()),
@@ -300,8 +301,8 @@ def _source(raw: PylockPackage, allow_insecure: bool, file: str, entry: str) -> 
     usable = tuple(sorted((w for w in wheels if w is not None), key=lambda a: a.filename))
     if sdist is None and not usable:
         raise PylockError("no usable file is locked for this package")
-    index = raw.index or PYPI
-    return IndexSource(url=index if index.endswith("/") else index + "/", sdist=sdist, wheels=usable)
+    index = raw.index or PYPI_SIMPLE_URL
+    return IndexSource(url=normalize_index_url(index), sdist=sdist, wheels=usable)
 
 
 def _vcs(vcs: PackageVcs) -> VcsSource:

@@ -27,6 +27,10 @@ from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from .. import _markers
+from .._index_url import normalize_index_url
+from .._toml import load_toml
+from .._warnings import warn
 from ..errors import Lock2NixError
 from ..model import (
     MAIN_GROUP,
@@ -41,19 +45,15 @@ from ..model import (
     Source,
     VcsSource,
 )
-from . import load_toml
 from ._common import (
     InsecureHashError,
-    and_markers,
     check_marker,
     entry_error,
     group_starts,
     local_build_system,
-    or_markers,
     sha256_of,
     typed,
     walk_groups,
-    warn,
 )
 
 LOCK_VERSION = 1
@@ -254,7 +254,7 @@ def _registry(context: _Context, entry: _Entry) -> IndexSource:
     if sdist is None and not wheels:
         raise UvLockError("the lock records no usable file for this package")
     return IndexSource(
-        url=url if url.endswith("/") else url + "/",
+        url=normalize_index_url(url),
         sdist=sdist,
         wheels=tuple(sorted(wheels, key=lambda a: a.filename)),
     )
@@ -388,7 +388,7 @@ def _fork_markers(context: _Context, packages: list[Package], entries: Sequence[
                 raw = _markers_of(entry.raw.get("resolution-markers", []), "resolution-markers")
             except Lock2NixError as exc:
                 raise entry_error(exc, context.file, entry.label, entry.line) from None
-            package = dataclasses.replace(package, marker=or_markers(raw) if raw else None)
+            package = dataclasses.replace(package, marker=_markers.union(raw) if raw else None)
         out.append(package)
     return out
 
@@ -426,7 +426,7 @@ class _Virtual:
                 out.append(dep)
             elif depth < 16:  # virtual members depending on each other in a cycle stop here
                 out.extend(
-                    dataclasses.replace(d, marker=and_markers(dep.marker, d.marker))
+                    dataclasses.replace(d, marker=_markers.intersection(dep.marker, d.marker))
                     for d in self.deps(inner, depth + 1)
                 )
         return tuple(out)

@@ -1,0 +1,310 @@
+"""The ``lock2nix`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .. import __version__, _files
+from .._options import Prefer
+from ..errors import Lock2NixError
+from ..nix import library
+from .config import overlay_targets
+from .inputs import input_digest, read_inputs, recorded_digest
+
+# The modules of the slow paths (init, pipeline, staleness) are imported
+# where they run: the pre-commit hook's run on unchanged inputs, on every
+# commit, imports only this module, .inputs, .config and lock2nix.formats.
+
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_STALE", "build_init_parser", "build_parser", "main", "one_line"]
+
+EXIT_OK = 0
+EXIT_STALE = 1
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lock2nix",
+        description="Translate a Python lock file (poetry.lock, Pipfile.lock, uv.lock, PEP 751 pylock.toml, "
+        "conda environment.yml / conda-lock.yml) into a nixpkgs overlay. The format is told from the "
+        "file's content, whatever its name.",
+        epilog="Use the overlay with: import <nixpkgs> { overlays = [ (import ./overlay.nix) ]; }",
+    )
+    parser.add_argument(
+        "lock",
+        nargs="?",
+        help="lock file to translate (default: the lock in the current directory; '-' reads stdin)",
+    )
+    parser.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
+    parser.add_argument(
+        "--emit",
+        choices=("overlay", "model", "pylock"),
+        default="overlay",
+        help="what to write: the nixpkgs overlay (default), the lock model as JSON, or a PEP 751 pylock.toml",
+    )
+    parser.add_argument(
+        "--prefer",
+        choices=("wheel", "sdist"),
+        default=None,
+        help="build from wheels when a compatible one exists (default), or from sdists",
+    )
+    parser.add_argument(
+        "--scope",
+        choices=("project", "global"),
+        default=None,
+        help="where the locked packages live: in the projects' own package set, leaving nixpkgs' sets as "
+        "they are (project, the default), or also in every interpreter's set of nixpkgs (global)",
+    )
+    parser.add_argument(
+        "--inline",
+        action="store_true",
+        help="put lock2nix's Nix library into the overlay instead of writing it beside it "
+        "(always so when the overlay goes to stdout)",
+    )
+    parser.add_argument("--offline", action="store_true", help="use only the on-disk cache; never touch the network")
+    parser.add_argument(
+        "--no-detect",
+        action="store_true",
+        help="do not download sdists to read their build systems; use a default (setuptools)",
+    )
+    parser.add_argument(
+        "--allow-insecure-hashes",
+        action="store_true",
+        help="leave out, with a warning, locked files that have no hash or only an md5 or sha1 one "
+        "(by default such a lock is refused: Nix cannot pin those downloads); a package left with "
+        "no usable file is still an error",
+    )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="index and git-hash cache (default: $LOCK2NIX_CACHE_DIR or ~/.cache/lock2nix)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 0 if the overlay (-o, or every configured one) is current, 1 if stale (with a summary), "
+        "2 on errors; write nothing",
+    )
+    parser.add_argument(
+        "--pre-commit",
+        action="store_true",
+        help="regenerate the overlay (-o, or every configured one) and exit 1 if a file changed, "
+        "as a pre-commit hook must",
+    )
+    parser.add_argument("--force", action="store_true", help="regenerate even if the output's input digest matches")
+    parser.add_argument("--version", action="version", version=f"lock2nix {__version__}")
+    parser.set_defaults(command=None)
+    return parser
+
+
+def build_init_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lock2nix init",
+        description="Configure lock2nix for this project: the lock -> overlay pair in [tool.lock2nix] "
+        "(or lock2nix.toml) and the pre-commit hook in .pre-commit-config.yaml. Existing files keep "
+        "their formatting and comments.",
+    )
+    parser.add_argument("lock", nargs="?", help="the lock file (default: the lock in the current directory)")
+    parser.add_argument(
+        "-o", "--output", default=None, help="the overlay to keep current (default: overlay.nix beside the lock)"
+    )
+    parser.add_argument("--prefer", choices=("wheel", "sdist"), default=None, help="record a wheel/sdist preference")
+    parser.add_argument(
+        "--hook-repo",
+        default=None,
+        help="git URL of lock2nix for a remote pre-commit hook (default: a local hook running the "
+        "installed lock2nix)",
+    )
+    parser.add_argument("--hook-rev", default=None, help="tag or commit of --hook-repo (default: v" + __version__ + ")")
+    parser.add_argument("--no-hook", action="store_true", help="do not touch .pre-commit-config.yaml")
+    parser.set_defaults(command="init")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # The lock model and overlay are large and live until exit: with the default
+    # thresholds, full collections rescan them ever more often and a 20,000-package
+    # lock took 30% longer per package than a 5,000 one (bench/bench_scale.py).
+    gc.set_threshold(10_000, 50, 100)
+    is_init = argv[:1] == ["init"]
+    args = build_init_parser().parse_args(argv[1:]) if is_init else build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except Lock2NixError as exc:
+        print(f"lock2nix: error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("lock2nix: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("LOCK2NIX_DEBUG"):
+            raise
+        where = args.lock or "the lock file"
+        print(
+            one_line(
+                f"lock2nix: error: {where}: could not translate ({type(exc).__name__}: {exc}); "
+                "set LOCK2NIX_DEBUG=1 for details and please report it"
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+def one_line(message: str) -> str:
+    """``message`` as one printable line: errors are one line, whatever the input held.
+
+    Library messages (packaging's) add the offending text and a ``~~~^`` pointer
+    on further lines; the pointer goes, the rest joins the first line, and
+    control characters from the input are shown escaped, never sent to the terminal.
+    """
+    lines = [line.strip() for line in message.splitlines()]
+    text = " ".join(line for line in lines if line and not set(line) <= set("~^ "))
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+#: What one translation did.
+Outcome = Literal["unchanged", "written", "stale", "current", "printed"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One lock → overlay translation."""
+
+    lock: str | None  # None: the lock in the current directory; "-": stdin
+    output: Path | None
+    prefer: Prefer | None = None  # from the configuration's overlay entry
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "init":
+        from .init import init
+
+        return init(args)
+    outcomes = [_translate(target, args) for target in _targets(args)]
+    if args.check:
+        return EXIT_STALE if "stale" in outcomes else EXIT_OK
+    if args.pre_commit:
+        # pre-commit's convention: a hook that changed files fails the commit.
+        return EXIT_STALE if "written" in outcomes else EXIT_OK
+    return EXIT_OK
+
+
+def _targets(args: argparse.Namespace) -> list[Target]:
+    if args.lock is None and args.output is None:
+        # Relative, so messages name files as the user sees them.
+        configured = overlay_targets(Path("."))
+        if configured:
+            return [Target(str(t.lock), t.output, t.prefer) for t in configured]
+    for flag in ("check", "pre_commit"):
+        if getattr(args, flag) and not args.output:
+            raise Lock2NixError(
+                f"--{flag.replace('_', '-')} needs -o FILE (the overlay), or overlays configured in "
+                "[tool.lock2nix] / lock2nix.toml"
+            )
+    return [Target(args.lock, Path(args.output) if args.output else None)]
+
+
+def _translate(target: Target, args: argparse.Namespace) -> Outcome:
+    """Translate one lock, unless the output records the digest of these very inputs."""
+    inputs = read_inputs(target.lock)
+    output = target.output
+    prefer = args.prefer or target.prefer
+    # Without a file to write beside, the library goes into the overlay.
+    inline = args.inline or output is None
+    library_file = None if output is None or inline or args.emit != "overlay" else output.parent / library.FILE_NAME
+    digest = input_digest(
+        inputs, prefer=prefer, emit=args.emit, detect=not args.no_detect, insecure=args.allow_insecure_hashes,
+        scope=args.scope, inline=inline,
+    )
+    unchanged = output is not None and args.emit == "overlay" and recorded_digest(output) == digest
+    if unchanged and not args.force and _library_current(library_file):
+        return "current" if args.check else "unchanged"
+    # Not imported at the top: the pipeline brings packaging, the index
+    # client and the generator, which the run above never needs.
+    from .pipeline import Request, render
+
+    text = render(
+        Request(
+            inputs=inputs,
+            output=output,
+            emit=args.emit,
+            prefer=prefer,
+            scope=args.scope,
+            inline=inline,
+            digest=digest,
+            cache_dir=_cache_dir(args),
+            offline=args.offline,
+            detect=not args.no_detect,
+            allow_insecure_hashes=args.allow_insecure_hashes,
+        )
+    )
+    return _deliver(text, output, library_file, check=args.check, pre_commit=args.pre_commit)
+
+
+def _library_current(library_file: Path | None) -> bool:
+    """Whether the library beside the overlay is this lock2nix's (or none is needed)."""
+    return library_file is None or _read_text(library_file) == library.bundle()
+
+
+def _deliver(
+    text: str, output: Path | None, library_file: Path | None, *, check: bool, pre_commit: bool
+) -> Outcome:
+    """Print ``text``, or write it to ``output`` unless it holds it already (with ``check``: say so);
+    the Nix library beside it likewise."""
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return "printed"
+    current_text = _read_text(output)
+    library_current = _library_current(library_file)
+    if current_text == text and library_current:
+        return "current" if check else "unchanged"
+    if check:
+        from .staleness import summary
+
+        why = summary(current_text, text) if current_text != text else f"{library_file} is another lock2nix's library"
+        print(f"lock2nix: {output} is stale: {why}; run lock2nix to regenerate", file=sys.stderr)
+        return "stale"
+    # The library first: an overlay never imports a library older than itself.
+    if library_file is not None and not library_current:
+        write_atomic(library_file, library.bundle())
+    write_atomic(output, text)
+    if pre_commit:
+        print(f"lock2nix: regenerated {output}", file=sys.stderr)
+    return "written"
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _cache_dir(args: argparse.Namespace) -> Path:
+    if args.cache_dir is not None:
+        return Path(args.cache_dir)
+    env = os.environ.get("LOCK2NIX_CACHE_DIR")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "lock2nix"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace the output file completely or not at all."""
+    try:
+        _files.write_atomic(path, text, durable=True)
+    except OSError as exc:
+        raise Lock2NixError(f"cannot write: {exc.strerror}", file=str(path)) from None

@@ -1,0 +1,51 @@
+"""Complete a parsed lock: where each file is, every hash, and what the lock leaves out.
+
+poetry.lock names files and hashes but not URLs, so every index artifact is
+looked up through the Simple API (cached on disk: an unchanged lock never
+refetches). Pipfile.lock names only hashes: their files are found on the
+index by hash, and the dependency edges it does not record are read from each
+distribution's metadata. Git sources get the hash of their checkout, as
+nixpkgs' fetchgit computes it; a file URL the lock gives without a hash is
+downloaded once and pinned. After resolution every source carries a hash,
+and every package built from an sdist the build system it declares.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from ..model import Lock
+from .dependencies import edges_from_requirements, read_dependencies
+from .hashing import hash_git_sources
+from .index import IndexClient
+from .locate import locate_files, locate_hashed, locate_releases, pin_unhashed, url_sha256
+from .sdist import detect_build_systems
+
+__all__ = ["Settings", "edges_from_requirements", "resolve", "url_sha256"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    cache_dir: Path
+    offline: bool = False
+    #: Read each sdist's [build-system] (downloading it once, cached).
+    detect_build_systems: bool = True
+
+
+def resolve(lock: Lock, settings: Settings) -> Lock:
+    """The lock with every source complete; each step leaves alone what it has nothing to do for."""
+    cache_dir, offline = settings.cache_dir, settings.offline
+    index = IndexClient(cache_dir, offline=offline)
+    # Files, with their URLs and hashes, from what the lock names.
+    lock = locate_releases(lock, index)  # versions only: a conda environment's pip pins
+    lock = locate_hashed(lock, index)  # hashes only: Pipfile.lock
+    lock = pin_unhashed(lock, cache_dir, offline=offline)  # file URLs without a hash
+    lock = locate_files(lock, index)  # file names and hashes: poetry.lock
+    lock = hash_git_sources(lock, cache_dir, offline=offline)
+    # What the lock does not record.
+    if lock.dependencies_from == "metadata":
+        lock = read_dependencies(lock, cache_dir, offline=offline)
+    if settings.detect_build_systems:
+        lock = detect_build_systems(lock, cache_dir, offline=offline)
+    return lock
