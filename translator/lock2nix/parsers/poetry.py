@@ -54,6 +54,7 @@ from ..model import (
     RootProject,
     VcsSource,
 )
+from ._common import group_starts, reached_groups
 
 SUPPORTED_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
 _BARE_VERSION = re.compile(r"\d+(\.\d+)*([a-z]+\d*)?(\.post\d+)?(\.dev\d+)?")
@@ -719,26 +720,6 @@ def _assign_groups(
 
 
 def _walk_groups(packages: list[Package], root: RootProject | None) -> dict[str, frozenset[str]]:
-    by_name: dict[str, list[Package]] = {}
-    for p in packages:
-        by_name.setdefault(p.name, []).append(p)
-    result: dict[str, set[str]] = {}
     if root is None:
-        return {name: frozenset({MAIN_GROUP}) for name in by_name}
-    starts: dict[str, list[Dependency]] = {g: list(d) for g, d in root.groups.items()}
-    # Root extras install into the runtime environment.
-    for extra_deps in root.extras.values():
-        starts.setdefault(MAIN_GROUP, []).extend(extra_deps)
-    for group, deps in starts.items():
-        stack = [(d.name, d.extras) for d in deps]
-        seen: set[tuple[str, tuple[str, ...]]] = set()
-        while stack:
-            name, extras = stack.pop()
-            if (name, extras) in seen:
-                continue
-            seen.add((name, extras))
-            result.setdefault(name, set()).add(group)
-            for package in by_name.get(name, []):
-                edges = [*package.dependencies, *(d for extra in extras for d in package.extras.get(extra, ()))]
-                stack.extend((d.name, d.extras) for d in edges)
-    return {name: frozenset(groups) for name, groups in result.items()}
+        return {p.name: frozenset({MAIN_GROUP}) for p in packages}
+    return reached_groups(packages, group_starts(root))
