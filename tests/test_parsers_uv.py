@@ -60,6 +60,18 @@ MALFORMED = {
         "uv.lock:6: package 'six' (1.17.0): file 'six-1.17.0-py2.py3-none-any.whl' has no sha256 hash (has: md5); "
         "pass --allow-insecure-hashes",
     ),
+    # Found by bench/fuzz.py: a wheel whose name has no tags to read, a requires-python that is none.
+    "uv-bad-wheel-name": (
+        "uv.lock",
+        UV_HEAD + '[[package]]\nname = "six"\nversion = "1.17.0"\nsource = { registry = "https://pypi.org/simple" }\n'
+        'wheels = [{ url = "https://files.p", hash = "sha256:' + "a" * 64 + '" }]\n',
+        "uv.lock:6: package 'six' (1.17.0): 'wheels[0]': Invalid wheel filename",
+    ),
+    "uv-bad-requires-python": (
+        "uv.lock",
+        UV_HEAD.replace(">=3.10", '>=3.\\"0'),
+        "uv.lock: the lock: invalid requires-python '>=3.\"0'",
+    ),
     "uv-bad-marker": (
         "uv.lock",
         UV_HEAD + '[[package]]\nname = "a"\nversion = "1.0"\nsource = { registry = "https://pypi.org/simple" }\n'

@@ -1,5 +1,6 @@
 """``--emit pylock`` for every poetry.lock and Pipfile.lock fixture: packaging.pylock accepts it,
-and translating it gives the same (name, version) set and the same artifacts as the original.
+and translating it gives the same (name, version) set and the same artifacts as the original,
+in the model and in the overlay's package set.
 
 A pylock.toml records no dependency edges; translating it reads them from the
 wheels' metadata, recorded in tests/data/roundtrip-cache (record_uv.py --roundtrip).
@@ -18,7 +19,7 @@ import tomllib
 from packaging.pylock import Pylock
 
 from .conftest import DATA, POETRY_CASES, stage_poetry_case
-from .nixeval import parse_file
+from .nixeval import eval_json, nix_str, parse_file
 from .pipfile_cases import PIPFILE_CASES, recorded_pipfile_cache, stage_pipfile_case  # noqa: F401 - a fixture
 from .test_translate_fixtures import NOT_RECORDED, _unavailable
 
@@ -78,6 +79,38 @@ def test_round_trip_through_pylock(fmt: str, case: str, caches, tmp_path) -> Non
     assert set(got) == set(expected), (sorted(set(got) - set(expected)), sorted(set(expected) - set(got)))
     assert got == expected
 
-    overlay = lock2nix("pylock.toml", "-o", "overlay.nix", cwd=lock.parent, cache=cache)
-    assert overlay.returncode == 0, overlay.stderr
-    parse_file(lock.parent / "overlay.nix")
+    # The overlays: the same names in the lock's package set, each the same version
+    # from the same artifact (store path of its src), on the interpreter each overlay
+    # chooses for the project (the same one), for x86_64-linux.
+    # Written outside the project, whose source (the root package's src) they would change.
+    outputs = {"direct": tmp_path / "direct" / "overlay.nix", "pylock": tmp_path / "pylock" / "overlay.nix"}
+    for source, output in (("direct", lock.name), ("pylock", "pylock.toml")):
+        outputs[source].parent.mkdir()
+        result = lock2nix(output, "-o", str(outputs[source]), cwd=lock.parent, cache=cache)
+        assert result.returncode == 0, result.stderr
+    parse_file(outputs["pylock"])
+    expected_set = {k: v for k, v in package_set(outputs["direct"]).items() if k not in _unavailable(direct)}
+    assert package_set(outputs["pylock"]) == expected_set
+
+
+# The stand-in with python38 still in it: saleor's lock needs Python 3.8.
+WITH_PYTHON38 = (
+    'interpreters = [ "python38" "python310" "python311" "python312" "python313" "python314" ]; '
+    'removedInterpreters = [ "python36" "python37" "python39" ];'
+)
+
+
+def package_set(overlay: Path) -> dict[str, str]:
+    """Each locked name of ``overlay``'s set on the project's own interpreter (x86_64-linux):
+    "<python> <version> <src store path>", "null" or "THROW"."""
+    return eval_json(
+        f"let p = import ./tests/nixpkgs {{ system = \"x86_64-linux\"; hostPython = {nix_str(sys.executable)}; "
+        f"overlays = [ (import {overlay}) ]; {WITH_PYTHON38} }}; "
+        "project = builtins.head (builtins.attrValues p.lock2nixProjects); "
+        "ps = project.python.pkgs; "
+        "show = n: let t = builtins.tryEval (let v = ps.${n}; in if v == null then \"null\" else "
+        "\"${project.python.pythonVersion} ${v.version} ${if v ? src then toString v.src else v.name}\"); "
+        "in if t.success then t.value else \"THROW\"; "
+        "in builtins.listToAttrs (map (n: { name = n; value = show n; }) project.lockedNames)",
+        timeout=900,
+    )

@@ -186,6 +186,33 @@ def test_uv_workspace_every_member_is_a_project(translated, system: str) -> None
     assert b in deps
 
 
+ENVIRONMENTS = [
+    "python_full_version >= '3.13' and sys_platform == 'linux'",
+    "platform_machine == 'arm64' and sys_platform == 'darwin'",
+]
+
+
+@pytest.mark.parametrize("kind", ["uv", "pylock"])
+def test_environments_limit_the_interpreter_choice(kind: str, translated, uv_cache) -> None:  # noqa: F811
+    """uv's supported-markers and PEP 751's environments: the project's interpreter is one
+    the lock was resolved for, and a platform outside them is a clear error."""
+    overlay = translated[(kind, "recorded-environments")]
+    model = model_of(overlay, kind, uv_cache)
+    assert [m.replace('"', "'") for m in model["environments"]] == ENVIRONMENTS
+    project = "lock2nixProjects.uvenv-demo"
+    # nixpkgs' python3 (3.12 in the stand-in) runs the project on Apple silicon, not on Linux.
+    assert eval_json(f"{_pkgs(overlay, 'aarch64-darwin')}.{project}.python.pythonVersion") == "3.12"
+    linux = eval_json(f"{_pkgs(overlay, 'x86_64-linux')}.{project}.python.pythonVersion")
+    assert linux in ("3.13", "3.14"), linux
+    assert eval_json(f"{_pkgs(overlay, 'x86_64-linux')}.{project}.runtimeEnv.drvPath").endswith(".drv")
+    with pytest.raises(NixError, match="no Python interpreter in nixpkgs satisfies >=3.10 in the lock's environments"):
+        eval_json(f"{_pkgs(overlay, 'x86_64-darwin')}.{project}.python.pythonVersion")
+    # Other interpreters stay reachable on purpose (a CI matrix), as without environments.
+    assert eval_json(
+        f"let p = {_pkgs(overlay, 'x86_64-linux')}; in (p.{project}.withPython p.python311).python.pythonVersion"
+    ) == "3.11"
+
+
 def test_kitchen_sink_has_every_source_kind(translated, uv_cache) -> None:  # noqa: F811
     for kind in ("uv", "pylock"):
         model = model_of(translated[(kind, "pyproject-nix__uv2nix__fixtures-kitchen-sink")], kind, uv_cache)

@@ -10,8 +10,8 @@ the real clients, installed from PyPI into a temporary virtualenv (uv keeps
 its own certificate store: ``SSL_CERT_FILE`` is pointed at the system CA
 bundle). The exact commands, run in each project's directory:
 
-* ``tests/fixtures/uv/recorded-{fork,workspace}/``: ``uv lock``;
-* ``tests/fixtures/pylock/recorded-{fork,workspace}/`` (copies of those
+* ``tests/fixtures/uv/recorded-{fork,workspace,environments}/``: ``uv lock``;
+* ``tests/fixtures/pylock/recorded-{fork,workspace,environments}/`` (copies of those
   projects): ``uv export --frozen --all-groups --all-extras --format pylock.toml
   -o pylock.toml``, then the copied uv.lock is removed;
 * ``tests/fixtures/pylock/recorded-pip-lock/`` (the fork project):
@@ -64,7 +64,7 @@ from tests.uv_cases import FIXTURES, PYLOCK_CASES, UV_CASES, stage_case
 
 OUT = HERE / "uv-cache"
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
-RECORDED = ("recorded-fork", "recorded-workspace")
+RECORDED = ("recorded-fork", "recorded-workspace", "recorded-environments")
 
 
 def run_clients() -> None:

@@ -283,7 +283,7 @@ class Lock:
     #: locked package's dependency missing from the lock is provided by
     #: nixpkgs too, as pip would install it from the index.
     environment: Environment | None = None
-    #: PEP 751 ``environments`` (uv's ``supported-environments``): markers of
+    #: PEP 751 ``environments`` (uv's ``supported-markers``): markers of
     #: the environments the lock was resolved for; ``()`` means any.
     environments: tuple[str, ...] = ()
     #: Workspace members other than ``root`` (uv workspaces), each a project of

@@ -96,7 +96,7 @@ def _spec(
     extras: dict[str, object] | None,
     pythons: tuple[str, ...] | None,
 ) -> dict[str, object]:
-    # The lock's environments (uv's supported-environments, PEP 751's): an
+    # The lock's environments (uv's supported-markers, PEP 751's environments): an
     # interpreter or platform outside them has nothing resolved for it.
     environments = markers.compile_marker(_markers.union(lock.environments))
     supports = markers.conjunction([requires_python, markers.compile_marker(lock.python_marker), environments])

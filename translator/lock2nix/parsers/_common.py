@@ -8,7 +8,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from packaging.utils import NormalizedName
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import InvalidTag
+from packaging.utils import InvalidWheelFilename, NormalizedName, parse_wheel_filename
 
 from .. import _markers
 from .._toml import load_toml
@@ -45,6 +47,26 @@ def check_marker(marker: str | None, what: str) -> str | None:
     except Lock2NixError as exc:
         raise Lock2NixError(f"{what}: {exc.message}") from None
     return marker
+
+
+def check_requires_python(value: str | None, what: str) -> str | None:
+    """``value`` unchanged if it is a version specifier; a one-line error otherwise."""
+    if value is None:
+        return None
+    try:
+        SpecifierSet(value)
+    except InvalidSpecifier:
+        raise Lock2NixError(f"{what}: invalid requires-python {value!r}") from None
+    return value
+
+
+def check_wheel_name(filename: str, what: str) -> str:
+    """``filename`` unchanged if it is a wheel's name (the overlay reads its tags)."""
+    try:
+        parse_wheel_filename(filename)
+    except (InvalidWheelFilename, InvalidTag) as exc:
+        raise Lock2NixError(f"{what}: {exc}") from None
+    return filename
 
 
 def local_build_system(directory: Path) -> BuildSystem | None:

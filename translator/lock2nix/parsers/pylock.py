@@ -79,18 +79,22 @@ def parse(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool 
     pyproject = _pyproject(directory)
     packages: list[Package] = []
     root_package: PylockPackage | None = None
+    root_version: str | None = None
+    # Versions as written (``2.11.0-a.0``), as the other readers keep them; packaging normalises.
+    written = [p.get("version") for p in data["packages"]]
     for index, raw in enumerate(pylock.packages):
+        version = written[index] if isinstance(written[index], str) else None
         if raw.directory is not None and _is_here(raw.directory.path):
-            root_package = raw
+            root_package, root_version = raw, version
             continue
         entry = f"packages[{index}] ({raw.name})"
         try:
-            packages.append(_package(raw, entry, selections, directory, allow_insecure_hashes, name))
+            packages.append(_package(raw, version, entry, selections, directory, allow_insecure_hashes, name))
         except Lock2NixError as exc:
             raise PylockError(exc.message, file=name, entry=exc.entry or entry) from None
     _check_unique(name, packages)
     packages = _local_edges(packages, directory)
-    root = _root(pylock, root_package, packages, selections, pyproject, directory)
+    root = _root(pylock, root_package, root_version, selections, pyproject, directory)
     return Lock(
         file=name,
         format="pylock.toml",
@@ -262,11 +266,17 @@ def _render(tree: Sequence[Any]) -> str:
 
 
 def _package(
-    raw: PylockPackage, entry: str, selections: _Selections, directory: Path, allow_insecure: bool, file: str
+    raw: PylockPackage,
+    version: str | None,
+    entry: str,
+    selections: _Selections,
+    directory: Path,
+    allow_insecure: bool,
+    file: str,
 ) -> Package:
     decided = selections.decide(raw.marker)
     groups = {MAIN_GROUP if kind == "extra" else name for kind, name in decided}
-    version = str(raw.version) if raw.version is not None else _local_version(raw, directory)
+    version = version or _local_version(raw, directory)
     return Package(
         name=raw.name,
         version=version,
@@ -413,7 +423,7 @@ def _is_here(path: str) -> bool:
 def _root(
     pylock: Pylock,
     package: PylockPackage | None,
-    packages: Sequence[Package],
+    written_version: str | None,
     selections: _Selections,
     pyproject: Mapping[str, Any] | None,
     directory: Path,
@@ -431,7 +441,7 @@ def _root(
     project = (pyproject or {}).get("project")
     project = project if isinstance(project, Mapping) else {}
     name = package.name if package is not None else project.get("name") or directory.resolve().name or "project"
-    version = str(package.version) if package is not None and package.version else project.get("version")
+    version = written_version if package is not None and written_version else project.get("version")
     return RootProject(
         name=canonicalize_name(str(name)),
         version=str(version) if version is not None else None,

@@ -48,6 +48,8 @@ from ..model import (
 from ._common import (
     InsecureHashError,
     check_marker,
+    check_requires_python,
+    check_wheel_name,
     entry_error,
     group_starts,
     local_build_system,
@@ -115,7 +117,10 @@ def parse(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool 
     root = expand.project(root) if root is not None else None
     packages = [p for p in packages if root_entry is None or p.name != root_entry.name]
     packages = walk_groups(packages, group_starts(root, member_projects))
-    requires_python = _string(data, "requires-python", name, "the lock")
+    try:
+        requires_python = check_requires_python(_string(data, "requires-python", name, "the lock"), "the lock")
+    except Lock2NixError as exc:
+        raise exc.at(file=name) from None
     return Lock(
         file=name,
         format="uv.lock",
@@ -124,7 +129,7 @@ def parse(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool 
         root=root,
         requires_python=requires_python,
         inputs=tuple(inputs),
-        environments=tuple(_markers_list(data, "supported-environments", name)),
+        environments=tuple(_markers_list(data, "supported-markers", name)),
         members=member_projects,
     )
 
@@ -280,8 +285,14 @@ def _artifact(context: _Context, raw: Any, where: str, default_url: str | None) 
         return None
     size = table.get("size")
     upload_time = table.get("upload-time")
+    typed(filename, str, f"'{where}' filename")
+    # Every entry of `wheels` is one: the overlay reads its tags.
+    if where.startswith("wheels"):
+        check_wheel_name(filename, f"'{where}'")
+    elif not filename:
+        raise UvLockError(f"'{where}' names no file")
     return Artifact(
-        filename=typed(filename, str, f"'{where}' filename"),
+        filename=filename,
         hashes=hashes,
         url=url if isinstance(url, str) and url.startswith(("https://", "http://", "file://")) else None,
         size=typed(size, int, f"'{where}' size") if size is not None else None,
@@ -525,17 +536,20 @@ def _project(context: _Context, entry: _Entry, *, pyproject: Mapping[str, Any] |
         path=entry.location.rstrip("/") or ".",
         groups=all_groups,
         extras={canonicalize_name(k): v for k, v in extras.items()},
-        requires_python=_requires_python(pyproject),
+        requires_python=_requires_python(pyproject, str(member_pyproject)),
         build_system=local_build_system(directory) if entry.kind != "virtual" else None,
         is_package=entry.kind != "virtual",
         default_groups=_default_groups(pyproject, all_groups),
     )
 
 
-def _requires_python(pyproject: Mapping[str, Any] | None) -> str | None:
+def _requires_python(pyproject: Mapping[str, Any] | None, file: str) -> str | None:
     project = (pyproject or {}).get("project")
     value = project.get("requires-python") if isinstance(project, Mapping) else None
-    return value if isinstance(value, str) else None
+    try:
+        return check_requires_python(value if isinstance(value, str) else None, "[project]")
+    except Lock2NixError as exc:
+        raise exc.at(file=file) from None
 
 
 def _default_groups(pyproject: Mapping[str, Any] | None, groups: Mapping[str, Any]) -> tuple[str, ...]:
