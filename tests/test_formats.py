@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lock2nix.formats import detect_format, format_of_content
+from lock2nix.formats import companions, detect_format, format_of_content
 
 from .conftest import FIXTURES
 
@@ -94,3 +94,13 @@ def test_unknown_file_is_one_line_listing_what_is_read(tmp_path) -> None:
         assert name in result.stderr
     assert result.stderr.startswith("lock2nix: error: notes.lock: unrecognised lock file format")
     assert not (tmp_path / "out.nix").exists()
+
+
+def test_companions_follow_the_content(tmp_path) -> None:
+    """A renamed uv.lock or pylock.toml still brings its pyproject.toml into the input digest."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    for fmt in ("uv.lock", "pylock.toml"):
+        lock = tmp_path / "ci.lock"
+        lock.write_text(REAL[fmt].read_text(encoding="utf-8"))
+        assert companions(lock, lock.read_text()) == [tmp_path / "pyproject.toml"]
+    assert companions(tmp_path / "notes.lock", "hello = 1\n") == []
