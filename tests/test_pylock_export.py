@@ -1,4 +1,4 @@
-"""``--emit pylock`` for every poetry.lock and Pipfile.lock fixture: packaging.pylock accepts it,
+"""``--emit pylock`` for every poetry.lock, Pipfile.lock and uv.lock fixture: packaging.pylock accepts it,
 and translating it gives the same (name, version) set and the same artifacts as the original,
 in the model and in the overlay's package set.
 
@@ -22,8 +22,18 @@ from .conftest import DATA, POETRY_CASES, stage_poetry_case
 from .nixeval import eval_json, nix_str, parse_file
 from .pipfile_cases import PIPFILE_CASES, recorded_pipfile_cache, stage_pipfile_case  # noqa: F401 - a fixture
 from .test_translate_fixtures import NOT_RECORDED, _unavailable
+from .uv_cases import UV_CASES, stage_case, uv_cache  # noqa: F401 - a fixture
 
-CASES = [("poetry.lock", c) for c in POETRY_CASES] + [("Pipfile.lock", c) for c in PIPFILE_CASES]
+CASES = (
+    [("poetry.lock", c) for c in POETRY_CASES]
+    + [("Pipfile.lock", c) for c in PIPFILE_CASES]
+    + [("uv.lock", c) for c in UV_CASES]
+)
+STAGE = {
+    "poetry.lock": stage_poetry_case,
+    "Pipfile.lock": stage_pipfile_case,
+    "uv.lock": lambda case, where: stage_case("uv", case, where),
+}
 
 
 def lock2nix(*args: str, cwd: Path, cache: Path) -> subprocess.CompletedProcess:
@@ -46,9 +56,11 @@ def artifacts(model: dict) -> dict[tuple[str, str], list]:
 
 
 @pytest.fixture(scope="module")
-def caches(tmp_path_factory, recorded_cache, recorded_pipfile_cache) -> dict[str, Path]:  # noqa: F811
+def caches(tmp_path_factory, recorded_cache, recorded_pipfile_cache, uv_cache) -> dict[str, Path]:  # noqa: F811
     out = {}
-    for fmt, recorded in (("poetry.lock", recorded_cache), ("Pipfile.lock", recorded_pipfile_cache)):
+    for fmt, recorded in (
+        ("poetry.lock", recorded_cache), ("Pipfile.lock", recorded_pipfile_cache), ("uv.lock", uv_cache)
+    ):
         cache = tmp_path_factory.mktemp("roundtrip")
         shutil.copytree(recorded, cache, dirs_exist_ok=True)
         shutil.copytree(DATA / "roundtrip-cache", cache, dirs_exist_ok=True)
@@ -58,8 +70,7 @@ def caches(tmp_path_factory, recorded_cache, recorded_pipfile_cache) -> dict[str
 
 @pytest.mark.parametrize(("fmt", "case"), CASES, ids=[c for _, c in CASES])
 def test_round_trip_through_pylock(fmt: str, case: str, caches, tmp_path) -> None:
-    stage = stage_poetry_case if fmt == "poetry.lock" else stage_pipfile_case
-    lock = stage(case, tmp_path)
+    lock = STAGE[fmt](case, tmp_path)
     cache = caches[fmt]
     emitted = lock2nix(lock.name, "--emit", "pylock", "-o", "pylock.toml", cwd=lock.parent, cache=cache)
     if case in NOT_RECORDED:

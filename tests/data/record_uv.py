@@ -26,11 +26,12 @@ resolution runs against the live index into a fresh cache, which is kept as
 ``sdist/`` (the build system each sdist declares) and ``git/``.
 
 ``--roundtrip`` records, in ``roundtrip-cache/``, the metadata the round trip
-poetry.lock / Pipfile.lock → ``--emit pylock`` → overlay reads (a pylock.toml
-records no edges, so they are read from each wheel's metadata, PEP 658): each
-poetry and Pipfile fixture is translated offline from the recorded caches to a
-pylock.toml, and the metadata of every file that pylock.toml's translation asks
-for is fetched from the live index. A file on a host the recording machine
+poetry.lock / Pipfile.lock / uv.lock → ``--emit pylock`` → overlay reads (a
+pylock.toml records no edges, so they are read from each wheel's metadata, PEP
+658): each poetry, Pipfile and uv fixture is translated offline from the
+recorded caches to a pylock.toml, and the metadata of every file that
+pylock.toml's translation asks for and ``roundtrip-cache/`` lacks is fetched
+from the live index (delete the directory to record it from scratch). A file on a host the recording machine
 cannot reach (download.pytorch.org) gets an entry synthesised from the original
 lock's own edges: its origin is left unrecorded (``""``) and a ``"synthesised"``
 key says why.
@@ -149,15 +150,21 @@ def record_roundtrip(out: Path) -> None:
     from tests.pipfile_cases import PIPFILE_CASES, stage_pipfile_case
 
     with tempfile.TemporaryDirectory() as tmp:
-        # The caches the tests translate each format with (see conftest.py, pipfile_cases.py).
-        recorded_by_format = {"poetry.lock": Path(tmp) / "poetry", "Pipfile.lock": Path(tmp) / "pipfile"}
+        # The caches the tests translate each format with (see conftest.py, pipfile_cases.py, uv_cases.py).
+        recorded_by_format = {
+            "poetry.lock": Path(tmp) / "poetry", "Pipfile.lock": Path(tmp) / "pipfile", "uv.lock": Path(tmp) / "uv"
+        }
         for name in ("index-cache", "git-cache", "sdist-cache"):
             shutil.copytree(HERE / name, recorded_by_format["poetry.lock"], dirs_exist_ok=True)
         for name in ("pipfile-cache", "git-cache"):
             shutil.copytree(HERE / name, recorded_by_format["Pipfile.lock"], dirs_exist_ok=True)
+        shutil.copytree(OUT, recorded_by_format["uv.lock"])
         cache = Path(tmp) / "cache"
+        if out.is_dir():  # what was recorded is kept: only what is missing is fetched
+            shutil.copytree(out, cache)
         cases = [("poetry.lock", c, stage_poetry_case) for c in POETRY_CASES]
         cases += [("Pipfile.lock", c, stage_pipfile_case) for c in PIPFILE_CASES]
+        cases += [("uv.lock", c, lambda c, where: stage_case("uv", c, where)) for c in UV_CASES]
         for lock_name, case, stage in cases:
             lock = stage(case, Path(tmp) / "stage" / lock_name)
             recorded = recorded_by_format[lock_name]
@@ -174,8 +181,8 @@ def record_roundtrip(out: Path) -> None:
             model = parsers.parse(str(pylock), pylock.read_bytes(), directory=lock.parent)
             for package in model.packages:
                 request = _metadata_file(package)
-                if request is None:
-                    continue
+                if request is None or MetadataCache(recorded).load(request.sha256) is not None:
+                    continue  # nothing to read, or in the format's own recorded cache already
                 try:
                     fetch_metadata([request], cache_dir=cache)
                 except Lock2NixError as exc:
