@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -256,3 +257,47 @@ def test_global_scope_evaluates_without_recursion(case: str, system: str, staged
                     ACCEPTED_THROWS.search(message) or "no Python interpreter" in message
                 ), f"{python} {project}: {message}"
     assert replaced, "nothing of the lock reached the global sets"
+
+
+# ---------------------------------------------------------------------------
+# f. every example, in both scopes (translated against the live index)
+
+EXAMPLES = sorted(p.name for p in (REPO / "examples").iterdir() if (p / "poetry.lock").is_file())
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("scope", ["project", "global"])
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_examples_evaluate_in_both_scopes(example: str, scope: str, tmp_path, recorded_cache) -> None:
+    project = tmp_path / example
+    shutil.copytree(REPO / "examples" / example, project)
+    result = subprocess.run(
+        [sys.executable, "-m", "lock2nix", "--cache-dir", str(recorded_cache), "--scope", scope, "poetry.lock",
+         "-o", "overlay.nix"],
+        cwd=project, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    overlay = project / "overlay.nix"
+    for system in SYSTEMS:
+        got = eval_json(
+            f"import ./tests/nix/instantiate-overlay.nix {{ overlay = {overlay}; system = {nix_str(system)}; "
+            f"hostPython = {nix_str(sys.executable)}; }}",
+            timeout=900,
+        )
+        projects_ = got.pop("projects")
+        got.pop("arguments")
+        for python, attrs in got.items():
+            bad = {n: v for n, v in attrs.items() if v != "null" and not v.endswith(".drv")}
+            assert not bad, f"{example} {scope} {system} {python}: {bad}"
+        for name, envs in projects_.items():
+            assert all(v.endswith(".drv") for v in envs.values()), (name, envs)
+        if scope == "global":
+            pythons = "[ \"python310\" \"python311\" \"python312\" \"python313\" ]"
+            found = eval_json(
+                f"import ./tests/nix/global-scope.nix {{ overlay = {overlay}; system = {nix_str(system)}; "
+                f"hostPython = {nix_str(sys.executable)}; pythons = {pythons}; }}",
+                timeout=900,
+            )
+            for python, data in found.items():
+                bad = {n: v for n, v in data["packages"].items() if v not in ("null", "protected") and not v.endswith(".drv")}
+                assert not bad, f"{example} {system} {python}: {bad}"
