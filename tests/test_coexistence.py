@@ -57,8 +57,8 @@ def translate(lock: Path, cache: Path, *options: str, output: str = "overlay.nix
 
 
 @pytest.fixture(scope="module")
-def staged(  # noqa: F811
-    tmp_path_factory, recorded_cache, recorded_pipfile_cache, uv_cache
+def staged(
+    tmp_path_factory, recorded_cache, recorded_pipfile_cache, uv_cache  # noqa: F811
 ) -> dict[str, tuple[Path, Path]]:
     """(lock, cache) of every translatable poetry, Pipfile, uv.lock and pylock.toml fixture and of
     the example."""

@@ -44,8 +44,8 @@ def snapshots(cache: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("case", [c for c in POETRY_CASES if c not in NOT_RECORDED] + PIPFILE_CASES + UV_KEYS)
-def test_output_is_the_same_with_and_without_the_snapshot(  # noqa: F811
-    case, tmp_path, recorded_cache, recorded_pipfile_cache, uv_cache
+def test_output_is_the_same_with_and_without_the_snapshot(
+    case, tmp_path, recorded_cache, recorded_pipfile_cache, uv_cache  # noqa: F811
 ) -> None:
     if case in PIPFILE_CASES:
         lock, recorded = stage_pipfile_case(case, tmp_path), recorded_pipfile_cache
