@@ -174,7 +174,7 @@ def _lock_text(package_body: str, metadata: str = 'lock-version = "2.0"\npython-
         ('name = "a"\nversion = "1"\nfiles = [{file = "a-1.tar.gz"}]', "has no hash"),
         ('name = "a"\nversion = 1\nfiles = []', "'version' must be a string"),
         ('name = "a"\nversion = "1"\nfiles = []\n[package.source]\ntype = "hg"\nurl = "x"', "not supported"),
-        ('name = "a"\nversion = "1"\nfiles = []\n[package.source]\ntype = "git"\nurl = "x"\nreference = "main"', "no resolved commit"),
+        ('name = "a"\nversion = "1"\nfiles = []\n[package.source]\ntype = "git"\nurl = "x"', "no resolved commit"),
         ('name = "a"\nversion = "1"\nfiles = [{file = "a-1.tar.gz", hash = "sha256:00"}]\n[package.dependencies]\nb = {version = "*", markers = "python_version <<< 3"}', "invalid marker"),
     ],
 )

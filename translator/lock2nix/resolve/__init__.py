@@ -4,9 +4,10 @@ poetry.lock names files and hashes but not URLs, so every index artifact is
 looked up through the Simple API (cached on disk: an unchanged lock never
 refetches). Pipfile.lock names only hashes: their files are found on the
 index by hash, and the dependency edges it does not record are read from each
-distribution's metadata. Git sources get the hash of their checkout, as
-nixpkgs' fetchgit computes it; a file URL the lock gives without a hash is
-downloaded once and pinned. After resolution every source carries a hash,
+distribution's metadata. A git branch or tag the lock names instead of a
+commit is resolved (git ls-remote); git sources get the hash of their
+checkout, as nixpkgs' fetchgit computes it; a file URL the lock gives without
+a hash is downloaded once and pinned. After resolution every source carries a hash,
 and every package built from an sdist the build system it declares.
 """
 
@@ -22,6 +23,7 @@ from .dependencies import edges_from_requirements, read_dependencies
 from .hashing import hash_git_sources
 from .index import IndexClient
 from .locate import locate_files, locate_hashed, locate_releases, pin_unhashed, url_sha256
+from .refs import resolve_git_refs
 from .sdist import detect_build_systems
 
 __all__ = ["Settings", "edges_from_requirements", "resolve", "url_sha256"]
@@ -70,6 +72,7 @@ def _resolve(lock: Lock, settings: Settings) -> Lock:
     lock = locate_hashed(lock, index)  # hashes only: Pipfile.lock
     lock = pin_unhashed(lock, cache_dir, offline=offline)  # file URLs without a hash
     lock = locate_files(lock, index)  # file names and hashes: poetry.lock
+    lock = resolve_git_refs(lock, offline=offline)  # branches and tags: old locks
     lock = hash_git_sources(lock, cache_dir, offline=offline)
     # What the lock does not record.
     if lock.dependencies_from == "metadata":
