@@ -304,6 +304,24 @@ def test_a_git_branch_takes_its_head_and_a_missing_ref_is_an_error(tmp_path, cac
     assert "poetry.lock: package 'tinygit' (1.0): file://" in result.stderr and "has no branch or tag 'v9'" in result.stderr
 
 
+def test_a_moved_branch_is_asked_again_on_the_next_run(tmp_path, cache) -> None:
+    """The snapshot of the last translation does not freeze a branch: its commit is asked each run."""
+    lock = stage("poetry012-git-tag", tmp_path)
+    repo = re.search(r'url = "file://([^"]+)"', lock.read_text()).group(1)
+    lock.write_text(lock.read_text().replace('reference = "v1.0"', 'reference = "main"'))
+    first = lock2nix("poetry.lock", "-o", "overlay.nix", cwd=lock.parent, cache=cache, offline=False)
+    assert first.returncode == 0, first.stderr
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    (Path(repo) / "NEWS").write_text("moved\n")
+    subprocess.run([*git, "commit", "-qam", "moved"], cwd=repo, check=True, env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull})
+    head = subprocess.run(["git", "rev-parse", "main"], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+    assert f'rev = "{head}";' not in (lock.parent / "overlay.nix").read_text()
+    # The lock is unchanged, so the overlay is current: --force translates it again.
+    second = lock2nix("poetry.lock", "--force", "-o", "overlay.nix", cwd=lock.parent, cache=cache, offline=False)
+    assert second.returncode == 0, second.stderr
+    assert f'rev = "{head}";' in (lock.parent / "overlay.nix").read_text()
+
+
 def test_a_git_ref_offline_is_an_error_naming_the_entry(tmp_path, cache) -> None:
     lock = stage("poetry012-git-tag", tmp_path)
     result = lock2nix("poetry.lock", "-o", "overlay.nix", cwd=lock.parent, cache=cache)

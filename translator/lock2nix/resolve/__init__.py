@@ -17,7 +17,7 @@ import dataclasses
 from pathlib import Path
 
 from .. import _codec
-from ..model import Lock, Package
+from ..model import Lock, Package, VcsSource
 from ..snapshot import Snapshot, digest
 from .dependencies import edges_from_requirements, read_dependencies
 from .hashing import hash_git_sources
@@ -43,12 +43,16 @@ def resolve(lock: Lock, settings: Settings, snapshot: Snapshot | None = None) ->
     Packages the ``snapshot`` resolved in an earlier run, from the same parsed
     entry, are taken from it; the steps run for the others. A lock whose edges
     come from metadata (restricted to the names it locks) or that is a conda
-    environment is resolved as a whole.
+    environment is resolved as a whole. A git branch or tag is asked for its
+    commit on every run (it moves), so its package is never taken from the snapshot.
     """
     if snapshot is None or lock.dependencies_from is not None or lock.environment is not None:
         return _resolve(lock, settings)
-    keys = [digest("resolved", settings.detect_build_systems, _codec.encode(p)) for p in lock.packages]
-    known = [snapshot.get("resolved", key) for key in keys]
+    keys = [
+        None if _moving(p) else digest("resolved", settings.detect_build_systems, _codec.encode(p))
+        for p in lock.packages
+    ]
+    known = [None if key is None else snapshot.get("resolved", key) for key in keys]
     missing = tuple(p for p, k in zip(lock.packages, known, strict=True) if k is None)
     # The steps only ever change packages: with none left, there is nothing to run.
     rest = dataclasses.replace(lock, packages=missing)
@@ -58,9 +62,13 @@ def resolve(lock: Lock, settings: Settings, snapshot: Snapshot | None = None) ->
     fresh = iter(done.packages)
     packages = tuple(next(fresh) if k is None else _codec.decode(Package, k) for k in known)
     for key, package, k in zip(keys, packages, known, strict=True):
-        if k is None:
+        if k is None and key is not None:
             snapshot.put("resolved", key, _codec.encode(package))
     return dataclasses.replace(done, packages=packages)
+
+
+def _moving(package: Package) -> bool:
+    return isinstance(package.source, VcsSource) and package.source.commit_id is None
 
 
 def _resolve(lock: Lock, settings: Settings) -> Lock:
