@@ -77,7 +77,7 @@ def render(request: Request) -> str:
         output_name=output.name if output is not None else None,
         fixes=curated().with_user(fixes),
         pythons=settings.pythons,
-        conda_check=settings.conda_versions or "error",
+        conda_check=settings.conda_versions,
     )
     try:
         return generate(lock, options)
