@@ -27,7 +27,9 @@ of the same name (the release asset is the wheel uploaded to PyPI; Nix's fetch
 checks the hash when it downloads from GitHub), and its metadata is read from
 PyPI's copy of that file (the metadata cache is keyed by the file's sha256).
 Both carry ``"synthesised"`` notes. The script also records the answers of the
-end-to-end tests' environment and conda-lock.yml (``tests/test_conda_e2e.py``).
+end-to-end tests' environment and conda-lock.yml (``tests/test_conda_e2e.py``)
+and of the small conda-lock.yml whose platforms differ (``DIFFERING`` in
+``tests/test_translate_conda.py``).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from lock2nix.resolve.metadata import MetadataRequest, fetch_metadata
 
 from tests.conda_cases import ENV_CASES, LOCKED, stage
 from tests.test_conda_e2e import E2E_CONDA_LOCK, E2E_ENVIRONMENT
+from tests.test_translate_conda import DIFFERING, write_lock
 
 OUT = HERE / "conda-cache"
 
@@ -88,7 +91,9 @@ def record(out: Path) -> None:
         e2e_lock = stage_dir / "e2e-lock" / "conda-lock.yml"
         e2e_lock.parent.mkdir(parents=True)
         e2e_lock.write_text(E2E_CONDA_LOCK, encoding="utf-8")
-        for environment in [*environments, *locked, e2e, e2e_lock]:
+        differing = stage_dir / "differing"
+        differing.mkdir()
+        for environment in [*environments, *locked, e2e, e2e_lock, write_lock(differing, DIFFERING)]:
             model = parsers.parse(str(environment), environment.read_bytes(), directory=environment.parent)
             resolved = resolve.resolve(model, resolve.Settings(cache_dir=cache))
             print(f"{environment.parent.name}: {len(resolved.packages)} packages", file=sys.stderr)
