@@ -33,6 +33,7 @@ import dataclasses
 import hashlib
 import posixpath
 import re
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -334,6 +335,8 @@ class _Translator:
             line = _strip_comment(raw)
             if not line:
                 continue
+            if line.startswith("-"):
+                line = self._option_line(where, line)
             match = re.fullmatch(r"(-r|--requirement|-c|--constraint)(?:=|\s+)(\S.*)", line)
             if not match:
                 out.append((where, line, base))
@@ -367,6 +370,18 @@ class _Translator:
             ]
             out.extend(self._expand(nested, depth + 1))
         return out
+
+    def _option_line(self, where: YamlPath, line: str) -> str:
+        """An option line as pip reads it: shell-style words (``-e "git+https://...#egg=argh"``),
+        ``--flag=value`` split; returned as ``flag value`` without the quoting."""
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            raise self.reader.error(f"{line!r}: {exc} (pip reads option lines with shell quoting)", where) from None
+        if words and words[0].startswith("--") and "=" in words[0]:
+            flag, _, value = words[0].partition("=")
+            words = [flag, value, *words[1:]]
+        return " ".join(words)
 
     def _option(self, where: YamlPath, line: str) -> bool:
         """Handle a global option line; False when the line is a requirement."""
@@ -550,10 +565,14 @@ class _Translator:
         except ValueError:
             relative = location.as_posix()
         if location.is_dir():
-            name = name or _local_project_name(location)
+            try:
+                name = name or _local_project_name(location)
+            except _NotLiteral as exc:
+                raise self.reader.error(f"cannot tell the project name of {target!r}: {exc} (lock2nix reads it, "
+                                        "never runs setup.py): write it as 'name @ file:...'", where) from None
             if name is None:
-                raise self.reader.error(f"cannot tell the project name of {target!r} (no pyproject.toml or setup.cfg "
-                                        "with a name): write it as 'name @ file:...'", where)
+                raise self.reader.error(f"cannot tell the project name of {target!r} (no pyproject.toml, setup.cfg "
+                                        "or setup.py with a name): write it as 'name @ file:...'", where)
             self._python_member(
                 _Python(name=name, origin="pip", written=name, path=where,
                         source=DirectorySource(path=relative, editable=editable), version="0", spec=target,
@@ -675,6 +694,39 @@ def _local_project_name(directory: Path) -> str | None:
             return None
         if parser.has_option("metadata", "name"):
             return conda_names.normalize(parser.get("metadata", "name").strip())
+    setup_py = directory / "setup.py"
+    if setup_py.is_file():
+        name = _setup_py_name(setup_py)
+        return conda_names.normalize(name) if name is not None else None
+    return None
+
+
+class _NotLiteral(Exception):
+    """setup.py's ``setup(name=...)`` is not a string literal."""
+
+
+def _setup_py_name(path: Path) -> str | None:
+    """The literal ``name=`` of the ``setup(...)`` call in a setup.py, read from its syntax tree (never run)."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError) as exc:
+        raise _NotLiteral(f"setup.py does not parse ({exc})") from None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        if called != "setup":
+            continue
+        for keyword in node.keywords:
+            if keyword.arg == "name":
+                value = keyword.value
+                if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value.strip():
+                    return value.value.strip()
+                raise _NotLiteral(f"setup.py line {value.lineno}: setup(name=...) is not a literal string")
+        raise _NotLiteral("setup.py's setup(...) call has no name=")
     return None
 
 
