@@ -28,8 +28,9 @@ checks the hash when it downloads from GitHub), and its metadata is read from
 PyPI's copy of that file (the metadata cache is keyed by the file's sha256).
 Both carry ``"synthesised"`` notes. The script also records the answers of the
 end-to-end tests' environment and conda-lock.yml (``tests/test_conda_e2e.py``)
-and of the small conda-lock.yml whose platforms differ (``DIFFERING`` in
-``tests/test_translate_conda.py``).
+of the small conda-lock.yml whose platforms differ (``DIFFERING`` in
+``tests/test_translate_conda.py``) and of the environment of
+``tests/test_conda_sources.py``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from lock2nix.resolve.metadata import MetadataRequest, fetch_metadata
 
 from tests.conda_cases import ENV_CASES, LOCKED, stage
 from tests.test_conda_e2e import E2E_CONDA_LOCK, E2E_ENVIRONMENT
+from tests.test_conda_sources import SOURCES_ENVIRONMENT
 from tests.test_translate_conda import DIFFERING, write_lock
 
 OUT = HERE / "conda-cache"
@@ -93,7 +95,10 @@ def record(out: Path) -> None:
         e2e_lock.write_text(E2E_CONDA_LOCK, encoding="utf-8")
         differing = stage_dir / "differing"
         differing.mkdir()
-        for environment in [*environments, *locked, e2e, e2e_lock, write_lock(differing, DIFFERING)]:
+        sources = stage_dir / "sources" / "environment.yml"
+        sources.parent.mkdir()
+        sources.write_text(SOURCES_ENVIRONMENT, encoding="utf-8")
+        for environment in [*environments, *locked, e2e, e2e_lock, write_lock(differing, DIFFERING), sources]:
             model = parsers.parse(str(environment), environment.read_bytes(), directory=environment.parent)
             resolved = resolve.resolve(model, resolve.Settings(cache_dir=cache))
             print(f"{environment.parent.name}: {len(resolved.packages)} packages", file=sys.stderr)

@@ -214,7 +214,7 @@ def _not_listed(lock: Lock, package: Package, tried: list[str], not_cached: bool
             file=lock.file, entry=package.entry,
         )
     warn(f"{lock.file}: {package.entry}: {package.name} {package.version} is not listed on {where}; "
-         f"taken from nixpkgs' Python set instead (its version checked when Nix evaluates)")
+         f"taken from nixpkgs instead (its version checked when Nix evaluates)")
     return dataclasses.replace(
         package,
         source=NixpkgsSource(
