@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import pytest
 
 from .conftest import POETRY_CASES, REPO, stage_poetry_case
 from .nixeval import NixError, eval_json, nix_str
+from .pipfile_cases import PIPFILE_CASES, recorded_pipfile_cache, stage_pipfile_case  # noqa: F401 - a fixture
 from .test_translate_fixtures import ACCEPTED_THROWS, NOT_RECORDED, lock2nix
 
 SYSTEMS = ("x86_64-linux", "aarch64-darwin")
@@ -44,20 +46,28 @@ def standin(overlay: Path, system: str = "x86_64-linux", extra: str = "") -> str
     )
 
 
-def translate(lock: Path, cache: Path) -> Path:
-    result = lock2nix("poetry.lock", "-o", "overlay.nix", cwd=lock.parent, cache=cache)
+def translate(lock: Path, cache: Path, *options: str, output: str = "overlay.nix") -> Path:
+    result = lock2nix(lock.name, *options, "-o", output, cwd=lock.parent, cache=cache)
     assert result.returncode == 0, f"{lock.parent.name}: {result.stderr}"
-    return lock.parent / "overlay.nix"
+    return lock.parent / output
 
 
 @pytest.fixture(scope="module")
-def overlays(tmp_path_factory, recorded_cache) -> dict[str, Path]:
-    """The overlay of every translatable poetry fixture and of the split-folders example."""
-    out = {case: translate(stage_poetry_case(case, tmp_path_factory.mktemp("fixture")), recorded_cache) for case in CASES}
+def staged(tmp_path_factory, recorded_cache, recorded_pipfile_cache) -> dict[str, tuple[Path, Path]]:  # noqa: F811
+    """(lock, cache) of every translatable poetry and Pipfile fixture and of the example."""
+    out = {case: (stage_poetry_case(case, tmp_path_factory.mktemp("fixture")), recorded_cache) for case in CASES}
+    for case in PIPFILE_CASES:
+        out[case] = (stage_pipfile_case(case, tmp_path_factory.mktemp("pipfile")), recorded_pipfile_cache)
     example = tmp_path_factory.mktemp("example") / EXAMPLE
     shutil.copytree(REPO / "examples" / EXAMPLE, example)
-    out[EXAMPLE] = translate(example / "poetry.lock", recorded_cache)
+    out[EXAMPLE] = (example / "poetry.lock", recorded_cache)
     return out
+
+
+@pytest.fixture(scope="module")
+def overlays(staged) -> dict[str, Path]:
+    """The default-scope overlay of every fixture."""
+    return {case: translate(lock, cache) for case, (lock, cache) in staged.items()}
 
 
 def projects(overlay: Path) -> list[str]:
@@ -129,7 +139,7 @@ def plain_sets() -> dict[tuple[str, str], dict[str, str]]:
 
 
 @pytest.mark.parametrize("set_name", ["python312Packages", "python313Packages"])
-@pytest.mark.parametrize("case", CASES + [EXAMPLE])
+@pytest.mark.parametrize("case", CASES + PIPFILE_CASES + [EXAMPLE])
 def test_nixpkgs_sets_keep_their_derivations(case: str, set_name: str, overlays, plain_sets) -> None:
     """Every derivation of the stand-in's own set, locked names and others alike, has the
     same drvPath with and without the overlay (and is never null)."""
@@ -211,3 +221,83 @@ def test_interpreter_search_finds_what_nixpkgs_has(case: str, overlays) -> None:
         message = failure(expr)
         assert message is None, f"{case} {project}: {message[-2500:]}"
         assert eval_json(expr) == NEEDS_REMOVED_PYTHON[case]
+
+
+# ---------------------------------------------------------------------------
+# e. --scope global: every fixture evaluates in every global set, no recursion
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+@pytest.mark.parametrize("case", CASES + PIPFILE_CASES + [EXAMPLE])
+def test_global_scope_evaluates_without_recursion(case: str, system: str, staged) -> None:
+    """Each locked name in python3.10-3.13's global sets (protected names stay
+    nixpkgs'), and each project's runtimeEnv: instantiates, or throws only
+    because the lock has no artifact for that interpreter and platform."""
+    lock, cache = staged[case]
+    overlay = translate(lock, cache, "--scope", "global", output="global.nix")
+    pythons = ["python310", "python311", "python312", "python313"]
+    got = eval_json(
+        f"import ./tests/nix/global-scope.nix {{ overlay = {overlay}; system = {nix_str(system)}; "
+        f"hostPython = {nix_str(sys.executable)}; pythons = [ {' '.join(nix_str(p) for p in pythons)} ]; }}",
+        timeout=900,
+    )
+    pkgs = standin(overlay, system)
+    replaced = 0
+    for python, found in got.items():
+        for name, value in sorted(found["packages"].items()):
+            replaced += value.endswith(".drv")
+            if value == "THROW":
+                message = failure(f"({pkgs}).{python}.pkgs.{nix_str(name)}.drvPath")
+                assert message is not None and ACCEPTED_THROWS.search(message), f"{python} {name}: {message}"
+        for project, value in found["runtimeEnv"].items():
+            if value == "THROW":
+                expr = f"(({pkgs}).lock2nixProjects.{nix_str(project)}.withPython ({pkgs}).{python}).runtimeEnv.drvPath"
+                message = failure(expr)
+                assert message is not None and (
+                    ACCEPTED_THROWS.search(message) or "no Python interpreter" in message
+                ), f"{python} {project}: {message}"
+    assert replaced, "nothing of the lock reached the global sets"
+
+
+# ---------------------------------------------------------------------------
+# f. every example, in both scopes (translated against the live index)
+
+EXAMPLES = sorted(p.name for p in (REPO / "examples").iterdir() if (p / "poetry.lock").is_file())
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("scope", ["project", "global"])
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_examples_evaluate_in_both_scopes(example: str, scope: str, tmp_path, recorded_cache) -> None:
+    project = tmp_path / example
+    shutil.copytree(REPO / "examples" / example, project)
+    result = subprocess.run(
+        [sys.executable, "-m", "lock2nix", "--cache-dir", str(recorded_cache), "--scope", scope, "poetry.lock",
+         "-o", "overlay.nix"],
+        cwd=project, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    overlay = project / "overlay.nix"
+    for system in SYSTEMS:
+        got = eval_json(
+            f"import ./tests/nix/instantiate-overlay.nix {{ overlay = {overlay}; system = {nix_str(system)}; "
+            f"hostPython = {nix_str(sys.executable)}; }}",
+            timeout=900,
+        )
+        projects_ = got.pop("projects")
+        got.pop("arguments")
+        for python, attrs in got.items():
+            bad = {n: v for n, v in attrs.items() if v != "null" and not v.endswith(".drv")}
+            assert not bad, f"{example} {scope} {system} {python}: {bad}"
+        for name, envs in projects_.items():
+            assert all(v.endswith(".drv") for v in envs.values()), (name, envs)
+        if scope == "global":
+            pythons = "[ \"python310\" \"python311\" \"python312\" \"python313\" ]"
+            found = eval_json(
+                f"import ./tests/nix/global-scope.nix {{ overlay = {overlay}; system = {nix_str(system)}; "
+                f"hostPython = {nix_str(sys.executable)}; pythons = {pythons}; }}",
+                timeout=900,
+            )
+            for python, data in found.items():
+                bad = {n: v for n, v in data["packages"].items() if v not in ("null", "protected") and not v.endswith(".drv")}
+                assert not bad, f"{example} {system} {python}: {bad}"

@@ -80,3 +80,8 @@ def test_bundle_has_no_imports_left() -> None:
     assert "import ./" not in library.bundle()
     assert json.loads(json.dumps(library.helpers()))  # plain data
     run(["nix-instantiate", "--parse", "-E", library.bundle()])
+
+
+def test_the_library_keeps_its_own_file_out_of_local_sources() -> None:
+    """cleanSource leaves the library beside the overlay out of the project's src."""
+    assert f'"{library.FILE_NAME}"' in (LIB / "package.nix").read_text(encoding="utf-8")

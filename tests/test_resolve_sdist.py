@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import json
 import subprocess
 import sys
@@ -582,3 +583,59 @@ def test_real_sdist_from_pypi(tmp_path: Path) -> None:
     }
     # And now from the cache alone.
     assert build_requirements([req], cache_dir=tmp_path / "cache", offline=True) == result
+
+
+# --- large archives: read to their pyproject.toml only -------------------------------
+
+
+class CountingIndex(FakeIndex):
+    """A FakeIndex that counts the bytes each response body gave out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.read: dict[str, int] = {}
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):  # noqa: ANN001
+        response = super().send(request, stream, timeout, verify, cert, proxies)
+        body = response.raw._fp
+        index, url = self, request.url
+
+        class Counted(io.BytesIO):
+            def read(self, n: int | None = -1) -> bytes:  # noqa: D102
+                data = super().read(n)
+                index.read[url] = index.read.get(url, 0) + len(data)
+                return data
+
+        response.raw._fp = Counted(body.getvalue())
+        return response
+
+
+def _large_tar(path: Path, members: Mapping[str, bytes]) -> bytes:
+    # Random bytes do not compress: the archive stays as large as its members.
+    return make_tar(path, {**members, "big-1/blob.bin": os.urandom(1 << 20)})
+
+
+def test_a_large_sdist_is_read_to_its_pyproject_only(tmp_path: Path, cache_dir: Path) -> None:
+    index = CountingIndex()
+    data = _large_tar(tmp_path / "big-1.tar.gz", {"big-1/PKG-INFO": b"Name: big\n", "big-1/pyproject.toml": HATCH_PYPROJECT})
+    req = index.add("big-1.tar.gz", data)
+    assert run([req], cache_dir, index)[req.sha256] == HATCH
+    assert index.read[req.url] < len(data) // 4, (index.read, len(data))
+    assert index.requested == [req.url]
+
+
+def test_a_large_sdist_read_whole_is_checked(tmp_path: Path, cache_dir: Path) -> None:
+    index = CountingIndex()
+    data = _large_tar(tmp_path / "big-1.tar.gz", {"big-1/setup.py": SETUP_PY})
+    served = index.add("big-1.tar.gz", data)
+    with pytest.raises(SdistHashMismatchError):
+        run([SdistRequest(served.url, "big-1.tar.gz", "cd" * 32)], cache_dir, index)
+
+
+def test_a_large_sdist_without_build_system_is_read_whole(tmp_path: Path, cache_dir: Path) -> None:
+    index = CountingIndex()
+    data = _large_tar(tmp_path / "big-1.tar.gz", {"big-1/setup.py": SETUP_PY})
+    req = index.add("big-1.tar.gz", data)
+    assert run([req], cache_dir, index)[req.sha256] == FALLBACK_SETUP_PY
+    assert index.read[req.url] >= len(data)
+    assert index.requested == [req.url], "one download"

@@ -18,6 +18,7 @@ from .._options import Prefer, Scope
 from ..errors import Lock2NixError
 from ..generate import Options, generate
 from ..overrides import curated, user_fixes
+from ..snapshot import Snapshot
 from . import config
 from .inputs import DIGEST_PREFIX, Inputs
 
@@ -61,10 +62,15 @@ def render(request: Request) -> str:
         inputs.lock_name, inputs.lock_data, directory=inputs.directory,
         allow_insecure_hashes=request.allow_insecure_hashes,
     )
+    # What the last translation of this lock computed: only what changed is redone.
+    snapshot = Snapshot.load(request.cache_dir, Path(inputs.lock_name))
     lock = resolve.resolve(
-        lock, resolve.Settings(cache_dir=request.cache_dir, offline=request.offline, detect_build_systems=detect)
+        lock,
+        resolve.Settings(cache_dir=request.cache_dir, offline=request.offline, detect_build_systems=detect),
+        snapshot,
     )
     if request.emit == "model":
+        snapshot.save()
         return json.dumps(lock.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     output = request.output
     out_dir = (output.parent if output is not None else Path.cwd()).resolve()
@@ -80,9 +86,11 @@ def render(request: Request) -> str:
         conda_check=settings.conda_versions,
     )
     try:
-        return generate(lock, options)
+        text = generate(lock, options, snapshot)
     except Lock2NixError as exc:  # e.g. text the emitter refuses: name the lock it came from
         raise exc.at(file=lock.file) from None
+    snapshot.save()
+    return text
 
 
 def header(request: Request, out_dir: Path, *, environment: bool) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .._options import CondaVersions, Prefer, Scope
 from ..model import Lock
 from ..overrides import Fixes, curated
+from ..snapshot import Snapshot
 from . import conda, overlay, project
 from .graph import Graph
 from .package import PackageWriter
@@ -43,10 +44,11 @@ class Options:
     inline: bool = False
 
 
-def generate(lock: Lock, options: Options) -> str:
-    """The overlay's text."""
+def generate(lock: Lock, options: Options, snapshot: Snapshot | None = None) -> str:
+    """The overlay's text; what ``snapshot`` holds from an earlier run of this
+    lock is reused where everything that shapes it is the same."""
     graph = Graph(lock)
-    writer = PackageWriter(lock, graph, options.fixes or curated(), options.lock_dir)
+    writer = PackageWriter(lock, graph, options.fixes or curated(), options.lock_dir, snapshot or Snapshot())
     bindings, packages = writer.entries()
     build_attributes = writer.build_attributes()
     projects: dict[str, object] = {}

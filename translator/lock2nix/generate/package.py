@@ -12,10 +12,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
-from .. import nix
+from .. import __version__, _codec, nix
 from .._hashes import sri_from_hex
 from ..model import (
     ArchiveSource,
@@ -27,6 +28,7 @@ from ..model import (
     VcsSource,
 )
 from ..overrides import Fix, Fixes
+from ..snapshot import Snapshot, digest
 from . import build_cycles, build_systems, fixes, markers, wheels
 from .graph import Edge, Graph
 from .markers import ANY_EXTRA, Condition
@@ -60,13 +62,15 @@ class PackageWriter:
     fixes: Fixes
     #: Directory of the lock relative to the overlay's directory.
     lock_dir: str
+    #: What the last translation of this lock computed (empty: compute everything).
+    snapshot: Snapshot = field(default_factory=Snapshot)
 
     def __post_init__(self) -> None:
         self._lock_path = Path(self.lock.file).parent
         #: Build system of each package that may be built from source, by key.
         self.source_builds = {
             package.key: source_build(
-                build_systems.for_package(package, self._lock_path),
+                self._build_inputs(package),
                 self.fixes.for_package(package.name, package.version),
             )
             for versions in self.graph.by_name.values()
@@ -103,28 +107,84 @@ class PackageWriter:
         taken: set[str] = set()
         for name in sorted(self.graph.by_name):
             versions = self.graph.by_name[name]
-            skip = self.skipped(name)
-            if skip is not None:
-                # Not overridden: the package set's own (nixpkgs') package stays.
-                attributes[name] = nix.Commented(
-                    nix.select("pyPrev", name), f"{name}: not taken from the lock ({skip.why})"
-                )
-                continue
-            if len(versions) == 1:
-                attributes[name] = self._guarded(versions[0])
-                continue
-            choices: list[tuple[Condition, str]] = []
-            for package in versions:
-                binding = _binding_name(package)
-                while binding in taken:  # names or versions that differ only in punctuation
-                    binding += "_"
-                taken.add(binding)
-                bindings.append((binding, self.package(package)))
-                choices.append((self.condition(package), binding))
-            attributes[name] = nix.Commented(
-                _select_version(name, choices), f"{len(versions)} versions locked; markers pick one"
-            )
+            names: list[str] = []
+            if len(versions) > 1:
+                for package in versions:
+                    binding = _binding_name(package)
+                    while binding in taken:  # names or versions that differ only in punctuation
+                        binding += "_"
+                    taken.add(binding)
+                    names.append(binding)
+            key = digest("rendered", __version__, PACKAGE_INDENT, self._facts(name, names))
+            cached = self.snapshot.get("rendered", key)
+            if cached is None:
+                written, attribute = self._name(name, names)
+                cached = {
+                    "bindings": [_lay_out(b, value) for b, value in written],
+                    "attribute": _lay_out(name, attribute, attribute=True),
+                }
+                self.snapshot.put("rendered", key, cached)
+            bindings += [(b, _entry(text)) for b, text in zip(names, cached["bindings"], strict=True)]
+            attributes[name] = _entry(cached["attribute"])
         return bindings, attributes
+
+    def _name(self, name: str, bindings: list[str]) -> tuple[list[tuple[str, object]], object]:
+        """The let bindings and the attribute that define ``name`` in the package set."""
+        versions = self.graph.by_name[name]
+        skip = self.skipped(name)
+        if skip is not None:
+            # Not overridden: the package set's own (nixpkgs') package stays.
+            return [], nix.Commented(nix.select("pyPrev", name), f"{name}: not taken from the lock ({skip.why})")
+        if len(versions) == 1:
+            return [], self._guarded(versions[0])
+        written = [(b, self.package(p)) for b, p in zip(bindings, versions, strict=True)]
+        choices = [(self.condition(p), b) for b, p in zip(bindings, versions, strict=True)]
+        return written, nix.Commented(
+            _select_version(name, choices), f"{len(versions)} versions locked; markers pick one"
+        )
+
+    def _facts(self, name: str, bindings: list[str]) -> list[object]:
+        """Everything the lines of ``name`` depend on: its locked versions, their
+        conditions, edges (with the names they point at), build systems, build
+        cycles and fixes, and the options that reach them."""
+        versions = self.graph.by_name[name]
+        facts: list[object] = [name, bindings, self.lock_dir, self.lock.requires_python]
+        for package in versions:
+            edges = self.graph.package_edges(package)
+            extras = {
+                extra: self.graph.edges(deps, frozenset({extra})) for extra, deps in sorted(package.extras.items())
+            }
+            targets = {t for t, _ in edges} | {t for e in extras.values() for t, _ in e}
+            facts.append(
+                [
+                    _codec.encode(package),
+                    markers.render(self.condition(package)).code,
+                    [(t, markers.render(c).code) for t, c in edges],
+                    {x: [(t, markers.render(c).code) for t, c in e] for x, e in extras.items()},
+                    {t: self.graph.attribute(t) for t in sorted(targets)},
+                    _codec.encode(self.source_builds.get(package.key)),
+                    [_codec.encode(f) for f in self.fixes.for_package(name, package.version)],
+                ]
+            )
+        facts += [
+            self.graph.dropped.get(name),
+            self.cycles.wheels.get(name),
+            sorted(self.cycles.from_previous.get(name, ())),
+            _codec.encode(self.skipped(name)),
+        ]
+        return facts
+
+    def _build_inputs(self, package: Package) -> list[build_systems.BuildInput]:
+        """The build system a package declares, mapped to the package set (kept in the snapshot)."""
+        if package.build_system is None:
+            return build_systems.for_package(package, self._lock_path)  # reads a local pyproject.toml
+        key = digest("build-inputs", __version__, list(package.build_system.requires))
+        cached = self.snapshot.get("build-inputs", key)
+        if cached is not None:
+            return [_codec.decode(build_systems.BuildInput, b) for b in cached]
+        inputs = build_systems.for_package(package, self._lock_path)
+        self.snapshot.put("build-inputs", key, [_codec.encode(b) for b in inputs])
+        return inputs
 
     # --- one package -------------------------------------------------------------
 
@@ -338,6 +398,22 @@ class PackageWriter:
         python = self.lock.requires_python
         has_wheel = {name for name, versions in by_name.items() if all(_has_wheel(p, python) for p in versions)}
         return build_cycles.plan(runtime, build, has_wheel)
+
+
+#: Where the package set's attributes and let bindings sit in the overlay (the
+#: body of mkOverlay's `packages` function): their lines are laid out once and
+#: kept in the snapshot as they are.
+PACKAGE_INDENT = "      "
+
+
+def _lay_out(name: str, value: object, *, attribute: bool = False) -> dict[str, object]:
+    """``name = value;`` at PACKAGE_INDENT, with the names it uses."""
+    text = nix.entry(name, value, PACKAGE_INDENT) if attribute else nix.binding(name, value, PACKAGE_INDENT)
+    return {"text": text, "uses": sorted(nix.names_used(value))}
+
+
+def _entry(laid_out: dict[str, Any]) -> nix.Entry:
+    return nix.Entry(laid_out["text"], frozenset(laid_out["uses"]))
 
 
 def _builds_from_source(package: Package) -> bool:

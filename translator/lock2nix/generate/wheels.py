@@ -38,6 +38,7 @@ def usable_wheels(wheels: Iterable[Artifact], requires_python: str | None) -> tu
     return tuple(w for w in wheels if _usable(w.filename, requires_python))
 
 
+@functools.cache
 def _usable(filename: str, requires_python: str | None) -> bool:
     from packaging.tags import parse_tag
 

@@ -117,6 +117,15 @@ class Chain(Expr):
 
 
 @dataclass(frozen=True)
+class Entry:
+    """A ``name = value;`` binding already laid out (lines at their final
+    indentation), with the names it uses: a set or let writes it as it is."""
+
+    text: str
+    uses: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Formals:
     """A function's attribute-set pattern ``{ a, b, ... }``."""
 
@@ -155,7 +164,7 @@ def names_used(value: object) -> frozenset[str]:
     stack = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, Expr):
+        if isinstance(item, (Expr, Entry)):
             found |= item.uses
         elif isinstance(item, Call):
             stack.append(item.fn)
@@ -377,6 +386,8 @@ def _flat_set(value: Mapping[object, object], budget: int) -> str | None:
     entries: list[str] = []
     used = 4
     for k, v in value.items():
+        if isinstance(v, Entry):
+            return None
         if isinstance(k, Inherit):
             entries.append(_inherit(k, ""))
         else:
@@ -448,6 +459,8 @@ def _let_block(value: Let, indent: str) -> str:
     for item in value.bindings:
         if isinstance(item, Inherit):
             lines.append(_inherit(item, inner))
+        elif isinstance(item[1], Entry):
+            lines.append(item[1].text)
         else:
             lines.append(_entry(attr_name(item[0]), item[1], inner))
     lines.append(f"{indent}in")
@@ -562,7 +575,10 @@ def _set_block(value: Mapping[object, object], indent: str) -> str:
     lines = ["{"]
     for k, v in value.items():
         # An Inherit key stands for `inherit ...;` (its value is ignored).
-        lines.append(_inherit(k, inner) if isinstance(k, Inherit) else _entry(attr_name(str(k)), v, inner))
+        if isinstance(v, Entry):
+            lines.append(v.text)
+        else:
+            lines.append(_inherit(k, inner) if isinstance(k, Inherit) else _entry(attr_name(str(k)), v, inner))
     lines.append(indent + "}")
     return "\n".join(lines)
 

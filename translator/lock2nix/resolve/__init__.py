@@ -15,7 +15,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from ..model import Lock
+from .. import _codec
+from ..model import Lock, Package
+from ..snapshot import Snapshot, digest
 from .dependencies import edges_from_requirements, read_dependencies
 from .hashing import hash_git_sources
 from .index import IndexClient
@@ -33,8 +35,34 @@ class Settings:
     detect_build_systems: bool = True
 
 
-def resolve(lock: Lock, settings: Settings) -> Lock:
-    """The lock with every source complete; each step leaves alone what it has nothing to do for."""
+def resolve(lock: Lock, settings: Settings, snapshot: Snapshot | None = None) -> Lock:
+    """The lock with every source complete.
+
+    Packages the ``snapshot`` resolved in an earlier run, from the same parsed
+    entry, are taken from it; the steps run for the others. A lock whose edges
+    come from metadata (restricted to the names it locks) or that is a conda
+    environment is resolved as a whole.
+    """
+    if snapshot is None or lock.dependencies_from is not None or lock.environment is not None:
+        return _resolve(lock, settings)
+    keys = [digest("resolved", settings.detect_build_systems, _codec.encode(p)) for p in lock.packages]
+    known = [snapshot.get("resolved", key) for key in keys]
+    missing = tuple(p for p, k in zip(lock.packages, known, strict=True) if k is None)
+    # The steps only ever change packages: with none left, there is nothing to run.
+    rest = dataclasses.replace(lock, packages=missing)
+    done = _resolve(rest, settings) if missing else rest
+    if len(done.packages) != len(missing):  # a step added or dropped packages: no shortcut
+        return _resolve(lock, settings)
+    fresh = iter(done.packages)
+    packages = tuple(next(fresh) if k is None else _codec.decode(Package, k) for k in known)
+    for key, package, k in zip(keys, packages, known, strict=True):
+        if k is None:
+            snapshot.put("resolved", key, _codec.encode(package))
+    return dataclasses.replace(done, packages=packages)
+
+
+def _resolve(lock: Lock, settings: Settings) -> Lock:
+    """Each step leaves alone what it has nothing to do for."""
     cache_dir, offline = settings.cache_dir, settings.offline
     index = IndexClient(cache_dir, offline=offline)
     # Files, with their URLs and hashes, from what the lock names.

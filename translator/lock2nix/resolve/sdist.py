@@ -2,10 +2,11 @@
 
 A package built from an sdist needs its PEP 518 build requirements in the
 derivation (``build-system = [ ... ]``), and only the sdist knows them: lock
-files do not record them. lock2nix therefore downloads each such sdist once at
-translate time, reads ``[build-system]`` from its top-level ``pyproject.toml``
-and remembers the answer on disk, keyed by the sdist's sha256 (the same bytes
-always declare the same build system).
+files do not record them. lock2nix therefore reads each such sdist once at
+translate time, up to its top-level ``pyproject.toml`` when that comes early
+in a large archive, else all of it, takes ``[build-system]`` and remembers the
+answer on disk, keyed by the sdist's sha256 (the same bytes always declare the
+same build system).
 
 A warm run must not pay for the HTTP stack (lock2nix runs as a pre-commit
 hook), so ``requests`` and the archive and TOML readers are imported only when
@@ -67,6 +68,8 @@ _ZIP_SUFFIXES = (".zip",)
 # hostile or broken archive (a "zip bomb" member) from exhausting memory.
 _MAX_MEMBER_SIZE = 1 << 20
 _CHUNK_SIZE = 1 << 16
+# Sdists larger than this are read only up to their pyproject.toml.
+_HEAD_ONLY_ABOVE = 256 << 10
 # (connect, read) seconds; a read timeout is per chunk, not for the whole file.
 _TIMEOUT = (30.0, 60.0)
 
@@ -302,35 +305,99 @@ def _in_parallel(work: Callable[[SdistRequest], _T], reqs: list[SdistRequest], m
 
 
 def _read_one(session: Any, req: SdistRequest, tmpdir: Path) -> BuildRequirements:
+    """Download ``req`` once: a large tar only to its ``pyproject.toml`` when
+    that declares the build system (see :func:`_declared_in_head`), any other
+    sdist whole, checked against its sha256 and read."""
+    import requests
+    from urllib3.exceptions import HTTPError as Urllib3Error
+
     path = tmpdir / f"{req.sha256}-{os.path.basename(req.filename)}"
     try:
-        actual = _download(session, req, path)
-        if actual != req.sha256:
+        with session.get(req.url, stream=True, timeout=_TIMEOUT) as response, open(path, "wb") as file:
+            response.raise_for_status()
+            body = _Body(_raw_chunks(response), file)
+            large = int(response.headers.get("Content-Length") or 0) > _HEAD_ONLY_ABOVE
+            if large and _archive_kind(req.filename) == "tar":
+                declared = _declared_in_head(body)
+                if declared is not None:
+                    return declared
+            body.drain()
+        if body.sha256() != req.sha256:
             raise SdistHashMismatchError(
-                f"{req.filename} downloaded from {req.url} has sha256 {actual}, "
+                f"{req.filename} downloaded from {req.url} has sha256 {body.sha256()}, "
                 f"but the lock records sha256 {req.sha256}"
             )
         return read_sdist(path, req.filename)
+    except (requests.RequestException, Urllib3Error, OSError) as e:
+        raise SdistError(f"could not download {req.filename} from {req.url}: {e}") from None
     finally:
         path.unlink(missing_ok=True)
 
 
-def _download(session: Any, req: SdistRequest, dest: Path) -> str:
-    """Stream ``req.url`` to ``dest`` and return the sha256 hex of its bytes."""
-    import requests
-    from urllib3.exceptions import HTTPError as Urllib3Error
+class _Body:
+    """A response body read as a file, as far as a reader asks for; every byte
+    that comes is also hashed and written to ``file``."""
 
-    digest = hashlib.sha256()
+    def __init__(self, chunks: Iterator[bytes], file: IO[bytes]) -> None:
+        self._chunks = chunks
+        self._file = file
+        self._digest = hashlib.sha256()
+        self._buffer = bytearray()
+
+    def _pull(self) -> bool:
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            return False
+        self._digest.update(chunk)
+        self._file.write(chunk)
+        self._buffer += chunk
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while (size < 0 or len(self._buffer) < size) and self._pull():
+            pass
+        cut = len(self._buffer) if size < 0 else min(size, len(self._buffer))
+        out = bytes(self._buffer[:cut])
+        del self._buffer[:cut]
+        return out
+
+    def drain(self) -> None:
+        """Take the rest of the body (into the file and the hash)."""
+        self._buffer.clear()
+        while self._pull():
+            self._buffer.clear()
+
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+
+def _declared_in_head(body: _Body) -> BuildRequirements | None:
+    """``[build-system]`` of the top-level pyproject.toml, read from the
+    archive's head; None when it comes with none (or the head is unreadable).
+
+    Most sdists put ``pyproject.toml`` near the start: the download stops
+    there. Those bytes are not checked against the lock's sha256 (the rest of
+    the file never comes); Nix checks the whole file it builds from. Without
+    a declared build system, setup.py and setup.cfg need the whole listing.
+    """
+    import tarfile
+    import zlib
+
+    top: str | None = None
     try:
-        with session.get(req.url, stream=True, timeout=_TIMEOUT) as response:
-            response.raise_for_status()
-            with open(dest, "wb") as f:
-                for chunk in _raw_chunks(response):
-                    digest.update(chunk)
-                    f.write(chunk)
-    except (requests.RequestException, Urllib3Error, OSError) as e:
-        raise SdistError(f"could not download {req.filename} from {req.url}: {e}") from None
-    return digest.hexdigest()
+        with tarfile.open(fileobj=body, mode="r|*") as tar:  # type: ignore[call-overload]
+            for member in tar:
+                parts = _member_parts(member.name)
+                if parts is None:
+                    continue
+                if top is None:
+                    top = parts[0] if len(parts) > 1 or member.isdir() else ""
+                if member.isfile() and parts in ((top, "pyproject.toml"), ("pyproject.toml",)):
+                    content = _tar_content(tar, member)
+                    return None if content is None else _build_system_table(content)
+    except (tarfile.TarError, EOFError, zlib.error, ValueError):
+        return None
+    return None
 
 
 def _raw_chunks(response: Any) -> Iterator[bytes]:

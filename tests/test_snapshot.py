@@ -1,0 +1,101 @@
+"""The snapshot of a lock's last translation (lock2nix.snapshot): one file per
+lock, and output byte-identical to a translation without it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lock2nix import _codec
+from lock2nix.model import Lock
+
+from .conftest import FIXTURES, POETRY_CASES, stage_poetry_case
+from .pipfile_cases import PIPFILE_CASES, recorded_pipfile_cache, stage_pipfile_case  # noqa: F401 - a fixture
+from .test_translate_fixtures import NOT_RECORDED
+
+
+def run(lock: Path, cache: Path, *options: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "lock2nix", "--offline", "--cache-dir", str(cache), *options, lock.name],
+        cwd=lock.parent, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def fresh_cache(recorded: Path, where: Path) -> Path:
+    cache = where / "cache"
+    shutil.copytree(recorded, cache)
+    shutil.rmtree(cache / "snapshots", ignore_errors=True)
+    return cache
+
+
+def snapshots(cache: Path) -> list[Path]:
+    return sorted((cache / "snapshots").glob("*.json"))
+
+
+@pytest.mark.parametrize("case", [c for c in POETRY_CASES if c not in NOT_RECORDED] + PIPFILE_CASES)
+def test_output_is_the_same_with_and_without_the_snapshot(case, tmp_path, recorded_cache, recorded_pipfile_cache) -> None:  # noqa: F811
+    if case in PIPFILE_CASES:
+        lock, recorded = stage_pipfile_case(case, tmp_path), recorded_pipfile_cache
+    else:
+        lock, recorded = stage_poetry_case(case, tmp_path), recorded_cache
+    cache = fresh_cache(recorded, tmp_path)
+    first = run(lock, cache)
+    assert len(snapshots(cache)) == 1, "one snapshot file for the lock"
+    second = run(lock, cache)
+    assert second == first
+    assert run(lock, cache, "--emit", "model") == run(lock, fresh_cache(recorded, tmp_path / "again"), "--emit", "model")
+
+
+def test_a_changed_entry_is_translated_again_the_rest_reused(tmp_path, recorded_cache) -> None:
+    lock = stage_poetry_case("jfilter__split-folders__small-lock21", tmp_path)
+    cache = fresh_cache(recorded_cache, tmp_path)
+    run(lock, cache, "--no-detect")
+    [path] = snapshots(cache)
+    before = json.loads(path.read_text())["entries"]
+    # tqdm 4.65.0, as the recorded index lists it.
+    text = lock.read_text()
+    text = re.sub(
+        r'(name = "tqdm"\nversion = )"4.67.1"((?:.*\n)*?files = \[\n)(?:    \{.*\n)+',
+        lambda m: m.group(1) + '"4.65.0"' + m.group(2)
+        + '    {file = "tqdm-4.65.0-py3-none-any.whl", hash = "sha256:c4f53a17fe37e132815abceec022631be8ffe1b9381c2e6e30aa70edc99e9671"},\n'
+        + '    {file = "tqdm-4.65.0.tar.gz", hash = "sha256:1871fb68a86b8fb3b59ca4cdd3dcccbc7e6d613eeed31f4c332531977b89beb5"},\n',
+        text,
+    )
+    lock.write_text(text)
+    changed = run(lock, cache, "--no-detect")
+    assert "4.65.0" in changed
+    # Byte-identical to a translation that starts from nothing.
+    assert changed == run(lock, fresh_cache(recorded_cache, tmp_path / "cold"), "--no-detect")
+    after = json.loads(path.read_text())["entries"]
+    # The snapshot keeps what this translation used: the new tqdm entries, not the old ones.
+    assert set(after["resolved"]) != set(before["resolved"])
+    assert len(set(after["resolved"]) & set(before["resolved"])) == len(before["resolved"]) - 1
+
+
+def test_a_damaged_or_foreign_snapshot_is_ignored(tmp_path, recorded_cache) -> None:
+    lock = stage_poetry_case("jfilter__split-folders__small-lock21", tmp_path)
+    cache = fresh_cache(recorded_cache, tmp_path)
+    expected = run(lock, cache)
+    [path] = snapshots(cache)
+    path.write_text('{"lock2nix": "0.0.0", "entries": {"rendered": {}}}')
+    assert run(lock, cache) == expected
+    path.write_text("{ not json")
+    assert run(lock, cache) == expected
+
+
+def test_the_codec_gives_back_equal_models(recorded_cache) -> None:
+    from lock2nix import parsers, resolve
+
+    case = FIXTURES / "poetry" / "sinaptik-ai__pandas-ai__2024-10-large"
+    lock = parsers.parse(str(case / "poetry.lock"), (case / "poetry.lock").read_bytes(), directory=case,
+                         allow_insecure_hashes=False)
+    lock = resolve.resolve(lock, resolve.Settings(cache_dir=recorded_cache, offline=True))
+    assert _codec.decode(Lock, json.loads(json.dumps(_codec.encode(lock)))) == lock
