@@ -421,12 +421,21 @@ else
             builtins.foldl' (a: b: if a == null || b.score > a.score then b else a) null scored;
         in
         {
-          # A local source tree without VCS metadata, build results or virtualenvs.
+          # A local source tree without VCS metadata, build results, virtualenvs, the
+          # overlay and its library (regenerating them must not rebuild the project).
           cleanSource =
             name: path:
             builtins.path {
               inherit name path;
-              filter = p: _: baseNameOf p != overlayFile && !(builtins.elem (baseNameOf p) ignoredDirectories);
+              filter =
+                p: _:
+                !(builtins.elem (baseNameOf p) (
+                  ignoredDirectories
+                  ++ [
+                    overlayFile
+                    "lock2nix-lib.nix"
+                  ]
+                ));
             };
 
           # One locked distribution. From an index or URL: `wheels` and/or `sdist`,
