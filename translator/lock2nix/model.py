@@ -84,12 +84,17 @@ class VcsSource:
     """A git checkout pinned to a commit."""
 
     url: str
-    commit_id: str
+    #: None while the lock names only a branch or tag (``requested_revision``):
+    #: resolution asks the repository which commit it names.
+    commit_id: str | None
     requested_revision: str | None = None
     subdirectory: str | None = None
     #: SRI hash of the checkout (NAR, without ``.git``), as nixpkgs' fetchgit expects.
     hash: str | None = None
     submodules: bool = False
+    #: The full ref (``refs/tags/1.0``) lock2nix resolved ``requested_revision``
+    #: to when translating, because the lock records no commit.
+    resolved_ref: str | None = None
     type: Literal["git"] = "git"
     kind: Literal["vcs"] = dataclasses.field(default="vcs", init=False)
 
@@ -229,10 +234,16 @@ class Package:
     build_system: BuildSystem | None = None
     #: The lock entry, for messages ("package 'foo' (1.0)").
     entry: str = ""
+    #: Set when the lock holds this name at this version more than once, from
+    #: different sources (one url wheel per platform): what tells this one
+    #: apart (its file name, index or repository), so that ``key`` is unique.
+    variant: str | None = None
 
     @property
     def key(self) -> str:
-        return f"{self.name}@{self.version}"
+        """Unique in a lock: name, version and, for a version locked more than once, the variant."""
+        base = f"{self.name}@{self.version}"
+        return base if self.variant is None else f"{base}#{self.variant}"
 
 
 @dataclass(frozen=True)
