@@ -25,7 +25,7 @@ from .formats import Format
 MAIN_GROUP = "main"
 
 #: Where nixpkgs has an environment member: see :class:`EnvironmentMember`.
-MemberKind = Literal["python", "tool", "r", "none"]
+MemberKind = Literal["python", "tool", "r", "either", "none"]
 #: A comparison of nixpkgs' version, checked when Nix evaluates: PEP 440's
 #: (``~=`` is conda's compatible release too), ``=*`` (the version starts with
 #: these components: ``1.2.*``) and ``!=*``.
@@ -144,8 +144,11 @@ class EnvironmentMember:
     ``kind`` says where nixpkgs has it: ``python`` (an attribute of the
     interpreter's package set; the locked or nixpkgs-provided package of that
     name), ``tool`` (a top-level attribute path: compilers, CLI tools, C
-    libraries), ``r`` (an attribute of ``rPackages``, in an R wrapper) or
-    ``none`` (nothing to install; ``note`` says why: unknown, a conda-only
+    libraries), ``r`` (an attribute of ``rPackages``, in an R wrapper),
+    ``either`` (a conda name in neither table: the locked package when the
+    index had its pinned release, else decided when Nix evaluates: the Python
+    set's attribute if it has one, else the top-level one) or ``none``
+    (nothing to install; ``note`` says why: unknown, a conda-only
     metapackage, provided by nixpkgs' toolchain, ...).
     """
 
@@ -153,7 +156,7 @@ class EnvironmentMember:
     name: str
     origin: Literal["conda", "pip"]
     kind: MemberKind
-    #: Python: the package's PEP 503 name in the model; tool/r: the attribute path.
+    #: Python/either: the package's PEP 503 name in the model; tool/r: the attribute path.
     attribute: str | None = None
     #: As for :class:`NixpkgsSource` (tools and R packages; Python members
     #: carry theirs on their package).

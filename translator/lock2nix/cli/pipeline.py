@@ -87,7 +87,7 @@ def render(request: Request) -> str:
         output_name=output.name if output is not None else None,
         fixes=fixes,
         pythons=settings.pythons,
-        conda_check=settings.conda_versions or "error",
+        conda_check=settings.conda_versions,
     )
     try:
         text = generate(lock, options, snapshot)

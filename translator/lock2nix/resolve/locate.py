@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
 
 from .. import _http
 from .._warnings import warn
@@ -181,10 +181,24 @@ def locate_releases(lock: Lock, client: IndexClient) -> Lock:
             out.append(package)
         elif package.key in files:
             index, found = files[package.key]
-            out.append(dataclasses.replace(package, source=_index_source(lock, package, found, index)))
+            source = _index_source(lock, package, found, index)
+            # A conda environment's pin: the release as the index spells it (=2.26 finds 2.26.0).
+            version = (_release_version(source) if lock.environment is not None else None) or package.version
+            out.append(dataclasses.replace(package, version=version, source=source))
         else:
             out.append(_not_listed(lock, package, tried[package.key], package.key in not_cached))
     return dataclasses.replace(lock, packages=tuple(out))
+
+
+def _release_version(source: IndexSource) -> str | None:
+    for artifact in (*source.wheels, *([source.sdist] if source.sdist else [])):
+        try:
+            if artifact.is_wheel:
+                return str(parse_wheel_filename(artifact.filename)[1])
+            return str(parse_sdist_filename(artifact.filename)[1])
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            continue
+    return None
 
 
 def _ask_each(
@@ -224,7 +238,7 @@ def _not_listed(lock: Lock, package: Package, tried: list[str], not_cached: bool
             file=lock.file, entry=package.entry,
         )
     warn(f"{lock.file}: {package.entry}: {package.name} {package.version} is not listed on {where}; "
-         f"taken from nixpkgs' Python set instead (its version checked when Nix evaluates)")
+         f"taken from nixpkgs instead (its version checked when Nix evaluates)")
     return dataclasses.replace(
         package,
         source=NixpkgsSource(
