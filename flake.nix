@@ -26,7 +26,8 @@
         );
     in
     {
-      # Adds `lock2nix` (the command-line tool) to nixpkgs.
+      # Adds `lock2nix` (the command-line tool) to nixpkgs, built by lock2nix from
+      # its own poetry.lock (nix/overlay.nix): its dependencies are the locked ones.
       overlays.default = import ./overlays/lock2nix.nix;
 
       packages = forAllSystems (pkgs: {
@@ -41,11 +42,12 @@
         };
       });
 
-      # A shell for working on lock2nix: its runtime dependencies, pytest and git.
+      # A shell for working on lock2nix: its locked dependencies with the test
+      # extra (pytest, ...) and git.
       devShells = forAllSystems (pkgs: {
         default = pkgs.mkShell {
           packages = [
-            (pkgs.python3.withPackages (ps: pkgs.lock2nix.dependencies ++ [ ps.pytest ]))
+            pkgs.lock2nix.project.devEnv
             pkgs.git
           ];
         };

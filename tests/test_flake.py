@@ -5,10 +5,11 @@ the command line) against the nixpkgs stand-in of tests/nixpkgs.
 The stand-in becomes a flake in a temporary directory (``legacyPackages``, ``lib``, and a
 default.nix so that ``import nixpkgs { system; overlays; }`` works as with nixpkgs), and
 every flake here gets it through ``--override-input nixpkgs path:<dir>``: nothing is
-fetched. Building lock2nix with the stand-in is out of reach: the stand-in only models
-pypi-simple and jsonschema (nixpkgs attributes it does not build), and it builds only
-for its 3.11 interpreter while ``python3`` is 3.12; the wheel build of the filtered
-source is checked with pypa ``build`` instead, the tool nixpkgs' pypaBuildHook runs.
+fetched. The flake's lock2nix is built from the overlay lock2nix generated from its own
+poetry.lock (nix/overlay.nix); tests/test_self_build.py builds it with the stand-in
+(for Python 3.11, the one interpreter the stand-in builds) and runs it. Here the wheel
+build of the filtered source is checked with pypa ``build``, the tool nixpkgs'
+pypaBuildHook runs.
 """
 
 from __future__ import annotations
@@ -64,8 +65,9 @@ def instantiate_json(expr: str) -> object:
 def copy_repo(dest: Path) -> Path:
     """The files the flake and the overlay use, laid out as in the repository."""
     dest.mkdir(parents=True)
-    for name in ("flake.nix", "pyproject.toml", "README.md"):
+    for name in ("flake.nix", "pyproject.toml", "README.md", "poetry.lock"):
         shutil.copy2(REPO / name, dest / name)
+    shutil.copytree(REPO / "nix", dest / "nix")
     shutil.copytree(REPO / "translator", dest / "translator", ignore=CACHES)
     shutil.copytree(REPO / "templates", dest / "templates", ignore=CACHES)
     (dest / "overlays").symlink_to((REPO / "overlays").readlink())
@@ -180,15 +182,19 @@ def test_overlay_adds_lock2nix_built_as_pyproject_says(env) -> None:
         args = builtins.functionArgs flake.overlays.default;
         deps = map (d: d.pname) pkgs.lock2nix.dependencies;
         buildSystem = map (d: d.pname) pkgs.lock2nix.build-system;
-        inherit (config) format isApplication makeWrapperArgs pythonImportsCheck;
+        inherit (config) format makeWrapperArgs pythonImportsCheck;
+        lockedRattler = pkgs.lock2nix.project.python.pkgs.py-rattler.version;
         git = "${pkgs.git}/bin";
         license = pkgs.lock2nix.meta.license.spdxId;
       }
     """))
     assert got["added"] == ["lock2nix"] and got["before"] is False and got["args"] == {}
-    assert got["deps"] == pyproject_dependencies(env["repo"] / "pyproject.toml")
+    assert sorted(got["deps"]) == sorted(pyproject_dependencies(env["repo"] / "pyproject.toml"))
     assert got["buildSystem"] == ["poetry-core"]
-    assert (got["format"], got["isApplication"]) == ("pyproject", True)
+    assert got["format"] == "pyproject"
+    # From the lock (python3Packages has no py-rattler).
+    locked = tomllib.loads((env["repo"] / "poetry.lock").read_text(encoding="utf-8"))["package"]
+    assert got["lockedRattler"] == next(p["version"] for p in locked if p["name"] == "py-rattler")
     # lock2nix runs git to hash git sources.
     assert got["makeWrapperArgs"] == ["--prefix", "PATH", ":", got["git"]]
     assert "lock2nix" in got["pythonImportsCheck"]
@@ -391,30 +397,21 @@ def test_standin_additions_for_the_flake(tmp_path) -> None:
     assert stub.returncode != 0 and "does not build it" in stub.stderr
 
 
-def test_dependencies_follow_pyproject(tmp_path) -> None:
-    """A dependency added to pyproject.toml reaches the package under its PEP 503 name
-    (markers and extras do not matter); one nixpkgs lacks is named in the error."""
+def test_dependencies_follow_the_lock(tmp_path) -> None:
+    """The flake's lock2nix takes its dependencies from nix/overlay.nix: a dependency added
+    to pyproject.toml without regenerating the overlay makes it stale (the pre-commit
+    hook and tests/test_self_build.py catch that), and the overlay is what is built."""
     repo = copy_repo(tmp_path / "repo")
+    check = [sys.executable, "-m", "lock2nix", "--check", "--offline"]
+    assert subprocess.run(check, cwd=repo, capture_output=True, text=True).returncode == 0
     pyproject = repo / "pyproject.toml"
-    text = pyproject.read_text()
-
-    def prepend(requirement: str) -> str:
-        changed, n = re.subn(r"(?m)^dependencies\s*=\s*\[", lambda m: f"{m.group(0)} {json.dumps(requirement)},", text, 1)
-        assert n == 1
-        return changed
-
-    pyproject.write_text(prepend("Typing_Extensions[x]>=4; python_version < '3.11'"))
+    changed, n = re.subn(r"(?m)^dependencies\s*=\s*\[", lambda m: f'{m.group(0)} "six>=1",', pyproject.read_text(), 1)
+    assert n == 1
+    pyproject.write_text(changed)
+    proc = subprocess.run(check, cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 1 and "nix/overlay.nix is stale" in proc.stdout + proc.stderr
     overlay = repo / "overlays" / "lock2nix.nix"
     deps = instantiate_json(
         f"map (d: d.pname) (import {STANDIN} {{ overlays = [ (import {overlay}) ]; }}).lock2nix.dependencies"
     )
-    assert deps == ["typing-extensions", *pyproject_dependencies(REPO / "pyproject.toml")]
-
-    pyproject.write_text(prepend("no.such_dist"))
-    proc = subprocess.run(
-        ["nix-instantiate", "--eval", "-E",
-         f"(import {STANDIN} {{ overlays = [ (import {overlay}) ]; }}).lock2nix.drvPath"],
-        check=False, capture_output=True, text=True,
-    )
-    assert proc.returncode != 0
-    assert "pyproject.toml depends on no-such-dist, which python3Packages does not have" in proc.stderr
+    assert "six" not in deps and sorted(deps) == sorted(pyproject_dependencies(REPO / "pyproject.toml"))

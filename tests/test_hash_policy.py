@@ -107,12 +107,35 @@ def test_allowed_insecure_files_are_left_out_with_a_warning(tmp_path, cache, kin
     assert re.findall(r'hash = "([^"]*)"', out) == ["sha256-" + base64.b64encode(bytes.fromhex(GOOD)).decode()]
 
 
-def test_a_package_without_any_usable_file_is_refused_even_when_allowed(tmp_path, cache) -> None:
+@pytest.mark.parametrize("files", [[INSECURE["md5"], INSECURE["no hash"].replace("tar.gz", "zip")], []])
+def test_a_package_without_any_usable_file_takes_the_index_files_when_allowed(tmp_path, cache, files) -> None:
+    """No file with a sha256 (or none at all): refused naming the option; with it, the
+    files of that version as the index lists them, pinned by the index's sha256."""
     lock = tmp_path / "poetry.lock"
-    lock.write_text(lock_with([INSECURE["md5"], INSECURE["no hash"].replace("tar.gz", "zip")]))
-    code, _, err = translate(lock, cache, "--allow-insecure-hashes")
-    assert code == 2
-    assert err.splitlines()[-1].startswith(f"lock2nix: error: {lock}:2: package 'demo' (1.0): none of its files"), err
+    lock.write_text(lock_with(files))
+    code, out, err = translate(lock, cache)
+    assert code == 2 and out == "" and len(err.splitlines()) == 1, err
+    assert err.startswith(f"lock2nix: error: {lock}:2: package 'demo' (1.0): "), err
+    assert "--allow-insecure-hashes" in err
+
+    code, out, err = translate(lock, cache, "--allow-insecure-hashes")
+    assert code == 0, err
+    assert f"{lock}: no usable file is locked for package 'demo' (1.0); taking the files of these versions from {INDEX}" in err
+    assert "demo-1.0-py3-none-any.whl" in out
+    assert re.findall(r'hash = "([^"]*)"', out) == ["sha256-" + base64.b64encode(bytes.fromhex(GOOD)).decode()]
+
+
+def test_files_taken_from_the_index_need_a_sha256_there(tmp_path) -> None:
+    """An index that lists the version without a sha256 pins nothing: an error naming the entry."""
+    cache = tmp_path / "cache"
+    IndexCache(cache).store(INDEX, "demo", [IndexFile("demo-1.0.tar.gz", "https://files.example.org/demo-1.0.tar.gz", None)])
+    lock = tmp_path / "poetry.lock"
+    lock.write_text(lock_with([]))
+    code, out, err = translate(lock, cache, "--allow-insecure-hashes")
+    assert code == 2 and out == "", err
+    last = err.splitlines()[-1]
+    assert last.startswith(f"lock2nix: error: {lock}: package 'demo' (1.0): the lock records no usable file"), last
+    assert f"lists no file of demo 1.0 with a sha256" in last
 
 
 def test_unsupported_and_malformed_hashes_stay_errors_when_allowed(tmp_path, cache) -> None:

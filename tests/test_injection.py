@@ -646,10 +646,14 @@ def test_file_names_in_the_header_stay_in_comments(tmp_path, payload) -> None:
     assert eval_json(f"builtins.typeOf (import {nix.path(str(output)).code})") == "lambda"
 
 
-def test_conda_lock_file_name_stays_in_its_comment(tmp_path, recorded_cache) -> None:
+def test_conda_lock_file_name_stays_in_its_comment(tmp_path) -> None:
     """conda-lock.yml is recognised by the end of its name; the environment's comment named
     the file in an f-string, so a newline in the name wrote the rest as attributes."""
+    from .conda_cases import seed_cache
     from .conftest import FIXTURES
+
+    # Its Python packages are looked up on the index: the recorded conda answers.
+    recorded_cache = seed_cache(tmp_path / "cache")
 
     name = 'x\ninjected = builtins.abort "injected"; #conda-lock.yml'
     lock = tmp_path / name

@@ -321,8 +321,6 @@ MISSING_COMMA = """{
          "package 'six' in 'default': invalid marker"),
         (lock_json(default={"six": {"version": "==1", "hashes": [H1], "extras": "socks"}}),
          "package 'six' in 'default': \"extras\" must be a list of names"),
-        (lock_json(develop={"x": {"git": "https://example.org/x.git", "ref": "main"}}),
-         "package 'x' in 'develop': git ref 'main' is not a commit id"),
         (lock_json(develop={"x": {"git": "https://example.org/x.git"}}),
          "package 'x' in 'develop': git entry has no \"ref\""),
         (lock_json(develop={"x": {"hg": "https://example.org/x", "ref": "a" * 40}}),
@@ -422,3 +420,23 @@ def test_current_lock_gives_no_warning(tmp_path, capsys) -> None:
     meta = {"hash": {"sha256": digest}, "pipfile-spec": 6, "sources": []}
     parse_text(lock_json(meta=meta, default={"six": {"version": "==1.16.0", "hashes": [H1]}}), tmp_path)
     assert capsys.readouterr().err == ""
+
+
+# --- issue 13: locks without hashes, git refs that are not commits ----------------------
+
+
+def test_no_hashes_with_the_option_take_the_index_files(tmp_path: Path, capsys) -> None:
+    text = lock_json(default={"six": {"version": "==1.10.0"}}, develop={"nose": {"version": "==1.3.7", "hashes": [H1]}})
+    lock = parse("Pipfile.lock", text.encode(), directory=tmp_path, allow_insecure_hashes=True)
+    six, nose = (next(p for p in lock.packages if p.name == n) for n in ("six", "nose"))
+    assert six.source.version_only and not six.source.locked_hashes
+    assert nose.source.locked_hashes == ("1" * 64,) and not nose.source.version_only
+    warning = capsys.readouterr().err
+    assert "Pipfile.lock: the lock records no sha256 for package 'six' (1.10.0, default);" in warning
+    assert "nose" not in warning
+
+
+def test_a_git_ref_that_is_not_a_commit_is_left_to_resolution(tmp_path: Path) -> None:
+    lock = parse_text(lock_json(develop={"x": {"git": "https://example.org/x.git", "ref": "main"}}), tmp_path)
+    (x,) = lock.packages
+    assert x.source.commit_id is None and x.source.requested_revision == "main"

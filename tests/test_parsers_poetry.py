@@ -174,7 +174,7 @@ def _lock_text(package_body: str, metadata: str = 'lock-version = "2.0"\npython-
         ('name = "a"\nversion = "1"\nfiles = [{file = "a-1.tar.gz"}]', "has no hash"),
         ('name = "a"\nversion = 1\nfiles = []', "'version' must be a string"),
         ('name = "a"\nversion = "1"\nfiles = []\n[package.source]\ntype = "hg"\nurl = "x"', "not supported"),
-        ('name = "a"\nversion = "1"\nfiles = []\n[package.source]\ntype = "git"\nurl = "x"\nreference = "main"', "no resolved commit"),
+        ('name = "a"\nversion = "1"\nfiles = []\n[package.source]\ntype = "git"\nurl = "x"', "no resolved commit"),
         ('name = "a"\nversion = "1"\nfiles = [{file = "a-1.tar.gz", hash = "sha256:00"}]\n[package.dependencies]\nb = {version = "*", markers = "python_version <<< 3"}', "invalid marker"),
     ],
 )
@@ -190,3 +190,76 @@ def test_bad_entries_name_the_file_and_package(tmp_path: Path, body: str, messag
 def test_unknown_lock_version_is_refused(tmp_path: Path) -> None:
     with pytest.raises(Lock2NixError, match="lock-version 9.0 is not supported"):
         parse("poetry.lock", _lock_text('name = "a"\nversion = "1"\nfiles = []', 'lock-version = "9.0"'), directory=tmp_path)
+
+
+# --- issue 13: real locks lock2nix used to refuse ---------------------------------------
+
+URL_A = "https://files.example/x-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"
+URL_B = "https://files.example/x-1.0-cp311-cp311-macosx_11_0_arm64.whl"
+
+
+def _url_entry(url: str, marker: str | None = None) -> str:
+    filename = url.rsplit("/", 1)[1]
+    markers = f"markers = {marker!r}\n" if marker else ""
+    return (
+        f'[[package]]\nname = "x"\nversion = "1.0"\noptional = false\npython-versions = "*"\n{markers}'
+        f'files = [{{file = "{filename}", hash = "sha256:{"a" * 64}"}}]\n'
+        f'[package.source]\ntype = "url"\nurl = "{url}"\n\n'
+    )
+
+
+def test_one_version_from_two_sources_gets_variants_and_markers(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.poetry]\nname = "p"\nversion = "0"\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+        f'x = [{{url = "{URL_A}", markers = "sys_platform == \'linux\'"}}, '
+        f'{{url = "{URL_B}", platform = "darwin"}}]\n'
+    )
+    text = _url_entry(URL_B) + _url_entry(URL_A) + '[metadata]\nlock-version = "2.0"\npython-versions = "^3.11"\n'
+    lock = parse(str(tmp_path / "poetry.lock"), text.encode(), directory=tmp_path)
+    x = by_name(lock, "x")
+    # Sorted by variant, whatever the lock's order; keys are unique.
+    assert [p.variant for p in x] == [URL_B.rsplit("/", 1)[1], URL_A.rsplit("/", 1)[1]]
+    assert len({p.key for p in x}) == 2
+    assert [p.marker for p in x] == ['sys_platform == "darwin"', "sys_platform == 'linux'"]
+
+
+def test_lock_21_markers_are_kept_and_the_same_source_twice_is_refused(tmp_path: Path) -> None:
+    text = (_url_entry(URL_A, 'sys_platform == "linux"') + _url_entry(URL_B, 'sys_platform == "darwin"')
+            + '[metadata]\nlock-version = "2.1"\npython-versions = "*"\n')
+    lock = parse(str(tmp_path / "poetry.lock"), text.encode(), directory=tmp_path)
+    assert sorted(p.marker for p in by_name(lock, "x")) == ['sys_platform == "darwin"', 'sys_platform == "linux"']
+    twice = _url_entry(URL_A, "a") + _url_entry(URL_A, "b") + '[metadata]\nlock-version = "2.1"\n'
+    with pytest.raises(Lock2NixError, match=r"poetry.lock:\d+: package 'x' \(1.0\) is locked twice from the same source"):
+        parse(str(tmp_path / "poetry.lock"), twice.encode(), directory=tmp_path)
+
+
+def _old_lock(hashes: str, versions: tuple[str, ...] = ("1.0",)) -> bytes:
+    packages = "".join(
+        f'[[package]]\ncategory = "main"\nname = "a"\noptional = false\npython-versions = "*"\nversion = "{v}"\n\n'
+        for v in versions
+    )
+    return f'{packages}[metadata]\ncontent-hash = "0"\npython-versions = "*"\n\n[metadata.hashes]\na = {hashes}\n'.encode()
+
+
+def test_poetry_012_hashes_are_located_by_digest(tmp_path: Path) -> None:
+    lock = parse(str(tmp_path / "poetry.lock"), _old_lock(f'["{"b" * 64}", "{"A" * 64}"]'), directory=tmp_path)
+    (a,) = lock.packages
+    assert isinstance(a.source, IndexSource) and a.source.locked_hashes == ("a" * 64, "b" * 64)
+    assert a.source.sdist is None and not a.source.wheels
+
+
+def test_poetry_012_insecure_and_unattributable_hashes(tmp_path: Path) -> None:
+    md5 = f'["{"c" * 32}"]'
+    with pytest.raises(Lock2NixError, match=r"package 'a' \(1.0\): digest 'c+' is only an md5 hash.*--allow-insecure-hashes"):
+        parse(str(tmp_path / "poetry.lock"), _old_lock(md5), directory=tmp_path)
+    lock = parse(str(tmp_path / "poetry.lock"), _old_lock(md5), directory=tmp_path, allow_insecure_hashes=True)
+    assert isinstance(lock.packages[0].source, IndexSource) and lock.packages[0].source.version_only
+    with pytest.raises(Lock2NixError, match="cannot be told apart; re-lock with Poetry >= 1.0"):
+        parse(str(tmp_path / "poetry.lock"), _old_lock(f'["{"b" * 64}"]', ("1.0", "2.0")), directory=tmp_path)
+
+
+def test_a_git_reference_without_resolved_reference_is_left_to_resolution(tmp_path: Path) -> None:
+    text = _lock_text('name = "a"\nversion = "1"\nfiles = []\n[package.source]\ntype = "git"\nurl = "x"\nreference = "v1.0"')
+    (a,) = parse(str(tmp_path / "poetry.lock"), text, directory=tmp_path).packages
+    assert isinstance(a.source, VcsSource)
+    assert a.source.commit_id is None and a.source.requested_revision == "v1.0"

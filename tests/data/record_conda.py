@@ -5,15 +5,17 @@ Run from a checkout, with lock2nix's dependencies installed (network needed):
 
     python tests/data/record_conda.py
 
-Every environment file under ``tests/fixtures/conda/`` (staged as the tests
-stage it: ``tests/conda_cases.py``) is translated with lock2nix's own
-resolution against the live indexes into a fresh cache, as a user's first run
-would, and the cache is kept as ``conda-cache/`` beside this script:
+Every environment file and locked form (conda-lock.yml, @EXPLICIT) under
+``tests/fixtures/conda/`` (staged as the tests stage them:
+``tests/conda_cases.py``) is translated with lock2nix's own resolution against
+the live indexes into a fresh cache, as a user's first run would, and the
+cache is kept as ``conda-cache/`` beside this script:
 
-* ``index/``: Simple API answers for the pinned pip requirements (the files of
-  the pinned versions), and the versions an index was asked for but does not
-  list (``"unlisted": ["==1.0.0"]``, e.g. conda-lock's fake private packages,
-  which PyPI does not have);
+* ``index/``: Simple API answers for the exactly pinned Python packages (conda
+  pins such as ``pillow=8.3.1``, every Python package of a locked form, pip
+  pins; the files of the pinned versions), and the versions an index was asked
+  for but does not list (``"unlisted": ["==1"]``, e.g. conda-lock's fake
+  private packages, which PyPI does not have);
 * ``metadata/``: core metadata of one file per locked release (dependency edges);
 * ``sdist/``: the build system each locked sdist declares;
 * ``url/``: the sha256 of direct URLs the environment gives without a hash.
@@ -25,7 +27,10 @@ of the same name (the release asset is the wheel uploaded to PyPI; Nix's fetch
 checks the hash when it downloads from GitHub), and its metadata is read from
 PyPI's copy of that file (the metadata cache is keyed by the file's sha256).
 Both carry ``"synthesised"`` notes. The script also records the answers of the
-end-to-end test's environment (``tests/test_conda_e2e.py``).
+end-to-end tests' environment and conda-lock.yml (``tests/test_conda_e2e.py``)
+of the small conda-lock.yml whose platforms differ (``DIFFERING`` in
+``tests/test_translate_conda.py``) and of the environment of
+``tests/test_conda_sources.py``.
 """
 
 from __future__ import annotations
@@ -44,8 +49,10 @@ from lock2nix import parsers, resolve
 from lock2nix._files import write_atomic
 from lock2nix.resolve.metadata import MetadataRequest, fetch_metadata
 
-from tests.conda_cases import ENV_CASES, stage
-from tests.test_conda_e2e import E2E_ENVIRONMENT
+from tests.conda_cases import ENV_CASES, LOCKED, stage
+from tests.test_conda_e2e import E2E_CONDA_LOCK, E2E_ENVIRONMENT
+from tests.test_conda_sources import SOURCES_ENVIRONMENT
+from tests.test_translate_conda import DIFFERING, write_lock
 
 OUT = HERE / "conda-cache"
 
@@ -79,10 +86,19 @@ def record(out: Path) -> None:
         synthesise(cache)
         stage_dir = Path(tmp) / "stage"
         environments = [stage(case, stage_dir) for case in ENV_CASES]
+        locked = [stage(case, stage_dir / "locked", file) for case, file in sorted(LOCKED.items())]
         e2e = stage_dir / "e2e" / "environment.yml"
         e2e.parent.mkdir(parents=True)
         e2e.write_text(E2E_ENVIRONMENT, encoding="utf-8")
-        for environment in [*environments, e2e]:
+        e2e_lock = stage_dir / "e2e-lock" / "conda-lock.yml"
+        e2e_lock.parent.mkdir(parents=True)
+        e2e_lock.write_text(E2E_CONDA_LOCK, encoding="utf-8")
+        differing = stage_dir / "differing"
+        differing.mkdir()
+        sources = stage_dir / "sources" / "environment.yml"
+        sources.parent.mkdir()
+        sources.write_text(SOURCES_ENVIRONMENT, encoding="utf-8")
+        for environment in [*environments, *locked, e2e, e2e_lock, write_lock(differing, DIFFERING), sources]:
             model = parsers.parse(str(environment), environment.read_bytes(), directory=environment.parent)
             resolved = resolve.resolve(model, resolve.Settings(cache_dir=cache))
             print(f"{environment.parent.name}: {len(resolved.packages)} packages", file=sys.stderr)

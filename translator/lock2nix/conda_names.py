@@ -73,6 +73,9 @@ class NixpkgsName:
     unknown: bool = False
     #: A native library conda installs as a dependency of other packages.
     library: bool = False
+    #: python: taken by name only (in neither table): nixpkgs' Python set may
+    #: not have it, nor PyPI; the overlay decides when Nix evaluates.
+    guessed: bool = False
 
 
 @functools.lru_cache(maxsize=1)
@@ -111,7 +114,7 @@ def classify(conda_name: str) -> NixpkgsName:
             )
     if _NATIVE.match(name) or not _PYPI_NAME.match(name):
         return NixpkgsName("none", None, note="not in lock2nix's conda tables", unknown=True)
-    return NixpkgsName("python", name, note="by name: conda-forge names Python packages after PyPI")
+    return NixpkgsName("python", name, note="by name: conda-forge names Python packages after PyPI", guessed=True)
 
 
 def python_attribute(pypi_name: str) -> str:
@@ -253,6 +256,14 @@ def pep440_constraint(specifier: str) -> Constraint:
     if not requirements:
         return ()
     return (tuple(sorted(set(requirements))),)
+
+
+def pinned_version(constraint: Constraint) -> str | None:
+    """The release a conda spec pins: ``==1.2.3``, or ``=1.2.3`` (conda's "1.2.3 or 1.2.3.*"), taken as
+    release 1.2.3 of the index (PEP 440 equality: ``=2.26`` is 2.26.0)."""
+    if len(constraint) == 1 and len(constraint[0]) == 1 and constraint[0][0][0] in ("==", "=*"):
+        return constraint[0][0][1]
+    return None
 
 
 def exact_version(constraint: Constraint) -> str | None:

@@ -39,3 +39,16 @@ class Lock2NixError(Exception):
             entry=self.entry or entry,
             line=self.line,
         )
+
+
+def local_copy_fix(name: str) -> str:
+    """The configuration that builds package ``name`` without its locked source."""
+    return (
+        f'give the package a local copy ([tool.lock2nix.package.{name}] src = "<path>") '
+        "or keep the package set's own (skip = true)"
+    )
+
+
+def unreachable_hint(name: str) -> str:
+    """What fixes a package whose host lock2nix cannot reach, without that host."""
+    return f"to translate without that host, {local_copy_fix(name)}"

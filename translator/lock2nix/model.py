@@ -25,7 +25,7 @@ from .formats import Format
 MAIN_GROUP = "main"
 
 #: Where nixpkgs has an environment member: see :class:`EnvironmentMember`.
-MemberKind = Literal["python", "tool", "r", "none"]
+MemberKind = Literal["python", "tool", "r", "either", "none"]
 #: A comparison of nixpkgs' version, checked when Nix evaluates: PEP 440's
 #: (``~=`` is conda's compatible release too), ``=*`` (the version starts with
 #: these components: ``1.2.*``) and ``!=*``.
@@ -88,12 +88,17 @@ class VcsSource:
     """A git checkout pinned to a commit."""
 
     url: str
-    commit_id: str
+    #: None while the lock names only a branch or tag (``requested_revision``):
+    #: resolution asks the repository which commit it names.
+    commit_id: str | None
     requested_revision: str | None = None
     subdirectory: str | None = None
     #: SRI hash of the checkout (NAR, without ``.git``), as nixpkgs' fetchgit expects.
     hash: str | None = None
     submodules: bool = False
+    #: The full ref (``refs/tags/1.0``) lock2nix resolved ``requested_revision``
+    #: to when translating, because the lock records no commit.
+    resolved_ref: str | None = None
     type: Literal["git"] = "git"
     kind: Literal["vcs"] = dataclasses.field(default="vcs", init=False)
 
@@ -143,8 +148,11 @@ class EnvironmentMember:
     ``kind`` says where nixpkgs has it: ``python`` (an attribute of the
     interpreter's package set; the locked or nixpkgs-provided package of that
     name), ``tool`` (a top-level attribute path: compilers, CLI tools, C
-    libraries), ``r`` (an attribute of ``rPackages``, in an R wrapper) or
-    ``none`` (nothing to install; ``note`` says why: unknown, a conda-only
+    libraries), ``r`` (an attribute of ``rPackages``, in an R wrapper),
+    ``either`` (a conda name in neither table: the locked package when the
+    index had its pinned release, else decided when Nix evaluates: the Python
+    set's attribute if it has one, else the top-level one) or ``none``
+    (nothing to install; ``note`` says why: unknown, a conda-only
     metapackage, provided by nixpkgs' toolchain, ...).
     """
 
@@ -152,7 +160,7 @@ class EnvironmentMember:
     name: str
     origin: Literal["conda", "pip"]
     kind: MemberKind
-    #: Python: the package's PEP 503 name in the model; tool/r: the attribute path.
+    #: Python/either: the package's PEP 503 name in the model; tool/r: the attribute path.
     attribute: str | None = None
     #: As for :class:`NixpkgsSource` (tools and R packages; Python members
     #: carry theirs on their package).
@@ -232,10 +240,16 @@ class Package:
     entry: str = ""
     #: PEP 751 ``attestation-identities`` (pylock.toml), kept as recorded.
     attestation_identities: tuple[Mapping[str, Any], ...] = ()
+    #: Set when the lock holds this name at this version more than once, from
+    #: different sources (one url wheel per platform): what tells this one
+    #: apart (its file name, index or repository), so that ``key`` is unique.
+    variant: str | None = None
 
     @property
     def key(self) -> str:
-        return f"{self.name}@{self.version}"
+        """Unique in a lock: name, version and, for a version locked more than once, the variant."""
+        base = f"{self.name}@{self.version}"
+        return base if self.variant is None else f"{base}#{self.variant}"
 
 
 @dataclass(frozen=True)

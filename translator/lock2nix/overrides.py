@@ -39,6 +39,10 @@ class Fix:
     versions: str | None = None
     prefer_wheel: bool | None = None
     skip: bool = False
+    #: A local copy built instead of the locked source, relative to ``file``'s directory.
+    src: str | None = None
+    #: The file the fix comes from (its ``src`` is relative to that file's directory).
+    file: str | None = None
     #: Python attributes: replace the build system read from the sdist.
     build_system: tuple[str, ...] | None = None
     #: Python attributes added to the runtime dependencies.
@@ -89,6 +93,17 @@ class Fixes:
         if version is None:
             return tuple(f for f in found if f.versions is None)
         return tuple(f for f in found if f.applies_to(version))
+
+    def skip_of(self, name: str, versions: Iterable[str]) -> Fix | None:
+        """The fix keeping the package set's own ``name`` (locked at ``versions``), if any.
+
+        A name locked at several versions has one attribute: only fixes for
+        any version can skip it.
+        """
+        distinct = set(versions)
+        version = next(iter(distinct)) if len(distinct) == 1 else None
+        skips = [f for f in self.for_package(name, version) if f.skip]
+        return skips[-1] if skips else None
 
     def with_user(self, user: Iterable[Fix]) -> Fixes:
         merged = {name: list(fixes) for name, fixes in self.by_name.items()}
@@ -144,6 +159,8 @@ def fix_from_entry(name: str, entry: Mapping[str, Any], origin: str, file: str) 
         versions=versions,
         prefer_wheel=entry.get("prefer-wheel"),
         skip=bool(entry.get("skip", False)),
+        src=entry.get("src"),
+        file=file,
         build_system=tuple(build_system) if build_system is not None else None,
         dependencies=tuple(entry.get("dependencies", ())),
         native_build_inputs=tuple(sdist.get("nativeBuildInputs", ())),

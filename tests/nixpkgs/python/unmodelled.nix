@@ -38,6 +38,10 @@ let
     "types-pytz" "types-pyyaml" "types-requests" "types-setuptools" "urllib3" "xformers" "zarr"
     "argh" "xmltodict"
   ];
+  # Packages the realocks fixtures keep from nixpkgs (`skip = true` for a source on
+  # a host the tests cannot reach): nixpkgs' `python3Packages.django`, an alias of its
+  # default `django_<major>` (pkgs/development/python-modules/django).
+  realocksFixtureAttributes = [ "django" ];
   # Check inputs of the stand-in's own packages whose tests nixpkgs switches off
   # (./packages.nix): nixpkgs has them, the stand-in never builds them.
   checkInputsOfOwnPackages = [ "pretend" "virtualenv" "wcag-contrast-ratio" ];
@@ -45,6 +49,7 @@ let
     builtins.filter (a: a != null) (map (e: e.attribute) (builtins.attrValues table))
     ++ lock2nixDependencies
     ++ condaFixtureAttributes
+    ++ realocksFixtureAttributes
     ++ checkInputsOfOwnPackages
   );
   stub =

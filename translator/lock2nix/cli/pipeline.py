@@ -17,6 +17,7 @@ from .. import __version__, parsers, resolve
 from .._options import Prefer, Scope
 from ..errors import Lock2NixError
 from ..generate import Options, generate
+from ..local_sources import apply_local_sources, resolve_except_skipped
 from ..overrides import curated, user_fixes
 from ..snapshot import Snapshot
 from . import config
@@ -55,20 +56,23 @@ def render(request: Request) -> str:
     """The overlay (or model, or pylock.toml) for ``request``'s inputs."""
     inputs = request.inputs
     settings = config.load(inputs.directory, inputs.texts())
-    fixes = user_fixes(settings.packages, settings.origin, settings.file) if settings.file else ()
+    fixes = curated().with_user(
+        user_fixes(settings.packages, settings.origin, settings.file) if settings.file else ()
+    )
     prefer: Prefer = request.prefer or settings.prefer or "wheel"
     detect = request.detect and settings.detect_build_systems is not False
     lock = parsers.parse(
         inputs.lock_name, inputs.lock_data, directory=inputs.directory,
         allow_insecure_hashes=request.allow_insecure_hashes,
     )
+    # The user's local copies and skipped packages need none of their hosts.
+    lock = apply_local_sources(lock, fixes, inputs.directory)
     # What the last translation of this lock computed: only what changed is redone.
     snapshot = Snapshot.load(request.cache_dir, Path(inputs.lock_name))
-    lock = resolve.resolve(
-        lock,
-        resolve.Settings(cache_dir=request.cache_dir, offline=request.offline, detect_build_systems=detect),
-        snapshot,
+    resolve_settings = resolve.Settings(
+        cache_dir=request.cache_dir, offline=request.offline, detect_build_systems=detect
     )
+    lock = resolve_except_skipped(lock, fixes, lambda partial: resolve.resolve(partial, resolve_settings, snapshot))
     if request.emit == "model":
         snapshot.save()
         return json.dumps(lock.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -88,9 +92,9 @@ def render(request: Request) -> str:
         lock_dir=lock_dir,
         header=header(request, out_dir, environment=lock.environment is not None),
         output_name=output.name if output is not None else None,
-        fixes=curated().with_user(fixes),
+        fixes=fixes,
         pythons=settings.pythons,
-        conda_check=settings.conda_versions or "error",
+        conda_check=settings.conda_versions,
     )
     try:
         text = generate(lock, options, snapshot)

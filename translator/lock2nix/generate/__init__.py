@@ -39,8 +39,9 @@ class Options:
     fixes: Fixes | None = None
     #: Interpreter attributes tried for the project, preferred first (None: every one nixpkgs has).
     pythons: tuple[str, ...] | None = None
-    #: conda environments: "error" or "warn" when nixpkgs does not satisfy a spec.
-    conda_check: CondaVersions = "error"
+    #: conda environments: "error" or "warn" when nixpkgs does not satisfy a spec
+    #: (None: Python packages "error", tools "warn").
+    conda_check: CondaVersions | None = None
     #: Put the Nix library into the overlay instead of importing the file beside it.
     inline: bool = False
 

@@ -1,10 +1,12 @@
 """The conda environment of an overlay translated from environment.yml, a
 conda-lock.yml or an @EXPLICIT list: its members as data for the library's
 ``conda.mkEnvironment`` (nix/lib/conda.nix), which picks the interpreter,
-looks each member up in the nixpkgs it is evaluated with, checks versions
-against the file's specs and builds ``pythonEnv``, ``tools``, ``env`` and
-``shell``. Members with nothing to install are listed in a comment with the
-reason, so nothing the file asks for disappears without a word.
+takes the locked Python packages (exact pins, built from the index's files)
+from the lock's own package set, looks the other members up in the nixpkgs
+it is evaluated with, checks versions against the file's specs and builds
+``pythonEnv``, ``tools``, ``env`` and ``shell``. Members with nothing to
+install are listed in a comment with the reason, so nothing the file asks
+for disappears without a word.
 """
 
 from __future__ import annotations
@@ -23,8 +25,14 @@ from ..model import (
 )
 
 
-def environment(lock: Lock, pythons: tuple[str, ...] | None, check: str) -> tuple[str, object]:
-    """(name, arguments) of the environment in the overlay's ``environments``."""
+def environment(lock: Lock, pythons: tuple[str, ...] | None, conda_check: str | None) -> tuple[str, object]:
+    """(name, arguments) of the environment in the overlay's ``environments``.
+
+    ``conda_check`` (``conda-versions``): None checks Python packages strictly
+    and tools with a warning (Nix cannot pin conda's builds of them).
+    """
+    check = conda_check or "error"
+    tool_check = conda_check or "warn"
     environment = lock.environment
     assert environment is not None
     packages: dict[str, Package] = {p.name: p for p in lock.packages}
@@ -35,7 +43,7 @@ def environment(lock: Lock, pythons: tuple[str, ...] | None, check: str) -> tupl
     python_members, tools, r_packages, r_base, left_out = (
         members.python, members.tools, members.r_packages, members.r_base, members.left_out
     )
-    args: dict[str, object] = {"name": environment.name, "check": check}
+    args: dict[str, object] = {"name": environment.name, "check": check, "toolCheck": tool_check}
     if environment.python_spec:
         args["pythonSpec"] = environment.python_spec
     if environment.python:
@@ -47,6 +55,8 @@ def environment(lock: Lock, pythons: tuple[str, ...] | None, check: str) -> tupl
     args["pythonPackages"] = python_members
     if tools:
         args["tools"] = tools
+    if members.either:
+        args["either"] = members.either
     if r_base is not None:
         args["r"] = r_base
     if r_packages:
@@ -57,8 +67,10 @@ def environment(lock: Lock, pythons: tuple[str, ...] | None, check: str) -> tupl
     notes = [
         f"The conda environment of {file}: python (the interpreter its python spec selects), "
         "pythonEnv (python.withPackages of its Python packages), tools (its other packages), "
-        "env (buildEnv of both) and shell (mkShell with both). Specs are checked against "
-        f'nixpkgs when evaluated (check = "{check}"; "warn" traces and goes on).',
+        "env (buildEnv of both) and shell (mkShell with both). Exactly pinned Python packages are "
+        "built from the index's files of that release (locked = true); the other specs are checked "
+        f'against nixpkgs when evaluated (check = "{check}" for Python packages, toolCheck = '
+        f'"{tool_check}" for tools; "warn" traces and goes on).',
         *environment.notes,
     ]
     if left_out:
@@ -79,12 +91,23 @@ class _Members:
         self.r_packages: list[object] = []
         self.r_base: object = None
         self.left_out: list[str] = []
+        #: Names in neither table, decided when Nix evaluates (Python set, else top level).
+        self.either: list[object] = []
 
     def add(self, member: EnvironmentMember, packages: Mapping[str, Package], where: str, fmt: str) -> None:
-        if member.kind == "python":
+        if member.kind in ("python", "either"):
             package = packages.get(member.attribute or "")
-            if package is not None:  # the parser adds a package for every Python member
-                self.python.append(_python_member(member, package, where, fmt))
+            if package is None:  # the parser adds a package for every Python member
+                return
+            if member.kind == "either" and isinstance(package.source, NixpkgsSource):
+                value = _checked({"name": member.name, "attribute": package.source.attribute,
+                                  "path": [member.name.lower()], "where": where}, member)
+                if "constraint" not in value and package.source.constraint:
+                    value["constraint"] = _constraint(package.source.constraint)
+                note = "in neither of lock2nix's tables: the Python set's package, else the top-level attribute"
+                self.either.append(nix.Commented(value, note))
+                return
+            self.python.append(_python_member(member, package, where, fmt))
         elif member.kind == "tool" and member.attribute == "R":
             self.r_base = nix.Commented(_checked({"where": where}, member), member.note or "")
         elif member.kind == "tool":
@@ -122,7 +145,7 @@ def _python_member(member: EnvironmentMember, package: Package, where: str, fmt:
     else:
         value["attribute"] = package.name
         value["locked"] = True
-        note = _locked_note(package, fmt)
+        note = _locked_note(member, package, fmt)
     if member.extras:
         value["extras"] = list(member.extras)
     if member.systems:
@@ -130,12 +153,13 @@ def _python_member(member: EnvironmentMember, package: Package, where: str, fmt:
     return nix.Commented(value, note) if note else value
 
 
-def _locked_note(package: Package, fmt: str) -> str:
+def _locked_note(member: EnvironmentMember, package: Package, fmt: str) -> str:
     source = package.source
-    if fmt == "conda-lock.yml":
+    if fmt == "conda-lock.yml" and member.origin == "pip":
         return f"{package.name}: pip package locked by conda-lock, its files pinned to the sha256 recorded there"
     if isinstance(source, IndexSource):
-        return (f"{package.name} {package.version}: locked from {source.url}; pip records no hash, so the "
+        who = "conda" if member.origin == "conda" else "pip"
+        return (f"{package.name} {package.version}: locked from {source.url}; {who} records no hash, so the "
                 "files are pinned to the sha256 the index listed when translating")
     return f"{package.name}: built from the environment's {source.kind} source"
 

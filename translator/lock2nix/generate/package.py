@@ -83,10 +83,7 @@ class PackageWriter:
 
     def skipped(self, name: str) -> Fix | None:
         """The user fix keeping nixpkgs' own package for ``name``, if any."""
-        versions = self.graph.by_name[name]
-        version = versions[0].version if len(versions) == 1 else None
-        skips = [f for f in self.fixes.for_package(name, version) if f.skip]
-        return skips[-1] if skips else None
+        return self.fixes.skip_of(name, [p.version for p in self.graph.by_name[name]])
 
     def build_attributes(self) -> set[str]:
         """Every package set attribute some locked package builds with."""
@@ -111,7 +108,7 @@ class PackageWriter:
             if len(versions) > 1:
                 for package in versions:
                     binding = _binding_name(package)
-                    while binding in taken:  # names or versions that differ only in punctuation
+                    while binding in taken:  # names or versions that differ only in punctuation, variants
                         binding += "_"
                     taken.add(binding)
                     names.append(binding)
@@ -137,11 +134,16 @@ class PackageWriter:
             return [], nix.Commented(nix.select("pyPrev", name), f"{name}: not taken from the lock ({skip.why})")
         if len(versions) == 1:
             return [], self._guarded(versions[0])
-        written = [(b, self.package(p)) for b, p in zip(bindings, versions, strict=True)]
+        written = [(b, self._variant(p)) for b, p in zip(bindings, versions, strict=True)]
         choices = [(self.condition(p), b) for b, p in zip(bindings, versions, strict=True)]
-        return written, nix.Commented(
-            _select_version(name, choices), f"{len(versions)} versions locked; markers pick one"
-        )
+        return written, nix.Commented(_select_version(name, choices), _choice_comment(versions))
+
+    def _variant(self, package: Package) -> object:
+        """One of several locked entries of a name, saying which source it is when a version has several."""
+        value = self.package(package)
+        if package.variant is None:
+            return value
+        return nix.Commented(value, f"{package.name} {package.version} from {package.variant}")
 
     def _facts(self, name: str, bindings: list[str]) -> list[object]:
         """Everything the lines of ``name`` depend on: its locked versions, their
@@ -264,7 +266,14 @@ class PackageWriter:
                 args["sdist"] = nix.Lines(artifact_lines(source.sdist))
             return source.sdist is None
         if isinstance(source, VcsSource):
-            args["src"] = nix.Call(nix.select("final", "fetchgit"), _fetchgit_args(package, source))
+            src: object = nix.Call(nix.select("final", "fetchgit"), _fetchgit_args(package, source))
+            if source.resolved_ref is not None:
+                src = nix.Commented(
+                    src,
+                    f"lock2nix: the lock names git ref {source.requested_revision!r}, not a commit; "
+                    f"{source.resolved_ref} was {source.commit_id} when translated (git ls-remote)",
+                )
+            args["src"] = src
             return False
         if isinstance(source, ArchiveSource) and source.url is not None:
             # Like an index file: the wheel's tags are checked, manylinux libraries added.
@@ -276,12 +285,19 @@ class PackageWriter:
             return artifact.is_wheel
         if isinstance(source, ArchiveSource):
             assert source.path is not None, "an archive has a URL or a path"
-            args["src"] = self.path(source.path)
+            args["src"] = self._local_copy(package, self.path(source.path))
             args["isWheel"] = source.artifact.is_wheel
             return source.artifact.is_wheel
         assert isinstance(source, DirectorySource), f"{package.entry}: no source to build from"
-        args["src"] = self.local_src(package.name, source.path)
+        args["src"] = self._local_copy(package, self.local_src(package.name, source.path))
         return False
+
+    def _local_copy(self, package: Package, src: object) -> object:
+        """``src``, saying so when it is the user's local copy instead of the locked source."""
+        local = [f for f in self.fixes.for_package(package.name, package.version) if f.src is not None]
+        if not local:
+            return src
+        return nix.Commented(src, f"{local[-1].why}\n  src: a local copy instead of the locked source")
 
     def _dependencies(self, package: Package, applicable: Sequence[Fix]) -> object:
         dependencies = self.dependency_list(self.graph.package_edges(package))
@@ -449,6 +465,16 @@ def _select_version(name: str, choices: list[tuple[Condition, str]]) -> object:
     return result
 
 
+def _choice_comment(versions: Sequence[Package]) -> str:
+    distinct = len({p.version for p in versions})
+    if distinct == len(versions):
+        return f"{len(versions)} versions locked; markers pick one"
+    # Poetry locks a version once per source (a url wheel per platform).
+    if distinct == 1:
+        return f"{versions[0].version} locked {len(versions)} times, from different sources; markers pick one"
+    return f"{len(versions)} entries of {distinct} versions locked, some from several sources; markers pick one"
+
+
 def _binding_name(package: Package) -> str:
     base = re.sub(r"[^A-Za-z0-9_]", "_", f"{package.name}_{package.version}")
     return base if re.match(r"[A-Za-z_]", base) else f"_{base}"
@@ -478,8 +504,8 @@ def artifact_list(artifacts: Sequence[Artifact]) -> nix.Lines:
 
 
 def _fetchgit_args(package: Package, source: VcsSource) -> dict[str, object]:
-    if source.hash is None:
-        raise AssertionError(f"{package.entry}: git source reached the generator without a hash")
+    if source.hash is None or source.commit_id is None:
+        raise AssertionError(f"{package.entry}: git source reached the generator without a commit and hash")
     return {
         "url": source.url,
         "rev": source.commit_id,

@@ -1,15 +1,19 @@
-# nixpkgs overlay that adds lock2nix itself as `pkgs.lock2nix`, built from this
-# repository's source with `python3Packages.buildPythonApplication`:
+# nixpkgs overlay that adds lock2nix itself as `pkgs.lock2nix`, built by
+# lock2nix from its own lock:
 #
 #   import <nixpkgs> { overlays = [ (import ./overlays/lock2nix.nix) ]; }
 #
-# Name, version, description and runtime dependencies come from pyproject.toml
-# ([project] and its PEP 621 `dependencies`), so they cannot drift from it. Each
-# dependency is taken from python3Packages under its PEP 503 name, the nixpkgs
-# naming rule. Only Nix 2.8 builtins are used.
+# nix/overlay.nix is the overlay lock2nix generated from the repository's
+# poetry.lock (kept current by the pre-commit hook; tests/test_self_build.py
+# checks it), so every dependency (py-rattler, pypi-simple, the exact
+# packaging) is its locked wheel or sdist, not python3Packages' package. That
+# overlay is applied privately: its lock2nixProjects does not enter the user's
+# nixpkgs. `pkgs.lock2nix.withPython pkgs.python311` builds it for another
+# interpreter; `.project` is lock2nixProjects.lock2nix (devEnv: the test extra
+# too). Only Nix 2.8 builtins are used.
 final: prev:
 let
-  inherit (final) lib;
+  inherit (prev) lib;
 
   # Nix resolves `..` without following symlinks: this file is reached either as
   # overlays/lock2nix.nix (a symlink to translator/lock2nix/overlays at the
@@ -20,16 +24,21 @@ let
       file = dir + "/pyproject.toml";
     in
     builtins.pathExists file
-    && (builtins.fromTOML (builtins.readFile file)).project.name or null == "lock2nix";
+    && (builtins.fromTOML (builtins.readFile file)).project.name or null == "lock2nix"
+    && builtins.pathExists (dir + "/nix/overlay.nix");
   root =
     if isRoot ./.. then
       ./..
     else if isRoot ./../../.. then
       ./../../..
     else
-      throw "lock2nix overlay: it builds lock2nix from a checkout of the lock2nix repository (or its flake), and found no lock2nix pyproject.toml next to ${toString ./.}";
+      throw "lock2nix overlay: it builds lock2nix from a checkout of the lock2nix repository (or its flake), and found no lock2nix pyproject.toml and nix/overlay.nix next to ${toString ./.}";
 
   project = (builtins.fromTOML (builtins.readFile (root + "/pyproject.toml"))).project;
+
+  # The generated overlay over nixpkgs, in a fixpoint of its own.
+  generated = import (root + "/nix/overlay.nix");
+  own = lib.fix (self: prev // generated self prev);
 
   # What the wheel is built from: pyproject.toml, README.md (the long
   # description) and translator/ without caches, so edits anywhere else (tests,
@@ -58,52 +67,33 @@ let
       );
   };
 
-  # The python3Packages attribute of a PEP 508 requirement: its PEP 503 name
-  # ("pypi_simple>=1.5" -> pypi-simple). Markers are not evaluated: a dependency
-  # restricted to some interpreters is always included.
-  pythonDependency =
-    requirement:
-    let
-      m = builtins.match "[[:space:]]*([A-Za-z0-9][A-Za-z0-9._-]*).*" requirement;
-      words = builtins.filter builtins.isString (builtins.split "[-_.]+" (builtins.head m));
-      name = lib.toLower (builtins.concatStringsSep "-" words);
-    in
-    if m == null then
-      throw "lock2nix overlay: cannot read the requirement \"${requirement}\" of pyproject.toml"
-    else if final.python3Packages ? ${name} then
-      final.python3Packages.${name}
-    else
-      throw "lock2nix overlay: pyproject.toml depends on ${name}, which python3Packages does not have";
+  tool =
+    locked:
+    locked.package.overridePythonAttrs (old: {
+      inherit src;
+      # Git sources in lock files are hashed from a clone.
+      makeWrapperArgs = (old.makeWrapperArgs or [ ]) ++ [
+        "--prefix"
+        "PATH"
+        ":"
+        (lib.makeBinPath [ final.git ])
+      ];
+      # The repository's tests need Nix and the package index; they are not in `src`.
+      pythonImportsCheck = [
+        "lock2nix"
+        "lock2nix.cli"
+      ];
+      passthru = (old.passthru or { }) // {
+        project = locked;
+        withPython = python: tool (locked.withPython python);
+      };
+      meta = (old.meta or { }) // {
+        inherit (project) description;
+        license = lib.licenses.mit;
+        mainProgram = "lock2nix";
+      };
+    });
 in
 {
-  lock2nix = final.python3Packages.buildPythonApplication {
-    pname = project.name;
-    inherit (project) version;
-    inherit src;
-    pyproject = true;
-
-    build-system = [ final.python3Packages.poetry-core ];
-
-    dependencies = map pythonDependency (project.dependencies or [ ]);
-
-    # Git sources in lock files are hashed from a clone.
-    makeWrapperArgs = [
-      "--prefix"
-      "PATH"
-      ":"
-      (lib.makeBinPath [ final.git ])
-    ];
-
-    # The repository's tests need Nix and the package index; they are not in `src`.
-    pythonImportsCheck = [
-      "lock2nix"
-      "lock2nix.cli"
-    ];
-
-    meta = {
-      inherit (project) description;
-      license = lib.licenses.mit;
-      mainProgram = "lock2nix";
-    };
-  };
+  lock2nix = tool own.lock2nixProjects.lock2nix;
 }

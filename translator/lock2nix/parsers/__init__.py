@@ -21,7 +21,9 @@ def parse(name: str, data: bytes, *, directory: Path, allow_insecure_hashes: boo
     """Parse lock ``data`` read from ``name``; ``directory`` holds its companions.
 
     Files without a usable hash (none, md5, sha1) are refused unless
-    ``allow_insecure_hashes``, which leaves them out with a warning.
+    ``allow_insecure_hashes``, which leaves them out with a warning; an index
+    package left without any file then takes the files of its version from
+    the index, pinned by the sha256 the index lists.
     """
     try:
         text = data.decode("utf-8")
@@ -31,7 +33,7 @@ def parse(name: str, data: bytes, *, directory: Path, allow_insecure_hashes: boo
     if fmt == "poetry.lock":
         return poetry.parse(name, text, directory=directory, allow_insecure_hashes=allow_insecure_hashes)
     if fmt == "Pipfile.lock":
-        return pipfile.parse(name, text, directory=directory)
+        return pipfile.parse(name, text, directory=directory, allow_insecure_hashes=allow_insecure_hashes)
     if fmt == "uv.lock":
         return uv.parse(name, text, directory=directory, allow_insecure_hashes=allow_insecure_hashes)
     if fmt == "pylock.toml":

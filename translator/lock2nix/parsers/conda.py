@@ -6,16 +6,20 @@ and the ``pip:`` subsection holds lines of a pip requirements file. The
 translation (see :mod:`lock2nix.conda_names` for the name tables):
 
 * the ``python`` spec selects the interpreter (checked at evaluation time);
-* conda Python packages, and pip requirements that are not exact pins, are
-  taken from nixpkgs' Python set (``NixpkgsSource``), their version specs
-  checked at evaluation time against nixpkgs' versions;
-* exact pip pins (``name==1.0``) become locked packages: resolution takes the
-  files of that version from the index with the sha256 the index lists (pip
-  itself records no hash), and their dependency edges from their metadata;
-  direct URLs, git commits and local paths become archive, vcs and directory
-  sources;
+* exact pins of Python packages, conda's (``pillow=8.3.1``, ``mypy==1.18.1``,
+  under their PyPI name) and pip's (``name==1.0``), become locked packages:
+  resolution takes the files of that release from the index with the sha256
+  the index lists (neither conda nor pip records one), and their dependency
+  edges from their metadata; a release the index does not list is nixpkgs'
+  package, with a warning. Direct URLs, git commits and local paths become
+  archive, vcs and directory sources;
+* conda Python packages and pip requirements without an exact pin are taken
+  from nixpkgs' Python set (``NixpkgsSource``), their version specs checked
+  at evaluation time against nixpkgs' versions;
 * other conda packages map to top-level attributes (tools, C libraries, R
-  and R packages) or to nothing, with the reason.
+  and R packages) or to nothing, with the reason; a name in neither table
+  (``kind = "either"``) is looked up when Nix evaluates: the Python set's
+  package of that name, else the top-level attribute.
 
 Everything is recorded in ``Lock.environment``; anything lock2nix cannot
 install (an unknown name, a git requirement without a commit, a missing
@@ -29,6 +33,7 @@ import dataclasses
 import hashlib
 import posixpath
 import re
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -123,6 +128,8 @@ class _Python:
     marker: str | None = None
     extras: tuple[str, ...] = ()
     note: str | None = None
+    #: "either": a conda name in neither table (the Python set's or the top-level attribute).
+    kind: Literal["python", "either"] = "python"
 
 
 class _Translator:
@@ -176,9 +183,11 @@ class _Translator:
         for key in self.order:
             p = self.python[key]
             packages.append(self._package(p))
+            # A conda pin's own spec, for nixpkgs' package should the index not list the release.
+            fallback = p.constraint if isinstance(p.source, IndexSource) and p.origin == "conda" else ()
             members.append(
                 EnvironmentMember(
-                    name=p.written, origin=p.origin, kind="python", attribute=p.name,
+                    name=p.written, origin=p.origin, kind=p.kind, attribute=p.name, constraint=fallback,
                     spec=p.spec, note=p.note, entry=entry_name(p.path), extras=p.extras,
                 )
             )
@@ -216,12 +225,7 @@ class _Translator:
     # --- conda entries --------------------------------------------------------
 
     def _matchspec(self, text: str, path: YamlPath) -> Any:
-        try:
-            from rattler import MatchSpec
-        except ImportError:  # pragma: no cover - an installation without the conda extra
-            raise self.reader.error(
-                "reading conda MatchSpecs needs py-rattler: pip install 'lock2nix[conda]'", path
-            ) from None
+        from rattler import MatchSpec  # py-rattler: only for conda files
         from rattler.exceptions import InvalidMatchSpecError
 
         try:
@@ -253,17 +257,22 @@ class _Translator:
         note = "; ".join(notes) or None
         if found.kind == "python":
             assert found.target is not None
+            pinned = _pinned(written, constraint)
+            if pinned is not None:
+                note = "; ".join(filter(None, [f"pinned: release {pinned} from PyPI, with the sha256 it lists", note]))
             self._python_member(
                 _Python(
                     name=conda_names.normalize(found.target),
                     origin="conda",
                     written=spec.name,
                     path=path,
+                    source=IndexSource(url=PYPI_SIMPLE_URL, version_only=True) if pinned is not None else None,
                     constraint=constraint,
                     spec=written,
                     attribute=found.attribute or conda_names.python_attribute(found.target),
-                    version=conda_names.exact_version(constraint) or "*",
+                    version=pinned or conda_names.exact_version(constraint) or "*",
                     note=note,
+                    kind="either" if found.guessed else "python",
                 )
             )
             return
@@ -326,6 +335,8 @@ class _Translator:
             line = _strip_comment(raw)
             if not line:
                 continue
+            if line.startswith("-"):
+                line = self._option_line(where, line)
             match = re.fullmatch(r"(-r|--requirement|-c|--constraint)(?:=|\s+)(\S.*)", line)
             if not match:
                 out.append((where, line, base))
@@ -359,6 +370,18 @@ class _Translator:
             ]
             out.extend(self._expand(nested, depth + 1))
         return out
+
+    def _option_line(self, where: YamlPath, line: str) -> str:
+        """An option line as pip reads it: shell-style words (``-e "git+https://...#egg=argh"``),
+        ``--flag=value`` split; returned as ``flag value`` without the quoting."""
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            raise self.reader.error(f"{line!r}: {exc} (pip reads option lines with shell quoting)", where) from None
+        if words and words[0].startswith("--") and "=" in words[0]:
+            flag, _, value = words[0].partition("=")
+            words = [flag, value, *words[1:]]
+        return " ".join(words)
 
     def _option(self, where: YamlPath, line: str) -> bool:
         """Handle a global option line; False when the line is a requirement."""
@@ -542,10 +565,14 @@ class _Translator:
         except ValueError:
             relative = location.as_posix()
         if location.is_dir():
-            name = name or _local_project_name(location)
+            try:
+                name = name or _local_project_name(location)
+            except _NotLiteral as exc:
+                raise self.reader.error(f"cannot tell the project name of {target!r}: {exc} (lock2nix reads it, "
+                                        "never runs setup.py): write it as 'name @ file:...'", where) from None
             if name is None:
-                raise self.reader.error(f"cannot tell the project name of {target!r} (no pyproject.toml or setup.cfg "
-                                        "with a name): write it as 'name @ file:...'", where)
+                raise self.reader.error(f"cannot tell the project name of {target!r} (no pyproject.toml, setup.cfg "
+                                        "or setup.py with a name): write it as 'name @ file:...'", where)
             self._python_member(
                 _Python(name=name, origin="pip", written=name, path=where,
                         source=DirectorySource(path=relative, editable=editable), version="0", spec=target,
@@ -585,6 +612,18 @@ class _Translator:
             marker=p.marker,
             entry=f"{entry_name(p.path)} {p.spec or p.written!r} ({label})",
         )
+
+
+# A conda spec that names one release: name=1.2.3, name==1.2.3, channel::name=1.2.3=build (no glob).
+_PIN = re.compile(r"^(?:\S+::)?[A-Za-z0-9_.-]+\s*(?:==?|\s)\s*[0-9][^\s=,|*<>!~()]*(?:\s*=\s*\S+|\s+\S+)?$")
+
+
+def _pinned(written: str, constraint: Constraint) -> str | None:
+    """The release an environment's conda spec pins exactly, if it does (``=1.2.*`` does not)."""
+    version = conda_names.pinned_version(constraint)
+    if version is None or not _PIN.match(written.strip()):
+        return None
+    return version
 
 
 @dataclasses.dataclass(frozen=True)
@@ -655,6 +694,39 @@ def _local_project_name(directory: Path) -> str | None:
             return None
         if parser.has_option("metadata", "name"):
             return conda_names.normalize(parser.get("metadata", "name").strip())
+    setup_py = directory / "setup.py"
+    if setup_py.is_file():
+        name = _setup_py_name(setup_py)
+        return conda_names.normalize(name) if name is not None else None
+    return None
+
+
+class _NotLiteral(Exception):
+    """setup.py's ``setup(name=...)`` is not a string literal."""
+
+
+def _setup_py_name(path: Path) -> str | None:
+    """The literal ``name=`` of the ``setup(...)`` call in a setup.py, read from its syntax tree (never run)."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError) as exc:
+        raise _NotLiteral(f"setup.py does not parse ({exc})") from None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        if called != "setup":
+            continue
+        for keyword in node.keywords:
+            if keyword.arg == "name":
+                value = keyword.value
+                if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value.strip():
+                    return value.value.strip()
+                raise _NotLiteral(f"setup.py line {value.lineno}: setup(name=...) is not a literal string")
+        raise _NotLiteral("setup.py's setup(...) call has no name=")
     return None
 
 

@@ -19,13 +19,20 @@ The translation:
   member; otherwise each version is a member carrying the Nix systems it is
   for, and the environment picks them when Nix evaluates. Platforms Nix does
   not build for (``win-64``) are left out with a warning.
-* conda packages are not fetched: like an environment.yml's entries they map
-  through the curated tables (:mod:`lock2nix.conda_names`) to nixpkgs, each
-  checked at evaluation time against the exact version locked (``==``). The
-  ``python`` package selects the interpreter by its minor version. Native
-  libraries and runtimes (``library`` in the tables, and conda-only packages
-  with nothing to install) are left to nixpkgs' own closure and named in one
-  comment. Their md5/sha256 are not used: a conda package is never downloaded.
+* conda's Python packages (mapped to their PyPI names through the curated
+  tables, :mod:`lock2nix.conda_names`) are built from PyPI's files of the
+  exact release locked, found through the index client and pinned to the
+  sha256 it lists; their dependency edges are the ones conda recorded
+  (conda-lock.yml) mapped to PyPI names, or read from each release's
+  metadata (@EXPLICIT). A release PyPI does not list is nixpkgs' package,
+  checked at evaluation time, with a warning.
+* Other conda packages are not fetched: tools map to nixpkgs' top level,
+  checked against the version locked (a difference is a warning unless
+  ``conda-versions = "error"``). The ``python`` package selects the
+  interpreter by its minor version. Native libraries and runtimes
+  (``library`` in the tables, and conda-only packages with nothing to
+  install) are left to nixpkgs' own closure and named in one comment. Their
+  md5/sha256 are not used: a conda package is never downloaded.
 * pip packages become locked packages: the files conda-lock recorded (the
   union over platforms when the version is the same), pinned to its sha256,
   with the dependency edges it recorded; a dependency the lock does not hold
@@ -338,6 +345,9 @@ class _Builder:
             conda.add(name, groups)
         for pypi, members in conda.nixpkgs_python.items():
             self._nixpkgs_python(pypi, members)
+        python_names = {*conda.pinned, *conda.nixpkgs_python, *(conda_names.normalize(e.name) for e in pip)}
+        for pypi, pins in conda.pinned.items():
+            self._pinned_python(pypi, pins, python_names)
         for name, groups in _by_name(pip, key=lambda e: conda_names.normalize(e.name)).items():
             self._pip_package(name, groups, entries)
         self._missing_dependencies()
@@ -370,6 +380,8 @@ class _Builder:
             format_version="1" if self.format == CONDA_LOCK else None,
             packages=tuple(sorted(self.packages, key=lambda p: (p.name, p.version))),
             inputs=(self.file,),
+            # An @EXPLICIT list records no dependencies: read from each release's metadata.
+            dependencies_from="metadata" if self.format == EXPLICIT else None,
             environment=environment,
         )
 
@@ -383,8 +395,12 @@ class _Builder:
              if self.format == CONDA_LOCK else
              f"Locked for {systems_text}; another system is an error (with check = \"warn\", a warning)."
              if self.systems else "Its platform is not known (no '# platform:' line, only noarch URLs): any system."),
-            "conda packages are not fetched: each is nixpkgs' package, checked against the exact version locked "
-            "(the python package selects the interpreter by its minor version"
+            "conda's Python packages are built from PyPI's files of the release locked (pinned to the sha256 "
+            "PyPI lists), with the dependencies "
+            + ("conda recorded, mapped to PyPI names" if self.format == CONDA_LOCK else "their metadata names")
+            + "; a release PyPI does not have is nixpkgs' package, its version checked. Other conda packages are "
+            "not fetched: tools come from nixpkgs' top level, a version difference a warning (the python package "
+            "selects the interpreter by its minor version"
             + (f": {', '.join(sorted(set(python_versions)))} locked)." if python_versions else ")."),
         ]
         if has_pip:
@@ -440,6 +456,50 @@ class _Builder:
             groups=frozenset({MAIN_GROUP}),
             entry=f"{first.entry} {first.spec!r} (nixpkgs)",
         ))
+
+    def _pinned_python(self, pypi: str, pins: list[_Pin], python_names: set[str]) -> None:
+        """conda's Python package at its locked release, built from PyPI's files of it.
+
+        One package per version (conda-forge may package one PyPI project under
+        several names, or lock other versions for other platforms), with the
+        dependency edges conda recorded, mapped to PyPI names.
+        """
+        by_version: dict[str, list[_Pin]] = {}
+        for pin in pins:
+            by_version.setdefault(pin.version, []).append(pin)
+        several = len(by_version) > 1
+        for version, same in by_version.items():
+            systems = tuple(dict.fromkeys(s for pin in same for s in pin.systems))
+            if any(not pin.systems for pin in same):
+                systems = ()
+            first = min(same, key=lambda pin: pin.order)
+            self.packages.append(Package(
+                name=pypi,  # type: ignore[arg-type]
+                version=version,
+                source=IndexSource(url=PYPI_SIMPLE_URL, version_only=True),
+                dependencies=self._conda_edges(pypi, [e for pin in same for e in pin.entries], python_names),
+                groups=frozenset({MAIN_GROUP}),
+                marker=_systems_marker(systems) if several and systems else None,
+                entry=f"{first.member.entry} {first.member.spec}",
+            ))
+            self.members.extend((pin.order, pin.member) for pin in same)
+
+    def _conda_edges(self, pypi: str, entries: list[_Entry], python_names: set[str]) -> tuple[Dependency, ...]:
+        """The Python packages a conda package depends on (conda names mapped to PyPI ones); the
+        interpreter, native libraries and tools are nixpkgs' closure's."""
+        found: set[str] = set()
+        for e in entries:
+            for dep, _spec in e.dependencies:
+                mapped = conda_names.classify(dep.split("[")[0].strip())
+                if mapped.kind != "python" or mapped.target is None or dep.strip().lower() == "python":
+                    continue
+                target = conda_names.normalize(mapped.target)
+                if target == pypi:
+                    continue
+                if target not in python_names:
+                    self.wanted.setdefault(target, []).append(pypi)
+                found.add(target)
+        return tuple(Dependency(name=t) for t in sorted(found))  # type: ignore[arg-type]
 
     def _pip_package(self, name: str, entries: list[_Entry], every: list[_Entry]) -> None:
         by_version: dict[str, list[_Entry]] = {}
@@ -551,6 +611,17 @@ class _Builder:
             ))
 
 
+@dataclasses.dataclass(frozen=True)
+class _Pin:
+    """A conda Python package at one locked version, for some Nix systems (``()``: all)."""
+
+    version: str
+    systems: tuple[str, ...]
+    order: int
+    member: EnvironmentMember
+    entries: list[_Entry]
+
+
 class _Conda:
     """The conda entries of a lock, sorted out name by name: the interpreter, native libraries,
     Python packages (from nixpkgs) and the other members."""
@@ -564,6 +635,9 @@ class _Conda:
         self.unknown: list[str] = []
         #: Python packages nixpkgs provides, by PyPI name: the members that ask for them.
         self.nixpkgs_python: dict[str, list[tuple[int, EnvironmentMember]]] = {}
+        #: Python packages pinned to a release of the index, by PyPI name: each
+        #: version with its Nix systems, member and conda entries.
+        self.pinned: dict[str, list[_Pin]] = {}
 
     def add(self, name: str, entries: list[_Entry]) -> None:
         """The entries of one conda name: one member per version (with its systems when not all)."""
@@ -583,11 +657,22 @@ class _Conda:
                     self.builder.warn(f"{first.name} {version} is also a pip package of the lock; the pip one is used",
                                       first)
                     continue
+                group = [e for e in entries if e.version == version]
+                if not _is_pep440(version):
+                    self.builder.warn(f"{first.name} {version}: not a PyPI version (PEP 440); nixpkgs' {pypi} is "
+                                      "used, its version checked", first)
+                    member = EnvironmentMember(
+                        name=first.name, origin="conda", kind="python", attribute=pypi, constraint=exact, spec=spec,
+                        note=found.note, entry=first.entry, systems=systems,
+                    )
+                    self.nixpkgs_python.setdefault(pypi, []).append((order, member))
+                    continue
+                note = "; ".join(filter(None, [f"release {version} from PyPI, with the sha256 it lists", found.note]))
                 member = EnvironmentMember(
-                    name=first.name, origin="conda", kind="python", attribute=pypi, constraint=exact, spec=spec,
-                    note=found.note, entry=first.entry, systems=systems,
+                    name=first.name, origin="conda", kind="either" if found.guessed else "python", attribute=pypi,
+                    constraint=exact, spec=spec, note=note, entry=first.entry, systems=systems,
                 )
-                self.nixpkgs_python.setdefault(pypi, []).append((order, member))
+                self.pinned.setdefault(pypi, []).append(_Pin(version, systems, order, member, group))
             elif found.unknown:
                 self.unknown.append(f"{first.name} {version}")
                 note = "unknown conda package: not in lock2nix's tables and cannot be a Python package"
@@ -600,6 +685,16 @@ class _Conda:
                     constraint=exact if found.kind != "none" else (), spec=spec, note=found.note, entry=first.entry,
                     systems=systems,
                 )))
+
+
+def _is_pep440(version: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(version)
+    except InvalidVersion:
+        return False
+    return True
 
 
 def _by_name(entries: list[_Entry], key: Any) -> dict[str, list[_Entry]]:

@@ -84,9 +84,12 @@ class PipfileLockError(Lock2NixError):
     """A Pipfile.lock lock2nix cannot read."""
 
 
-def parse(name: str, text: str, *, directory: Path) -> Lock:
+def parse(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool = False) -> Lock:
+    """``allow_insecure_hashes``: an index package the lock records no sha256
+    for takes the files of its version from the index (with a warning) instead
+    of being refused."""
     data = _load_json(name, text)
-    reader = _Reader(name, text)
+    reader = _Reader(name, text, allow_insecure_hashes=allow_insecure_hashes)
     meta = data.get("_meta")
     if not isinstance(meta, Mapping):
         raise reader.error('no "_meta" object; is this a Pipfile.lock?')
@@ -113,6 +116,9 @@ def parse(name: str, text: str, *, directory: Path) -> Lock:
         for key, raw in section.items():
             entries.append(_entry(reader, category, key, raw, sources, directory, spec))
 
+    for index, unpinned in reader.from_index.items():
+        warn(f"{name}: the lock records no sha256 for {_enumerate(unpinned)}; taking the files of these versions "
+             f"from {index}, pinned by the sha256 the index lists (--allow-insecure-hashes)")
     root_entries = [e for e in entries if e.is_root]
     packages = _merge(reader, [e for e in entries if not e.is_root])
     inputs = [name]
@@ -172,9 +178,12 @@ def _line_of(text: str, needle: str, *, start: int = 0, last: bool = False) -> i
 class _Reader:
     """File name and text, for errors that point at a line."""
 
-    def __init__(self, file: str, text: str) -> None:
+    def __init__(self, file: str, text: str, *, allow_insecure_hashes: bool = False) -> None:
         self.file = file
         self.text = text
+        self.allow_insecure_hashes = allow_insecure_hashes
+        #: Entries without a sha256 whose files are taken from an index, by index.
+        self.from_index: dict[str, list[str]] = {}
 
     def error(self, message: str, *, entry: str | None = None, needle: str | None = None,
               category: str | None = None) -> PipfileLockError:
@@ -306,8 +315,8 @@ def _entry(
     else:
         if exact is None:
             raise fail('has no "version" (and no git, path or file source)')
-        source = _index(raw, sources, exact, spec, fail)
         label = exact
+        source = _index(reader, raw, sources, exact, spec, fail, f"package {key!r} ({label}, {category})")
     entry = f"package {key!r} ({label}, {category})"
     return _Entry(
         category=category,
@@ -357,18 +366,27 @@ def _exact_version(version: str, fail: Any) -> str:
     return match.group(2)
 
 
-def _hashes(raw: Mapping[str, Any], fail: Any, *, required: bool, spec: int | None) -> tuple[str, ...]:
+_ALLOW_HINT = (
+    "re-lock with a current pipenv (`pipenv lock`) to record them, or pass --allow-insecure-hashes to take "
+    "the files of this version from the index, pinned by the sha256 it lists"
+)
+
+
+def _hashes(
+    raw: Mapping[str, Any], fail: Any, *, required: bool, spec: int | None, allow_insecure: bool = False
+) -> tuple[str, ...]:
+    """The entry's sha256 digests (hex). A required entry without any is
+    refused; with ``allow_insecure`` md5 digests are dropped instead of refused
+    (the caller decides what an entry left without any means)."""
     values = raw.get("hashes")
     if values is None and isinstance(raw.get("hash"), str):
         values = [raw["hash"]]  # the earliest locks wrote one "hash"
     if values is None or values == []:
-        if not required:
+        if not required or allow_insecure:
             return ()
         old = f" (pipfile-spec {spec} locks record versions only)" if spec is not None and spec < 2 else ""
-        raise fail(
-            f"the lock records no hashes{old}, so the locked files cannot be identified on the index "
-            "nor pinned; re-lock with a current pipenv (`pipenv lock`) to record them"
-        )
+        raise fail(f"the lock records no hashes{old}, so the locked files cannot be identified on the index "
+                   f"nor pinned; {_ALLOW_HINT}")
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise fail('"hashes" must be a list of "sha256:<hex>" strings')
     out: list[str] = []
@@ -377,7 +395,9 @@ def _hashes(raw: Mapping[str, Any], fail: Any, *, required: bool, spec: int | No
         if not sep:
             raise fail(f"hash {value!r} has no algorithm (expected 'sha256:<hex>')")
         if algo.lower() == "md5":
-            raise fail(f"hash {value!r} is md5, which cannot pin a download; re-lock with a current pipenv")
+            if allow_insecure:
+                continue
+            raise fail(f"hash {value!r} is md5, which cannot pin a download; {_ALLOW_HINT}")
         if algo.lower() != "sha256" or not _HEX64.fullmatch(digest):
             raise fail(f"hash {value!r} is not a sha256 (expected 'sha256:<64 hex digits>')")
         out.append(digest.lower())
@@ -385,9 +405,10 @@ def _hashes(raw: Mapping[str, Any], fail: Any, *, required: bool, spec: int | No
 
 
 def _index(
-    raw: Mapping[str, Any], sources: list[_IndexRef], version: str, spec: int | None, fail: Any
+    reader: _Reader, raw: Mapping[str, Any], sources: list[_IndexRef], version: str, spec: int | None,
+    fail: Any, entry: str,
 ) -> IndexSource:
-    hashes = _hashes(raw, fail, required=True, spec=spec)
+    hashes = _hashes(raw, fail, required=True, spec=spec, allow_insecure=reader.allow_insecure_hashes)
     index = raw.get("index")
     if index is not None:
         if not isinstance(index, str):
@@ -396,13 +417,26 @@ def _index(
         if not named:
             known = ", ".join(repr(s.name) for s in sources if s.name) or "none named"
             raise fail(f"index {index!r} is not a source of this lock (its sources: {known})")
-        return IndexSource(url=named[0].url, name=index, locked_hashes=hashes)
-    # No index: pipenv installs from the first source, the others being extra
-    # indexes pip also searches.
-    first, *rest = sources
-    return IndexSource(
-        url=first.url, name=first.name, locked_hashes=hashes, fallbacks=tuple((s.name, s.url) for s in rest)
-    )
+        candidates = named[:1]
+    else:
+        # No index: pipenv installs from the first source, the others being
+        # extra indexes pip also searches.
+        candidates = sources
+    first, *rest = candidates
+    fallbacks = tuple((s.name, s.url) for s in rest)
+    if not hashes:
+        # Only with --allow-insecure-hashes (else _hashes refused the entry).
+        reader.from_index.setdefault(_label(first), []).append(entry)
+        return IndexSource(url=first.url, name=first.name, fallbacks=fallbacks, version_only=True)
+    return IndexSource(url=first.url, name=first.name, locked_hashes=hashes, fallbacks=fallbacks)
+
+
+def _enumerate(entries: list[str]) -> str:
+    return entries[0] if len(entries) == 1 else f"{len(entries)} packages: {', '.join(entries)}"
+
+
+def _label(source: _IndexRef) -> str:
+    return f"index {source.name!r} ({source.url})" if source.name else source.url
 
 
 def _git(raw: Mapping[str, Any], fail: Any) -> VcsSource:
@@ -416,15 +450,15 @@ def _git(raw: Mapping[str, Any], fail: Any) -> VcsSource:
     if not isinstance(ref, str) or not ref.strip():
         raise fail('git entry has no "ref"; re-lock with a current pipenv to pin the commit')
     ref = ref.strip()
-    if not _HEX40.fullmatch(ref):
-        raise fail(
-            f"git ref {ref!r} is not a commit id; this lock pins a branch or tag, which moves. "
-            "Re-lock with a current pipenv, which records the commit"
-        )
     subdirectory = raw.get("subdirectory")
     if subdirectory is not None and (not isinstance(subdirectory, str) or not subdirectory.strip()):
         raise fail('"subdirectory" must be a path')
-    return VcsSource(url=url, commit_id=ref, requested_revision=ref, subdirectory=_clean_relative(subdirectory, fail))
+    # A branch or tag (old pipenv recorded what the Pipfile said): resolution
+    # asks the repository which commit it names.
+    commit = ref if _HEX40.fullmatch(ref) else None
+    return VcsSource(
+        url=url, commit_id=commit, requested_revision=ref, subdirectory=_clean_relative(subdirectory, fail)
+    )
 
 
 def _clean_relative(path: str | None, fail: Any) -> str | None:

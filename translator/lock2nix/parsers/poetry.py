@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
+import posixpath
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -79,10 +81,16 @@ def parse(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool 
                 file=name,
             )
     python_constraint = metadata.get("python-versions")
-    legacy_files = metadata.get("files") or metadata.get("hashes") or {}
+    # Poetry < 1.0 recorded bare sha256 digests per name under [metadata.hashes];
+    # later versions files with their hashes under [metadata.files] (lock 1.x)
+    # or in each package (lock 2.x).
+    hashes_only = "files" not in metadata and "hashes" in metadata
+    legacy_files = metadata.get("hashes") if hashes_only else metadata.get("files") or {}
     if not isinstance(legacy_files, Mapping):
-        raise PoetryLockError("[metadata.files] must be a table", file=name)
+        table = "hashes" if hashes_only else "files"
+        raise PoetryLockError(f"[metadata.{table}] must be a table", file=name)
     legacy_files = {canonicalize_name(k): v for k, v in legacy_files.items()}
+    reader.hashes_only = hashes_only
 
     raw_packages = data.get("package", [])
     if not isinstance(raw_packages, list):
@@ -90,16 +98,23 @@ def parse(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool 
     packages = [
         _package(reader, raw, legacy_files, directory) for raw in raw_packages
     ]
-    _check_unique(reader, packages)
+    for index, unpinned in reader.from_index.items():
+        listed = unpinned[0] if len(unpinned) == 1 else f"{len(unpinned)} packages: {', '.join(unpinned)}"
+        warn(f"{name}: no usable file is locked for {listed}; taking the files of these versions from {index}, "
+             "pinned by the sha256 the index lists (--allow-insecure-hashes)")
 
     pyproject_path = directory / "pyproject.toml"
     root = None
+    pyproject: Mapping[str, Any] = {}
     inputs = [name]
     if pyproject_path.is_file():
         pyproject_name = str(pyproject_path)
         pyproject = load_toml(pyproject_name, pyproject_path.read_text(encoding="utf-8"))
         root = _root_project(pyproject_name, pyproject, data.get("extras"))
         inputs.append(pyproject_name)
+    packages = _tell_apart(reader, packages, raw_packages, pyproject)
+    if hashes_only:
+        _check_hashes_attributable(reader, packages)
 
     packages = _assign_groups(packages, root, raw_packages)
     requires_python, python_marker = python_requirement(python_constraint, where=f"{name}: [metadata]")
@@ -109,7 +124,7 @@ def parse(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool 
         file=name,
         format="poetry.lock",
         format_version=str(lock_version) if lock_version is not None else None,
-        packages=tuple(sorted(packages, key=lambda p: (p.name, _version_key(p.version)))),
+        packages=tuple(sorted(packages, key=lambda p: (p.name, _version_key(p.version), p.variant or ""))),
         root=root,
         python_marker=python_marker,
         requires_python=requires_python,
@@ -123,8 +138,13 @@ class _Reader:
     def __init__(self, file: str, text: str, *, allow_insecure_hashes: bool = False) -> None:
         self.file = file
         self.text = text
-        #: Leave out files without a usable hash (warning) instead of refusing the lock.
+        #: Leave out files without a usable hash (warning), and take the files of
+        #: a package whose lock records none from its index, instead of refusing the lock.
         self.allow_insecure_hashes = allow_insecure_hashes
+        #: Poetry < 1.0: [metadata.hashes] holds bare digests, no file names.
+        self.hashes_only = False
+        #: Entries without a usable file whose files are taken from an index, by index.
+        self.from_index: dict[str, list[str]] = {}
 
     def error(self, message: str, entry: str | None = None, *, needle: str | None = None) -> PoetryLockError:
         return PoetryLockError(message, file=self.file, entry=entry, line=self.line_of(needle))
@@ -376,7 +396,9 @@ def _package_marker(raw: Any, entry: str) -> str | None:
 def _artifacts(
     reader: _Reader, raw: Mapping[str, Any], name: NormalizedName, version: str,
     legacy_files: Mapping[str, Any], entry: str,
-) -> list[Artifact]:
+) -> tuple[list[Artifact], bool]:
+    """The files the lock records for this package, and whether some were left
+    out for want of a usable hash (only with ``--allow-insecure-hashes``)."""
     files = raw.get("files")
     from_metadata = files is None
     if from_metadata:
@@ -401,9 +423,31 @@ def _artifacts(
         artifacts.append(Artifact(filename=filename, hashes=hashes))
     if left_out:
         warn(f"{reader.file}: {entry}: left out (--allow-insecure-hashes), no usable hash: " + ", ".join(left_out))
-        if not artifacts:
-            raise PoetryLockError(f"{entry}: none of its files has a usable hash (sha256); it cannot be pinned")
-    return artifacts
+    return artifacts, bool(left_out)
+
+
+def _legacy_digests(reader: _Reader, raw: Any, entry: str) -> tuple[list[str], bool]:
+    """Poetry < 1.0's ``[metadata.hashes]`` entry of a name: its sha256 digests
+    (hex), and whether others were left out (md5/sha1, ``--allow-insecure-hashes``)."""
+    if not isinstance(raw, list) or not all(isinstance(h, str) for h in raw):
+        raise PoetryLockError(f"{entry}: [metadata.hashes] must list digests as strings")
+    digests: list[str] = []
+    left_out: list[str] = []
+    for item in raw:
+        algo, _, digest = item.rpartition(":")
+        kind = algo.lower() or {32: "md5", 40: "sha1", 64: "sha256"}.get(len(digest), "")
+        if not re.fullmatch(r"[0-9a-fA-F]+", digest) or kind not in ("md5", "sha1", "sha256"):
+            raise PoetryLockError(f"{entry}: [metadata.hashes] has a malformed digest {item!r}")
+        if kind == "sha256" and len(digest) == 64:
+            digests.append(digest.lower())
+            continue
+        if not reader.allow_insecure_hashes:
+            raise InsecureHash(f"{entry}: digest {item!r} is only an {kind} hash, which cannot pin a download"
+                               f"{_ALLOW_HINT}", kind)
+        left_out.append(item)
+    if left_out:
+        warn(f"{reader.file}: {entry}: left out (--allow-insecure-hashes), no usable hash: " + ", ".join(left_out))
+    return sorted(set(digests)), bool(left_out)
 
 
 class InsecureHash(PoetryLockError):
@@ -456,12 +500,20 @@ def _source(
     if source is not None and not isinstance(source, Mapping):
         raise PoetryLockError(f"{entry}: [package.source] must be a table")
     kind = (source or {}).get("type")
-    artifacts = _artifacts(reader, raw, name, version, legacy_files, entry)
+    digests: list[str] | None = None  # Poetry < 1.0: bare digests, no file names
+    if reader.hashes_only:
+        digests, left_out = _legacy_digests(reader, legacy_files.get(name, []), entry)
+        artifacts: list[Artifact] = []
+    else:
+        artifacts, left_out = _artifacts(reader, raw, name, version, legacy_files, entry)
     if source is None or kind in ("legacy", "pypi", None):
         index_url = PYPI_SIMPLE_URL if source is None or kind == "pypi" else _index_url(source, entry)
         index_name = None if source is None else source.get("reference") or None
-        if not artifacts:
-            raise PoetryLockError(f"{entry}: the lock records no files for this package")
+        if not artifacts and not digests:
+            return _files_from_index(reader, index_url, index_name, entry, left_out=left_out)
+        if digests:
+            # As in a Pipfile.lock: resolution finds the files with these hashes on the index.
+            return IndexSource(url=index_url, name=index_name, locked_hashes=tuple(digests))
         sdists = [a for a in artifacts if not a.is_wheel]
         wheels = tuple(sorted((a for a in artifacts if a.is_wheel), key=lambda a: a.filename))
         # Several sdists (zip and tar.gz) happen in old locks; prefer tar.gz, then by name.
@@ -472,31 +524,70 @@ def _source(
         raise PoetryLockError(f"{entry}: [package.source] needs a url")
     subdirectory = source.get("subdirectory") or None
     if kind == "git":
-        commit = source.get("resolved_reference")
-        reference = source.get("reference")
-        if commit is None and isinstance(reference, str) and re.fullmatch(r"[0-9a-f]{40}", reference):
-            commit = reference  # pinned by commit: older Poetry records no resolved_reference
-        if not isinstance(commit, str) or not re.fullmatch(r"[0-9a-f]{40}", commit or ""):
-            raise PoetryLockError(f"{entry}: git source has no resolved commit (resolved_reference)")
-        return VcsSource(
-            url=url,
-            commit_id=commit,
-            requested_revision=reference if isinstance(reference, str) and reference else None,
-            subdirectory=subdirectory,
-        )
+        return _git(source, url, subdirectory, entry)
     if kind == "directory":
         return DirectorySource(path=url, editable=bool(raw.get("develop", False)), subdirectory=subdirectory)
     if kind in ("file", "url"):
-        if len(artifacts) != 1:
-            filename = url.rstrip("/").rsplit("/", 1)[-1]
-            matching = [a for a in artifacts if a.filename == filename]
-            if len(matching) != 1:
-                raise PoetryLockError(f"{entry}: a {kind} source needs exactly one hashed file")
-            artifacts = matching
+        filename = url.rstrip("/").rsplit("/", 1)[-1]
+        if left_out and not artifacts and not digests:
+            raise PoetryLockError(f"{entry}: none of its files has a usable hash (sha256); it cannot be pinned")
+        if digests is not None:
+            artifacts = [Artifact(filename=filename, hashes={"sha256": d}) for d in digests]
+        if len(artifacts) > 1:
+            artifacts = [a for a in artifacts if a.filename == filename] if digests is None else artifacts
         if kind == "file":
-            return ArchiveSource(artifact=artifacts[0], path=url, subdirectory=subdirectory)
+            artifact = _local_file(directory, url, filename, artifacts, entry)
+            return ArchiveSource(artifact=artifact, path=url, subdirectory=subdirectory)
+        if len(artifacts) != 1:
+            raise PoetryLockError(f"{entry}: a {kind} source needs exactly one hashed file")
         return ArchiveSource(artifact=artifacts[0], url=url, subdirectory=subdirectory)
     raise PoetryLockError(f"{entry}: source type {kind!r} is not supported (git, directory, file, url, legacy)")
+
+
+def _files_from_index(
+    reader: _Reader, index_url: str, index_name: str | None, entry: str, *, left_out: bool
+) -> IndexSource:
+    """A package whose lock records no (usable) file: refused, or with
+    ``--allow-insecure-hashes`` the files of its version on its index."""
+    what = "none of its files has a usable hash (sha256)" if left_out else "the lock records no files for this package"
+    if not reader.allow_insecure_hashes:
+        raise PoetryLockError(
+            f"{entry}: {what}, so nothing pins what to download; re-lock with a current Poetry, "
+            "or pass --allow-insecure-hashes to take the files of this version from the index, "
+            "pinned by the sha256 it lists"
+        )
+    reader.from_index.setdefault(index_url, []).append(entry)
+    return IndexSource(url=index_url, name=index_name, version_only=True)
+
+
+def _git(source: Mapping[str, Any], url: str, subdirectory: str | None, entry: str) -> VcsSource:
+    commit = source.get("resolved_reference")
+    reference = source.get("reference")
+    requested = reference if isinstance(reference, str) and reference else None
+    if commit is None and requested is not None and re.fullmatch(r"[0-9a-f]{40}", requested):
+        commit = requested  # pinned by commit: Poetry >= 1.2 records no resolved_reference then
+    if commit is None and requested is not None:
+        # Poetry < 1.0 wrote a tag as the reference itself: resolution asks the
+        # repository which commit it names (git ls-remote).
+        return VcsSource(url=url, commit_id=None, requested_revision=requested, subdirectory=subdirectory)
+    if not isinstance(commit, str) or not re.fullmatch(r"[0-9a-f]{40}", commit):
+        raise PoetryLockError(f"{entry}: git source has no resolved commit (resolved_reference) nor reference")
+    return VcsSource(url=url, commit_id=commit, requested_revision=requested, subdirectory=subdirectory)
+
+
+def _local_file(directory: Path, path: str, filename: str, artifacts: list[Artifact], entry: str) -> Artifact:
+    """A ``file`` source: the locked file, or (the lock records no hash) the file beside the lock, hashed."""
+    if len(artifacts) == 1:
+        return artifacts[0]
+    if artifacts:
+        raise PoetryLockError(f"{entry}: a file source needs exactly one hashed file")
+    try:
+        digest = hashlib.sha256((directory / path).read_bytes()).hexdigest()
+    except OSError:
+        raise PoetryLockError(
+            f"{entry}: the lock records no hash for {path!r} and the file is not there to hash"
+        ) from None
+    return Artifact(filename=filename, hashes={"sha256": digest})
 
 
 def _index_url(source: Mapping[str, Any], entry: str) -> str:
@@ -506,15 +597,135 @@ def _index_url(source: Mapping[str, Any], entry: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _check_unique(reader: _Reader, packages: list[Package]) -> None:
-    seen: dict[str, Package] = {}
+def _tell_apart(
+    reader: _Reader, packages: list[Package], raw_packages: list[Any], pyproject: Mapping[str, Any]
+) -> list[Package]:
+    """Packages locked more than once at one version, from different sources.
+
+    Poetry >= 1.5 locks a name and version once per source when requirements
+    reach it from several (one url wheel per platform, each behind markers).
+    Each gets a variant (so keys stay unique) and a marker saying where it is
+    installed: its own (lock 2.1), else the markers of the requirements that
+    name its source (lock 2.0 records none per package).
+    """
+    by_version: dict[str, list[int]] = {}
+    for i, package in enumerate(packages):
+        by_version.setdefault(f"{package.name}@{canonicalize_version(package.version)}", []).append(i)
+    clashes = [indices for indices in by_version.values() if len(indices) > 1]
+    if not clashes:
+        return packages
+    requirements = _source_requirements(reader, raw_packages, pyproject)
+    out = list(packages)
+    for indices in clashes:
+        seen: dict[tuple[str, str], Package] = {}
+        for i in indices:
+            package = packages[i]
+            identity = _source_identity(package.source)
+            if identity in seen:
+                raise reader.error(
+                    f"{package.entry} is locked twice from the same source", needle=f'name = "{package.name}"'
+                )
+            seen[identity] = package
+            marker = package.marker
+            if not raw_packages[i].get("markers"):
+                markers = [m for ident, m in requirements.get(package.name, []) if ident == identity]
+                derived = marker_mod.union(markers) if markers else None
+                marker = marker_mod.intersection(derived, package.marker) if derived is not None else None
+            if marker is None:
+                raise reader.error(
+                    f"{package.entry} is locked more than once, from different sources, and no marker says "
+                    f"where this one ({_variant(package.source)}) is installed; re-lock with a current Poetry",
+                    needle=f'name = "{package.name}"',
+                )
+            out[i] = _replace(package, marker=marker, variant=_variant(package.source))
+    return out
+
+
+def _source_identity(source: model.Source) -> tuple[str, str]:
+    """What a requirement names to pick a source: its url, path, repository or index."""
+    if isinstance(source, ArchiveSource):
+        return ("url", source.url) if source.url is not None else ("path", posixpath.normpath(source.path or ""))
+    if isinstance(source, DirectorySource):
+        return ("path", posixpath.normpath(source.path))
+    if isinstance(source, VcsSource):
+        return ("git", source.url)
+    if isinstance(source, IndexSource):
+        return ("index", source.name or "pypi")
+    raise AssertionError(f"a poetry.lock has no {source.kind} source")
+
+
+def _variant(source: model.Source) -> str:
+    """How the model and the overlay's comments name one of several sources of a version."""
+    if isinstance(source, ArchiveSource):
+        return source.artifact.filename
+    if isinstance(source, VcsSource):
+        return f"{source.url}@{source.commit_id or source.requested_revision}"
+    if isinstance(source, IndexSource):
+        return source.name or source.url
+    return _source_identity(source)[1]
+
+
+def _source_requirements(
+    reader: _Reader, raw_packages: list[Any], pyproject: Mapping[str, Any]
+) -> dict[str, list[tuple[tuple[str, str], str | None]]]:
+    """Per name, each requirement that names a source, with its marker: from the
+    project's tables (pyproject.toml) and the locked packages' dependencies."""
+    tables: list[tuple[str, Any]] = []
+    tool = pyproject.get("tool", {})
+    poetry = tool.get("poetry", {}) if isinstance(tool, Mapping) else {}
+    if isinstance(poetry, Mapping):
+        tables += [("[tool.poetry.dependencies]", poetry.get("dependencies")),
+                   ("[tool.poetry.dev-dependencies]", poetry.get("dev-dependencies"))]
+        groups = poetry.get("group")
+        for group, body in (groups.items() if isinstance(groups, Mapping) else ()):
+            if isinstance(body, Mapping):
+                tables.append((f"[tool.poetry.group.{group}.dependencies]", body.get("dependencies")))
+    for raw in raw_packages:
+        if isinstance(raw, Mapping):
+            tables.append((f"package {raw.get('name')!r} ({raw.get('version')})", raw.get("dependencies")))
+    out: dict[str, list[tuple[tuple[str, str], str | None]]] = {}
+    for where, table in tables:
+        if not isinstance(table, Mapping):
+            continue
+        for dep_name, spec in table.items():
+            for one in spec if isinstance(spec, list) else [spec]:
+                if not isinstance(one, Mapping):
+                    continue
+                identity = _requirement_identity(one)
+                if identity is None:
+                    continue
+                try:
+                    dependency, _optional = _dependency_spec(canonicalize_name(dep_name), one, where)
+                except Lock2NixError as exc:
+                    raise exc.at(file=reader.file) from None
+                out.setdefault(dependency.name, []).append((identity, dependency.marker))
+    return out
+
+
+def _requirement_identity(spec: Mapping[str, Any]) -> tuple[str, str] | None:
+    for key, kind in (("url", "url"), ("git", "git")):
+        if isinstance(spec.get(key), str):
+            return (kind, spec[key])
+    if isinstance(spec.get("path"), str):
+        return ("path", posixpath.normpath(spec["path"]))
+    if isinstance(spec.get("source"), str):
+        return ("index", spec["source"])
+    return None
+
+
+def _check_hashes_attributable(reader: _Reader, packages: list[Package]) -> None:
+    """[metadata.hashes] lists a name's digests together: with several versions
+    of one name, which file belongs to which cannot be told."""
+    versions: dict[str, set[str]] = {}
     for package in packages:
-        key = f"{package.name}@{canonicalize_version(package.version)}"
-        if key in seen:
+        versions.setdefault(package.name, set()).add(package.version)
+    for package in packages:
+        if len(versions[package.name]) > 1 and isinstance(package.source, IndexSource):
             raise reader.error(
-                f"{package.entry} is locked twice", needle=f'name = "{package.name}"'
+                f"{package.entry}: [metadata.hashes] gives the digests of every locked version of "
+                f"{package.name} together, so they cannot be told apart; re-lock with Poetry >= 1.0",
+                needle=f'name = "{package.name}"',
             )
-        seen[key] = package
 
 
 def _replace(obj: Any, **changes: Any) -> Any:

@@ -4,9 +4,10 @@ poetry.lock names files and hashes but not URLs, so every index artifact is
 looked up through the Simple API (cached on disk: an unchanged lock never
 refetches). Pipfile.lock names only hashes: their files are found on the
 index by hash, and the dependency edges it does not record are read from each
-distribution's metadata. Git sources get the hash of their checkout, as
-nixpkgs' fetchgit computes it; a file URL the lock gives without a hash is
-downloaded once and pinned. After resolution every source carries a hash,
+distribution's metadata. A git branch or tag the lock names instead of a
+commit is resolved (git ls-remote); git sources get the hash of their
+checkout, as nixpkgs' fetchgit computes it; a file URL the lock gives without
+a hash is downloaded once and pinned. After resolution every source carries a hash,
 and every package built from an sdist the build system it declares.
 """
 
@@ -16,12 +17,13 @@ import dataclasses
 from pathlib import Path
 
 from .. import _codec
-from ..model import Lock, Package
+from ..model import Lock, Package, VcsSource
 from ..snapshot import Snapshot, digest
 from .dependencies import edges_from_requirements, read_dependencies
 from .hashing import hash_git_sources
 from .index import IndexClient
 from .locate import locate_files, locate_hashed, locate_releases, pin_unhashed, url_sha256
+from .refs import resolve_git_refs
 from .sdist import detect_build_systems
 
 __all__ = ["Settings", "edges_from_requirements", "resolve", "url_sha256"]
@@ -41,12 +43,16 @@ def resolve(lock: Lock, settings: Settings, snapshot: Snapshot | None = None) ->
     Packages the ``snapshot`` resolved in an earlier run, from the same parsed
     entry, are taken from it; the steps run for the others. A lock whose edges
     come from metadata (restricted to the names it locks) or that is a conda
-    environment is resolved as a whole.
+    environment is resolved as a whole. A git branch or tag is asked for its
+    commit on every run (it moves), so its package is never taken from the snapshot.
     """
     if snapshot is None or lock.dependencies_from is not None or lock.environment is not None:
         return _resolve(lock, settings)
-    keys = [digest("resolved", settings.detect_build_systems, _codec.encode(p)) for p in lock.packages]
-    known = [snapshot.get("resolved", key) for key in keys]
+    keys = [
+        None if _moving(p) else digest("resolved", settings.detect_build_systems, _codec.encode(p))
+        for p in lock.packages
+    ]
+    known = [None if key is None else snapshot.get("resolved", key) for key in keys]
     missing = tuple(p for p, k in zip(lock.packages, known, strict=True) if k is None)
     # The steps only ever change packages: with none left, there is nothing to run.
     rest = dataclasses.replace(lock, packages=missing)
@@ -56,9 +62,13 @@ def resolve(lock: Lock, settings: Settings, snapshot: Snapshot | None = None) ->
     fresh = iter(done.packages)
     packages = tuple(next(fresh) if k is None else _codec.decode(Package, k) for k in known)
     for key, package, k in zip(keys, packages, known, strict=True):
-        if k is None:
+        if k is None and key is not None:
             snapshot.put("resolved", key, _codec.encode(package))
     return dataclasses.replace(done, packages=packages)
+
+
+def _moving(package: Package) -> bool:
+    return isinstance(package.source, VcsSource) and package.source.commit_id is None
 
 
 def _resolve(lock: Lock, settings: Settings) -> Lock:
@@ -70,6 +80,7 @@ def _resolve(lock: Lock, settings: Settings) -> Lock:
     lock = locate_hashed(lock, index)  # hashes only: Pipfile.lock
     lock = pin_unhashed(lock, cache_dir, offline=offline)  # file URLs without a hash
     lock = locate_files(lock, index)  # file names and hashes: poetry.lock
+    lock = resolve_git_refs(lock, offline=offline)  # branches and tags: old locks
     lock = hash_git_sources(lock, cache_dir, offline=offline)
     # What the lock does not record.
     if lock.dependencies_from == "metadata":

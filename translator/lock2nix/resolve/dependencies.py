@@ -19,7 +19,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from .._markers import tree
 from .._progress import Progress
 from ..conda_names import python_attribute
-from ..errors import Lock2NixError
+from ..errors import Lock2NixError, unreachable_hint
 from ..generate import markers
 from ..model import MAIN_GROUP, ArchiveSource, Dependency, IndexSource, Lock, NixpkgsSource, Package
 from .metadata import DistMetadata, MetadataError, MetadataRequest, fetch_metadata
@@ -37,13 +37,17 @@ def read_dependencies(lock: Lock, cache_dir: Path, *, offline: bool) -> Lock:
             requests[package.key] = request
     if not requests:
         return lock
-    entries = {r.sha256: p.entry for p in packages for r in [requests.get(p.key)] if r is not None}
+    by_sha256 = {r.sha256: p for p in packages for r in [requests.get(p.key)] if r is not None}
     names = {p.name for p in packages}
     with Progress("reading metadata", len(requests)) as progress:
         try:
             found = fetch_metadata(requests.values(), cache_dir=cache_dir, offline=offline, on_done=progress.advance)
         except MetadataError as exc:
-            raise exc.at(file=lock.file, entry=entries.get(exc.sha256)) from None
+            failed = by_sha256.get(exc.sha256)
+            if exc.network and failed is not None:
+                message = f"{exc.message}; {unreachable_hint(failed.name)}"
+                raise MetadataError(message, file=lock.file, entry=failed.entry) from None
+            raise exc.at(file=lock.file, entry=failed.entry if failed else None) from None
     if lock.environment is not None:
         # A conda environment's pip installs what a locked package requires and
         # the environment does not list from the index, unpinned: here nixpkgs

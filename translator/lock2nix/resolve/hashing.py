@@ -20,16 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from .._hashes import sri_from_hex
-from ..errors import Lock2NixError
+from ..errors import Lock2NixError, unreachable_hint
 from ..model import Lock, Package, VcsSource
 from .cache import JsonCache, digest_name
 
 __all__ = [
     "GitCheckout",
     "GitCheckoutError",
+    "GitFetchError",
     "GitHashCache",
     "git_checkout",
     "git_checkout_hash",
+    "git_env",
     "hash_git_sources",
     "nar_hash",
 ]
@@ -110,6 +112,10 @@ class GitCheckoutError(Lock2NixError):
     """A git source could not be checked out or is missing from the cache."""
 
 
+class GitFetchError(GitCheckoutError):
+    """git failed to fetch or check out a source (its host unreachable, the commit gone, ...)."""
+
+
 @dataclass(frozen=True)
 class GitCheckout:
     """The result of hashing a git checkout as ``fetchgit`` would fetch it."""
@@ -173,11 +179,16 @@ def _hashed(lock: Lock, package: Package, cache: GitHashCache, offline: bool) ->
     source = package.source
     if not isinstance(source, VcsSource) or source.hash is not None:
         return package
+    commit = source.commit_id
+    assert commit is not None, "git refs are resolved to commits before checkouts are hashed"
     try:
-        plain = git_checkout(source.url, source.commit_id, submodules=False, cache=cache, offline=offline)
+        plain = git_checkout(source.url, commit, submodules=False, cache=cache, offline=offline)
         checkout = plain
         if plain.has_submodules:
-            checkout = git_checkout(source.url, source.commit_id, submodules=True, cache=cache, offline=offline)
+            checkout = git_checkout(source.url, commit, submodules=True, cache=cache, offline=offline)
+    except GitFetchError as exc:
+        message = f"{exc.message}; {unreachable_hint(package.name)}"
+        raise GitFetchError(message, file=lock.file, entry=package.entry) from None
     except Lock2NixError as exc:
         raise exc.at(file=lock.file, entry=package.entry) from None
     return dataclasses.replace(
@@ -221,7 +232,7 @@ def git_checkout(
     return checkout
 
 
-def _git_env() -> dict[str, str]:
+def git_env() -> dict[str, str]:
     env = dict(os.environ)
     # The user's git configuration (autocrlf, LFS filters, url rewrites) could
     # change the checked-out bytes; fetchgit runs without any, and so do we.
@@ -245,7 +256,7 @@ def _run_git(args: list[str], *, cwd: Path, url: str, rev: str, config: list[str
         subprocess.run(
             ["git", *config, *args],
             cwd=cwd,
-            env=_git_env(),
+            env=git_env(),
             check=True,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -258,7 +269,7 @@ def _run_git(args: list[str], *, cwd: Path, url: str, rev: str, config: list[str
     except subprocess.CalledProcessError as e:
         lines = e.stderr.decode(errors="replace").strip().splitlines()
         detail = lines[-1] if lines else f"exit code {e.returncode}"
-        raise GitCheckoutError(f"git {args[0]} failed for {url} at {rev}: {detail}") from None
+        raise GitFetchError(f"git {args[0]} failed for {url} at {rev}: {detail}") from None
 
 
 def _checkout(url: str, rev: str, dest: Path, *, submodules: bool) -> None:

@@ -570,7 +570,7 @@ def _files_of_release(files: Mapping[str, IndexFile], version: str) -> tuple[Ind
             found = parse_wheel_filename(name)[1] if name.endswith(".whl") else parse_sdist_filename(name)[1]
         except (InvalidWheelFilename, InvalidSdistFilename):
             continue
-        if str(found) == wanted:
+        if _normalize_version(str(found)) == wanted:
             out.append(f)
     return tuple(sorted(out, key=lambda f: f.filename))
 
@@ -632,10 +632,18 @@ def _check(files: Mapping[str, _PageFile], req: FileRequest) -> IndexFile:
 
 def _normalize_version(version: str | None) -> str | None:
     # Files of one release can spell its version differently (1.0 / 1.0.0,
-    # 1.0rc1 / 1.0-rc1); compare normalised forms where they parse.
+    # 1.0rc1 / 1.0-rc1); compare normalised forms where they parse, without
+    # the release's trailing zeros, as PEP 440 compares them (==2.26 is 2.26.0).
     if version is None:
         return None
     try:
-        return str(Version(version))
+        parsed = Version(version)
     except InvalidVersion:
         return version
+    release = list(parsed.release)
+    while len(release) > 1 and release[-1] == 0:
+        release.pop()
+    text = str(parsed)
+    prefix = f"{parsed.epoch}!" if parsed.epoch else ""
+    written = prefix + ".".join(map(str, parsed.release))
+    return prefix + ".".join(map(str, release)) + text[len(written):]

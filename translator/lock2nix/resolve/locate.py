@@ -19,12 +19,12 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
 
 from .. import _http
 from .._warnings import warn
 from ..conda_names import python_attribute
-from ..errors import Lock2NixError
+from ..errors import Lock2NixError, local_copy_fix, unreachable_hint
 from ..model import ArchiveSource, Artifact, IndexSource, Lock, NixpkgsSource, Package
 from .cache import JsonCache, digest_name
 from .index import (
@@ -74,8 +74,21 @@ def locate_files(lock: Lock, client: IndexClient) -> Lock:
     try:
         found = client.resolve(list(wanted.values()), missing_ok=True)
     except Lock2NixError as exc:
-        raise exc.at(file=lock.file) from None
+        raise _located_error(lock, exc) from None
     return dataclasses.replace(lock, packages=tuple(_with_urls(lock, p, wanted, found) for p in lock.packages))
+
+
+def _located_error(lock: Lock, exc: Lock2NixError, package: Package | None = None) -> Lock2NixError:
+    """``exc`` from the index client, naming the lock and the entry; an index
+    that could not be read (its project's page) also names the fixes that need no index."""
+    project = exc.project if isinstance(exc, IndexLookupError) else ""
+    if package is None and project:
+        package = next((p for p in lock.packages if p.name == project), None)
+    if package is None:
+        return exc.at(file=lock.file)
+    if project:
+        return IndexLookupError(f"{exc.message}; {unreachable_hint(package.name)}", file=lock.file, entry=package.entry)
+    return exc.at(file=lock.file, entry=package.entry)
 
 
 def _with_urls(
@@ -149,7 +162,7 @@ def locate_releases(lock: Lock, client: IndexClient) -> Lock:
                 asked[key] = (ReleaseRequest(index[1], by_key[key].name, by_key[key].version), index)
         if not asked:
             break
-        answers = _ask_each(lock, client, [request for request, _ in asked.values()])
+        answers = _ask_each(lock, client, [request for request, _ in asked.values()], by_key)
         for key, (request, index) in asked.items():
             answer = answers.get(request)
             if answer is None:
@@ -168,22 +181,40 @@ def locate_releases(lock: Lock, client: IndexClient) -> Lock:
             out.append(package)
         elif package.key in files:
             index, found = files[package.key]
-            out.append(dataclasses.replace(package, source=_index_source(lock, package, found, index)))
+            source = _index_source(lock, package, found, index)
+            # A conda environment's pin: the release as the index spells it (=2.26 finds 2.26.0).
+            version = (_release_version(source) if lock.environment is not None else None) or package.version
+            out.append(dataclasses.replace(package, version=version, source=source))
         else:
             out.append(_not_listed(lock, package, tried[package.key], package.key in not_cached))
     return dataclasses.replace(lock, packages=tuple(out))
 
 
-def _ask_each(lock: Lock, client: IndexClient, requests: Sequence[ReleaseRequest]) -> dict[ReleaseRequest, Located]:
+def _release_version(source: IndexSource) -> str | None:
+    for artifact in (*source.wheels, *([source.sdist] if source.sdist else [])):
+        try:
+            if artifact.is_wheel:
+                return str(parse_wheel_filename(artifact.filename)[1])
+            return str(parse_sdist_filename(artifact.filename)[1])
+        except (InvalidWheelFilename, InvalidSdistFilename):
+            continue
+    return None
+
+
+def _ask_each(
+    lock: Lock, client: IndexClient, requests: Sequence[ReleaseRequest], by_key: dict[str, Package]
+) -> dict[ReleaseRequest, Located]:
     answers: dict[ReleaseRequest, Located] = {}
     for request in requests:
-        # One page at a time: like pip, an index that cannot be read is
-        # skipped (with a warning) and the next one asked.
+        # One page at a time: like pip, a conda environment's index that
+        # cannot be read is skipped (with a warning) and the next one asked.
+        # A lock's package has its index: that one not answering is an error.
         try:
             answers.update(client.release([request]))
         except IndexLookupError as exc:
-            if not exc.project:
-                raise exc.at(file=lock.file) from None
+            if not exc.project or lock.environment is None:
+                package = next((p for p in by_key.values() if p.name == request.project), None)
+                raise _located_error(lock, exc, package) from None
             warn(f"{lock.file}: {exc.message}; trying the next index")
         except Lock2NixError as exc:
             raise exc.at(file=lock.file) from None
@@ -191,7 +222,8 @@ def _ask_each(lock: Lock, client: IndexClient, requests: Sequence[ReleaseRequest
 
 
 def _not_listed(lock: Lock, package: Package, tried: list[str], not_cached: bool) -> Package:
-    """A pinned release no index lists: nixpkgs' package, checked (offline: an error)."""
+    """A pinned release no index lists: in a conda environment nixpkgs'
+    package, checked (offline: an error); in a lock, an error."""
     where = " nor ".join(tried)
     if not_cached:
         raise IndexLookupError(
@@ -199,8 +231,14 @@ def _not_listed(lock: Lock, package: Package, tried: list[str], not_cached: bool
             "the cache; run without --offline to read the index",
             file=lock.file, entry=package.entry,
         )
+    if lock.environment is None:
+        raise IndexLookupError(
+            f"the lock records no usable file, and {where} lists no file of {package.name} {package.version} "
+            f"with a sha256 to pin it by; re-lock, or {local_copy_fix(package.name)}",
+            file=lock.file, entry=package.entry,
+        )
     warn(f"{lock.file}: {package.entry}: {package.name} {package.version} is not listed on {where}; "
-         f"taken from nixpkgs' Python set instead (its version checked when Nix evaluates)")
+         f"taken from nixpkgs instead (its version checked when Nix evaluates)")
     return dataclasses.replace(
         package,
         source=NixpkgsSource(
@@ -257,9 +295,7 @@ def locate_hashed(lock: Lock, client: IndexClient) -> Lock:
         try:
             answers = client.locate([request for request, _ in asked.values()])
         except Lock2NixError as exc:
-            project = exc.project if isinstance(exc, IndexLookupError) else ""
-            entry = next((p.package.entry for p in pending.values() if p.package.name == project), None)
-            raise exc.at(file=lock.file, entry=entry) from None
+            raise _located_error(lock, exc) from None
         for key, (request, index) in asked.items():
             p = pending[key]
             answer = answers[request]
@@ -343,12 +379,19 @@ def pin_unhashed(lock: Lock, cache_dir: Path, *, offline: bool) -> Lock:
             assert source.url is not None
             try:
                 digest = url_sha256(source.url, cache_dir, offline=offline)
+            except _DownloadError as exc:
+                message = f"{exc.message}; {unreachable_hint(package.name)}"
+                raise Lock2NixError(message, file=lock.file, entry=package.entry) from None
             except Lock2NixError as exc:
                 raise exc.at(file=lock.file, entry=package.entry) from None
             artifact = dataclasses.replace(source.artifact, hashes={"sha256": digest})
             package = dataclasses.replace(package, source=dataclasses.replace(source, artifact=artifact))
         out.append(package)
     return dataclasses.replace(lock, packages=tuple(out))
+
+
+class _DownloadError(Lock2NixError):
+    """A file could not be downloaded (its host unreachable, ...)."""
 
 
 def url_sha256(url: str, cache_dir: Path, *, offline: bool) -> str:
@@ -372,7 +415,7 @@ def url_sha256(url: str, cache_dir: Path, *, offline: bool) -> str:
             for block in r.iter_content(1 << 16):
                 digest.update(block)
     except requests.RequestException as exc:
-        raise Lock2NixError(
+        raise _DownloadError(
             f"the lock records no hash for {url}, and downloading it to pin it failed: {_http.brief(exc)}"
         ) from None
     value = digest.hexdigest()

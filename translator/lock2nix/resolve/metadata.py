@@ -71,6 +71,8 @@ class MetadataError(Lock2NixError):
 
     #: The file it is about, when known.
     sha256: str = ""
+    #: The file's host could not be reached (or answered an HTTP error).
+    network: bool = False
 
     def at(self, *, file: str | None = None, entry: str | None = None) -> Lock2NixError:
         error = super().at(file=file, entry=entry)
@@ -355,9 +357,9 @@ def read_metadata(session: Any, req: MetadataRequest) -> DistMetadata:
             return _from_sdist(session, req)
         raise MetadataError(f"{req.filename}: neither a wheel nor an sdist, so it has no metadata to read")
     except requests.RequestException as exc:
-        raise MetadataError(
-            f"could not read the metadata of {req.filename} ({req.url}): {_http.brief(exc)}"
-        ) from None
+        error = MetadataError(f"could not read the metadata of {req.filename} ({req.url}): {_http.brief(exc)}")
+        error.network = True
+        raise error from None
 
 
 def _pep658(session: Any, req: MetadataRequest) -> DistMetadata | None:

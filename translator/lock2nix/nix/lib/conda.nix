@@ -1,11 +1,14 @@
 # lock2nixEnvironments.<name>: a conda environment (environment.yml, a
-# conda-lock.yml or an @EXPLICIT list) checked against the nixpkgs it is
-# evaluated with. The interpreter against the `python` spec, each package's
-# version against its conda (or pip) spec, and that nixpkgs has the attribute
-# at all. `check = "error"` throws on the first mismatch with a message naming
-# the entry; `"warn"` traces a warning and goes on (a missing package is then
-# left out). A locked form lists the Nix systems it was locked for; members
-# that hold on some of them only carry their `systems`.
+# conda-lock.yml or an @EXPLICIT list). Exactly pinned Python packages are
+# locked (`locked = true`: the lock's own set). The rest is checked against
+# the nixpkgs it is evaluated with: the interpreter against the `python` spec,
+# each package's version against its conda (or pip) spec, and that nixpkgs has
+# the attribute at all. `check` (Python packages, default "error") throws on
+# the first mismatch naming the entry; "warn" traces and goes on (a missing
+# package is then left out); `toolCheck` (tools, R; default "warn") alike.
+# Names in neither table (`either`) are the Python set's package if it has
+# one, else the top-level attribute; those in neither are one error. A locked
+# form lists its Nix systems; members for some of them carry `systems`.
 { lib, pep440, scope }:
 let
   # A constraint: alternatives (any) of requirements (all); [ ] admits everything.
@@ -18,7 +21,7 @@ let
     if check == "warn" then
       builtins.trace "lock2nix: warning: ${message}" value
     else
-      throw "lock2nix: ${message}; set conda-versions = \"warn\" in lock2nix.toml (or use .override { check = \"warn\"; }) to build anyway";
+      throw "lock2nix: ${message}; set conda-versions = \"warn\" in lock2nix.toml (or use .override { check = \"warn\"; toolCheck = \"warn\"; }) to build anyway";
 
   versionOf = drv: drv.version or (if drv ? name then (builtins.parseDrvName drv.name).version else "");
 
@@ -58,8 +61,9 @@ let
       final,
       lockPython,
       name,
-      # "error" or "warn"
+      # "error" or "warn": Python packages, and tools and R packages.
       check ? "error",
+      toolCheck ? "warn",
       # The interpreter: the `python` spec and the attributes tried, preferred first.
       pythonSpec ? null,
       pythonConstraint ? [ ],
@@ -69,6 +73,8 @@ let
       pythonPackages ? [ ],
       # Tools: { path = [ "attr" ... ]; where; spec?; constraint?; }.
       tools ? [ ],
+      # Names in neither table: { name; attribute; path; where; spec?; constraint?; }.
+      either ? [ ],
       # R: r-base's spec (null: no r-base) and R packages { name; where; spec?; constraint?; }.
       r ? null,
       rPackages ? [ ],
@@ -102,6 +108,29 @@ let
         else
           complain check "environment ${name}: no Python interpreter in nixpkgs satisfies ${pythonSpec}" final.python3
       );
+      # `either` members: the Python set's package, else the top-level one, else missing.
+      decided = map (
+        e:
+        e
+        // {
+          found =
+            if python.pkgs ? ${e.attribute} then
+              "python"
+            else if lib.attrByPath e.path null final != null then
+              "tool"
+            else
+              null;
+        }
+      ) (here either);
+      missing = builtins.filter (e: e.found == null) decided;
+      eitherChecked =
+        if missing == [ ] then
+          true
+        else
+          complain check "environment ${name}: neither nixpkgs' ${python.libPrefix} package set nor its top level has ${
+            builtins.concatStringsSep ", " (map (e: "${e.name} (${e.where})") missing)
+          }" true;
+      decidedAs = kind: builtins.seq eitherChecked (builtins.filter (e: e.found == kind) decided);
       pythonMembers =
         ps:
         builtins.concatMap (
@@ -123,26 +152,26 @@ let
           lib.optionals (value != null) (
             [ value ] ++ builtins.concatMap (extra: value.optional-dependencies.${extra} or [ ]) (p.extras or [ ])
           )
-        ) (here pythonPackages);
+        ) (here pythonPackages ++ decidedAs "python");
       pythonEnv = python.withPackages (ps: builtins.filter (x: x != null) (pythonMembers ps));
-      toolValues = builtins.concatMap (
+      toolValues = map (
         t:
-        [ (member {
-          inherit check;
+        member {
+          check = toolCheck;
           inherit (t) where;
           label = builtins.concatStringsSep "." t.path;
           value = lib.attrByPath t.path null final;
           spec = t.spec or null;
           constraint = t.constraint or [ ];
-        }) ]
-      ) (here tools);
+        }
+      ) (here tools ++ decidedAs "tool");
       rValues = map (
         p:
         let
           attribute = rAttribute final.rPackages p.name;
         in
         member {
-          inherit check;
+          check = toolCheck;
           inherit (p) where;
           label = "rPackages.${if attribute == null then p.name else attribute}";
           value = if attribute == null then null else final.rPackages.${attribute};
@@ -152,7 +181,7 @@ let
       ) (here rPackages);
       rHere = r != null && here [ r ] != [ ];
       rBase = member {
-        inherit check;
+        check = toolCheck;
         where = if rHere then r.where else "r-base";
         label = "R";
         value = final.R or null;
