@@ -625,6 +625,8 @@ def parse_overlays(results: list[Result]) -> None:
 
 
 GENERIC_CACHES = ("index-cache", "git-cache", "sdist-cache")
+# Formats recorded together: the pylock.toml fixtures' answers are in uv-cache.
+SHARED_CACHES = {"pylock": "uv"}
 
 
 def recorded_caches(where: Path) -> dict[str, Path]:
@@ -632,7 +634,7 @@ def recorded_caches(where: Path) -> dict[str, Path]:
     hashes) where the format records its own answers, else the generic recorded caches."""
     out = {}
     for fmt in sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()):
-        own = RECORDED / f"{fmt}-cache"
+        own = RECORDED / f"{SHARED_CACHES.get(fmt, fmt)}-cache"
         names = (own.name, "git-cache") if own.is_dir() else GENERIC_CACHES
         cache = where / f"cache-{fmt}"
         for name in names:

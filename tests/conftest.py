@@ -11,6 +11,9 @@ REPO = TESTS.parent
 FIXTURES = TESTS / "fixtures"
 DATA = TESTS / "data"
 
+# Fixture projects carry test-suites of their own (run inside their Nix builds), not this one's.
+collect_ignore_glob = ["fixtures/*"]
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _run_from_repo_root() -> None:

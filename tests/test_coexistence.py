@@ -6,7 +6,8 @@ exceptions go by pname, check inputs exist only when tests run, removed interpre
 are aliases that throw. These regressions hold the generator to the consequences:
 
 a. a lock pinning `wheel` (installed from its wheel) must not recurse;
-b. by default nixpkgs' own sets keep every derivation (same drvPath, never null);
+b. by default nixpkgs' own sets keep every derivation (same drvPath, never null), for
+   the poetry, Pipfile.lock, uv.lock and pylock.toml fixtures alike;
 c. `package` / `runtimeEnv` do not depend on dev-only packages;
 d. the interpreter search survives throwing aliases and finds what nixpkgs has.
 
@@ -28,9 +29,12 @@ from .conftest import POETRY_CASES, REPO, stage_poetry_case
 from .nixeval import NixError, eval_json, nix_str
 from .pipfile_cases import PIPFILE_CASES, recorded_pipfile_cache, stage_pipfile_case  # noqa: F401 - a fixture
 from .test_translate_fixtures import ACCEPTED_THROWS, NOT_RECORDED, lock2nix
+from .uv_cases import PYLOCK_CASES, UV_CASES, stage_case, uv_cache  # noqa: F401 - a fixture
 
 SYSTEMS = ("x86_64-linux", "aarch64-darwin")
 CASES = [c for c in POETRY_CASES if c not in NOT_RECORDED]
+# uv.lock and pylock.toml fixtures, by "<kind>/<case>".
+UV_KEYS = [f"uv/{c}" for c in UV_CASES] + [f"pylock/{c}" for c in PYLOCK_CASES]
 EXAMPLE = "split-folders"
 URL_WHEEL = "nix-community__poetry2nix__tests-use-url-wheel"
 PANDAS_AI = "sinaptik-ai__pandas-ai__2024-10-large"
@@ -53,11 +57,17 @@ def translate(lock: Path, cache: Path, *options: str, output: str = "overlay.nix
 
 
 @pytest.fixture(scope="module")
-def staged(tmp_path_factory, recorded_cache, recorded_pipfile_cache) -> dict[str, tuple[Path, Path]]:  # noqa: F811
-    """(lock, cache) of every translatable poetry and Pipfile fixture and of the example."""
+def staged(
+    tmp_path_factory, recorded_cache, recorded_pipfile_cache, uv_cache  # noqa: F811
+) -> dict[str, tuple[Path, Path]]:
+    """(lock, cache) of every translatable poetry, Pipfile, uv.lock and pylock.toml fixture and of
+    the example."""
     out = {case: (stage_poetry_case(case, tmp_path_factory.mktemp("fixture")), recorded_cache) for case in CASES}
     for case in PIPFILE_CASES:
         out[case] = (stage_pipfile_case(case, tmp_path_factory.mktemp("pipfile")), recorded_pipfile_cache)
+    for key in UV_KEYS:
+        kind, case = key.split("/")
+        out[key] = (stage_case(kind, case, tmp_path_factory.mktemp("uv")), uv_cache)
     example = tmp_path_factory.mktemp("example") / EXAMPLE
     shutil.copytree(REPO / "examples" / EXAMPLE, example)
     out[EXAMPLE] = (example / "poetry.lock", recorded_cache)
@@ -139,7 +149,7 @@ def plain_sets() -> dict[tuple[str, str], dict[str, str]]:
 
 
 @pytest.mark.parametrize("set_name", ["python312Packages", "python313Packages"])
-@pytest.mark.parametrize("case", CASES + PIPFILE_CASES + [EXAMPLE])
+@pytest.mark.parametrize("case", CASES + PIPFILE_CASES + [EXAMPLE] + UV_KEYS)
 def test_nixpkgs_sets_keep_their_derivations(case: str, set_name: str, overlays, plain_sets) -> None:
     """Every derivation of the stand-in's own set, locked names and others alike, has the
     same drvPath with and without the overlay (and is never null)."""
@@ -194,7 +204,7 @@ def test_runtime_does_not_need_dev_only_packages(attr: str, overlays, recorded_c
 # d. interpreters: throwing aliases, and what this nixpkgs has
 
 
-@pytest.mark.parametrize("case", CASES + [EXAMPLE])
+@pytest.mark.parametrize("case", CASES + [EXAMPLE] + UV_KEYS)
 def test_interpreter_search_survives_removed_aliases(case: str, overlays) -> None:
     """The default stand-in keeps python36 ... python39 as aliases that throw."""
     overlay = overlays[case]
@@ -228,7 +238,7 @@ def test_interpreter_search_finds_what_nixpkgs_has(case: str, overlays) -> None:
 
 
 @pytest.mark.parametrize("system", SYSTEMS)
-@pytest.mark.parametrize("case", CASES + PIPFILE_CASES + [EXAMPLE])
+@pytest.mark.parametrize("case", CASES + PIPFILE_CASES + [EXAMPLE] + UV_KEYS)
 def test_global_scope_evaluates_without_recursion(case: str, system: str, staged) -> None:
     """Each locked name in python3.10-3.13's global sets (protected names stay
     nixpkgs'), and each project's runtimeEnv: instantiates, or throws only

@@ -18,6 +18,9 @@ from lock2nix.model import Lock
 from .conftest import FIXTURES, POETRY_CASES, stage_poetry_case
 from .pipfile_cases import PIPFILE_CASES, recorded_pipfile_cache, stage_pipfile_case  # noqa: F401 - a fixture
 from .test_translate_fixtures import NOT_RECORDED
+from .uv_cases import PYLOCK_CASES, UV_CASES, stage_case, uv_cache  # noqa: F401 - a fixture
+
+UV_KEYS = [f"uv/{c}" for c in UV_CASES] + [f"pylock/{c}" for c in PYLOCK_CASES]
 
 
 def run(lock: Path, cache: Path, *options: str) -> str:
@@ -40,10 +43,15 @@ def snapshots(cache: Path) -> list[Path]:
     return sorted((cache / "snapshots").glob("*.json"))
 
 
-@pytest.mark.parametrize("case", [c for c in POETRY_CASES if c not in NOT_RECORDED] + PIPFILE_CASES)
-def test_output_is_the_same_with_and_without_the_snapshot(case, tmp_path, recorded_cache, recorded_pipfile_cache) -> None:  # noqa: F811
+@pytest.mark.parametrize("case", [c for c in POETRY_CASES if c not in NOT_RECORDED] + PIPFILE_CASES + UV_KEYS)
+def test_output_is_the_same_with_and_without_the_snapshot(
+    case, tmp_path, recorded_cache, recorded_pipfile_cache, uv_cache  # noqa: F811
+) -> None:
     if case in PIPFILE_CASES:
         lock, recorded = stage_pipfile_case(case, tmp_path), recorded_pipfile_cache
+    elif case in UV_KEYS:
+        kind, name = case.split("/")
+        lock, recorded = stage_case(kind, name, tmp_path), uv_cache
     else:
         lock, recorded = stage_poetry_case(case, tmp_path), recorded_cache
     cache = fresh_cache(recorded, tmp_path)

@@ -4,6 +4,7 @@ of a lock when they read it, the generator compiles them to Nix."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
@@ -36,3 +37,24 @@ def tree(marker: Marker) -> list[Any]:
     loses which side of ``in`` the variable was on; so this one function reads
     packaging's ``_markers``. tests/test_markers.py pins its shape."""
     return marker._markers
+
+
+def union(markers: Iterable[str | None]) -> str | None:
+    """The markers joined with ``or``; ``None`` (always) when one of them is ``None`` or empty."""
+    present: list[str] = []
+    for marker in markers:
+        if not marker:
+            return None  # one unconditional alternative makes the union unconditional
+        if marker not in present:
+            present.append(marker)
+    if not present:
+        return None
+    return present[0] if len(present) == 1 else " or ".join(f"({m})" for m in present)
+
+
+def intersection(*markers: str | None) -> str | None:
+    """The markers joined with ``and``, leaving out the absent ones; ``None`` when none is left."""
+    present = [m for m in markers if m]
+    if not present:
+        return None
+    return present[0] if len(present) == 1 else " and ".join(f"({m})" for m in present)

@@ -13,14 +13,26 @@ from typing import Literal
 
 from .errors import Lock2NixError
 
-__all__ = ["KNOWN_LOCKS", "Format", "UnsupportedInput", "companions", "detect_format", "find_lock"]
+__all__ = [
+    "KNOWN_LOCKS", "READABLE", "Format", "UnsupportedInput", "companions", "detect_format", "find_lock",
+    "format_of_content",
+]
 
 #: The formats, by the name lock2nix gives each (``Lock.format``).
-Format = Literal["poetry.lock", "Pipfile.lock", "environment.yml", "conda-lock.yml", "@EXPLICIT"]
+Format = Literal[
+    "poetry.lock", "Pipfile.lock", "uv.lock", "pylock.toml", "environment.yml", "conda-lock.yml", "@EXPLICIT"
+]
 
 # File names lock2nix finds on its own, in order of preference.
 # (conda-lock.yml before the environment.yml it is usually locked from: it is exact.)
-KNOWN_LOCKS = ("poetry.lock", "Pipfile.lock", "conda-lock.yml", "environment.yml", "environment.yaml")
+KNOWN_LOCKS = (
+    "poetry.lock", "Pipfile.lock", "uv.lock", "pylock.toml", "conda-lock.yml", "environment.yml", "environment.yaml"
+)
+#: What an unrecognised file is told lock2nix reads.
+READABLE = (
+    "poetry.lock, Pipfile.lock, uv.lock, pylock.toml (PEP 751), conda environment.yml, conda-lock.yml "
+    "and @EXPLICIT lists, recognised by their content whatever the file is called"
+)
 
 
 class UnsupportedInput(Lock2NixError):
@@ -40,14 +52,18 @@ def find_lock(directory: Path) -> Path:
     )
 
 
-def companions(lock: Path) -> list[Path]:
-    """Files beside ``lock`` that its translation also reads."""
-    if lock.name.endswith("poetry.lock"):
+def companions(lock: Path, text: str = "") -> list[Path]:
+    """Files beside ``lock`` that its translation also reads (``text``: the lock's, to tell its format)."""
+    try:
+        fmt: Format | None = detect_format(lock.name, text)
+    except UnsupportedInput:
+        fmt = None
+    if fmt in ("poetry.lock", "uv.lock", "pylock.toml"):
         pyproject = lock.parent / "pyproject.toml"
         return [pyproject] if pyproject.is_file() else []
-    if lock.name.endswith((".yml", ".yaml")) and not lock.name.endswith("conda-lock.yml"):
+    if fmt == "environment.yml":
         return _requirement_files(lock)
-    if lock.name.endswith("Pipfile.lock"):
+    if fmt == "Pipfile.lock":
         # The Pipfile is checked against the lock's hash; the editable project
         # itself ("-e .") is read from the others when present (setup.py is
         # only looked at, never read).
@@ -56,32 +72,61 @@ def companions(lock: Path) -> list[Path]:
     return []
 
 
+_PYLOCK_NAME = re.compile(r"pylock\.([^.]+\.)?toml")
+# The names the tools write; any other name (and stdin) is told by content.
+_BY_NAME: tuple[tuple[str, Format], ...] = (
+    ("poetry.lock", "poetry.lock"),
+    ("Pipfile.lock", "Pipfile.lock"),
+    ("uv.lock", "uv.lock"),
+    ("conda-lock.yml", "conda-lock.yml"),
+    ("conda-lock.yaml", "conda-lock.yml"),
+)
+
+
 def detect_format(name: str, text: str) -> Format:
-    """The format of a lock file, from its name and, for stdin, its content."""
+    """The format of a lock file: from its name when a tool writes that name, else from its content.
+
+    The content tells every format (``Pipfile.lock.example``, ``ci.lock``,
+    stdin); the name only spares the look for the names tools write.
+    """
     base = name.rsplit("/", 1)[-1]
-    if base.endswith("poetry.lock"):
-        return "poetry.lock"
-    if base.endswith("Pipfile.lock"):
-        return "Pipfile.lock"
-    if base.endswith(("conda-lock.yml", "conda-lock.yaml")):
-        return "conda-lock.yml"
+    for suffix, fmt in _BY_NAME:
+        if base.endswith(suffix):
+            return fmt
+    if _PYLOCK_NAME.fullmatch(base):
+        return "pylock.toml"
     if base in ("environment.yml", "environment.yaml"):
         return "environment.yml"
-    if base.endswith((".yml", ".yaml")) or base == "-":
-        conda = _conda_format(text)
-        if conda is not None:
-            return conda
-    if (base.endswith((".lock", ".txt")) or base == "-") and re.search(r"(?m)^@EXPLICIT\s*$", text[:65536]):
+    found = format_of_content(text)
+    if found is None:
+        raise UnsupportedInput(f"unrecognised lock file format; lock2nix reads {READABLE}", file=name)
+    return found
+
+
+def format_of_content(text: str) -> Format | None:
+    """The format ``text`` is written in, from a cheap look (no full parse), or ``None``."""
+    head = text[: 1 << 16]
+    if text.lstrip().startswith("{"):
+        return "Pipfile.lock" if '"_meta"' in text else None
+    if re.search(r"(?m)^@EXPLICIT\s*$", head):
         return "@EXPLICIT"
-    if base == "-" or base.endswith((".lock", ".json")):
-        head = text[:4096]
-        if head.lstrip().startswith("{") and '"_meta"' in text:
-            return "Pipfile.lock"
-        if "[[package]]" in head or "[metadata]" in text[-8192:]:
-            return "poetry.lock"
-    raise UnsupportedInput(
-        f"unrecognised lock file format (supported: {', '.join(KNOWN_LOCKS)}, conda @EXPLICIT lists)", file=name
-    )
+    top = _top_keys(head)
+    # pylock.toml: lock-version and created-by at the top, [[packages]] (plural).
+    if "lock-version" in top or "created-by" in top or re.search(r"(?m)^\[\[packages\]\]", head):
+        return "pylock.toml"
+    # uv.lock: an integer version (and revision) at the top; poetry.lock has none there.
+    if re.fullmatch(r"\d+", top.get("version", "")) or "revision" in top:
+        return "uv.lock"
+    if re.search(r"(?m)^\[\[package\]\]", head) or re.search(r"(?m)^\[metadata\]", text):
+        return "poetry.lock"
+    return _conda_format(text)
+
+
+def _top_keys(head: str) -> dict[str, str]:
+    """TOML keys before the first table header, with their raw values."""
+    first_table = re.search(r"(?m)^\s*\[", head)
+    top = head[: first_table.start()] if first_table else head
+    return {m.group(1): m.group(2).strip() for m in re.finditer(r"(?m)^\s*([A-Za-z0-9_-]+)\s*=\s*(.*)$", top)}
 
 
 def _requirement_files(environment: Path) -> list[Path]:

@@ -44,6 +44,10 @@ class Artifact:
     hashes: Mapping[str, str]
     #: The real download URL, filled in by resolution for index artifacts.
     url: str | None = None
+    #: Size in bytes and upload time (RFC 3339), as the lock records them
+    #: (uv.lock, pylock.toml); carried into an emitted pylock.toml.
+    size: int | None = None
+    upload_time: str | None = None
 
     @property
     def is_wheel(self) -> bool:
@@ -234,6 +238,8 @@ class Package:
     build_system: BuildSystem | None = None
     #: The lock entry, for messages ("package 'foo' (1.0)").
     entry: str = ""
+    #: PEP 751 ``attestation-identities`` (pylock.toml), kept as recorded.
+    attestation_identities: tuple[Mapping[str, Any], ...] = ()
     #: Set when the lock holds this name at this version more than once, from
     #: different sources (one url wheel per platform): what tells this one
     #: apart (its file name, index or repository), so that ``key`` is unique.
@@ -261,6 +267,9 @@ class RootProject:
     build_system: BuildSystem | None = None
     #: False for Poetry's ``package-mode = false``: nothing to build.
     is_package: bool = True
+    #: Groups installed when none are named (uv's ``default-groups``, PEP 751
+    #: ``default-groups``); ``()`` when the lock says nothing.
+    default_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -288,6 +297,13 @@ class Lock:
     #: locked package's dependency missing from the lock is provided by
     #: nixpkgs too, as pip would install it from the index.
     environment: Environment | None = None
+    #: PEP 751 ``environments`` (uv's ``supported-markers``): markers of
+    #: the environments the lock was resolved for; ``()`` means any.
+    environments: tuple[str, ...] = ()
+    #: Workspace members other than ``root`` (uv workspaces), each a project of
+    #: its own. Each is also a locked package with a :class:`DirectorySource`,
+    #: so that the root and other members can depend on it.
+    members: tuple[RootProject, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = _jsonable(self)

@@ -32,7 +32,9 @@ EXIT_ERROR = 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lock2nix",
-        description="Translate a Python lock file (poetry.lock, Pipfile.lock) into a nixpkgs overlay.",
+        description="Translate a Python lock file (poetry.lock, Pipfile.lock, uv.lock, PEP 751 pylock.toml, "
+        "conda environment.yml / conda-lock.yml) into a nixpkgs overlay. The format is told from the "
+        "file's content, whatever its name.",
         epilog="Use the overlay with: import <nixpkgs> { overlays = [ (import ./overlay.nix) ]; }",
     )
     parser.add_argument(
@@ -42,7 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
     parser.add_argument(
-        "--emit", choices=("overlay", "model"), default="overlay", help="what to write (default: overlay)"
+        "--emit",
+        choices=("overlay", "model", "pylock"),
+        default="overlay",
+        help="what to write: the nixpkgs overlay (default), the lock model as JSON, or a PEP 751 pylock.toml",
     )
     parser.add_argument(
         "--prefer",

@@ -26,7 +26,7 @@ PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 HOOK_ID = "lock2nix"
 # The inputs of an overlay: a change to any of them should regenerate it.
 HOOK_FILES = (
-    r"(^|/)(poetry\.lock|pyproject\.toml|Pipfile(\.lock)?|lock2nix\.toml|environment\.ya?ml|conda-lock\.ya?ml)$"
+    r"(^|/)(poetry\.lock|uv\.lock|pylock(\.[^./]+)?\.toml|pyproject\.toml|Pipfile(\.lock)?|lock2nix\.toml|environment\.ya?ml|conda-lock\.ya?ml)$"
 )
 
 

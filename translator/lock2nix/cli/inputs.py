@@ -68,8 +68,10 @@ def read_inputs(lock: str | None) -> Inputs:
         lock_path = Path(lock) if lock else find_lock(Path.cwd())
         lock_name = str(lock_path)
         directory = lock_path.parent
-        files = [(lock_path.name, _read(lock_path))]
-        files.extend((companion.name, _read(companion)) for companion in companions(lock_path))
+        data = _read(lock_path)
+        files = [(lock_path.name, data)]
+        text = data.decode("utf-8", "replace")  # only to tell the format; parsing refuses non-UTF-8
+        files.extend((companion.name, _read(companion)) for companion in companions(lock_path, text))
     for config_file in candidate_files(directory):
         if all(name != config_file.name for name, _ in files):
             files.append((config_file.name, _read(config_file)))

@@ -25,8 +25,8 @@ from .inputs import DIGEST_PREFIX, Inputs
 
 __all__ = ["Emit", "Request", "render"]
 
-#: What a run writes: the overlay, or the resolved lock model as JSON.
-Emit = Literal["overlay", "model"]
+#: What a run writes: the overlay, the resolved lock model as JSON, or a PEP 751 pylock.toml.
+Emit = Literal["overlay", "model", "pylock"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Request:
 
 
 def render(request: Request) -> str:
-    """The overlay (or model) for ``request``'s inputs."""
+    """The overlay (or model, or pylock.toml) for ``request``'s inputs."""
     inputs = request.inputs
     settings = config.load(inputs.directory, inputs.texts())
     fixes = curated().with_user(
@@ -78,11 +78,18 @@ def render(request: Request) -> str:
         return json.dumps(lock.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     output = request.output
     out_dir = (output.parent if output is not None else Path.cwd()).resolve()
+    lock_dir = os.path.relpath(inputs.directory.resolve(), out_dir).replace(os.sep, "/")
+    if request.emit == "pylock":
+        # tomlkit, which writes it, is left out of the overlay's path. The snapshot
+        # is not saved: it would keep the resolution's entries and drop the overlay's.
+        from ..pylock_export import to_pylock
+
+        return to_pylock(lock, lock_dir=lock_dir)
     options = Options(
         prefer=prefer,
         scope=request.scope or settings.scope or "project",
         inline=request.inline,
-        lock_dir=os.path.relpath(inputs.directory.resolve(), out_dir).replace(os.sep, "/"),
+        lock_dir=lock_dir,
         header=header(request, out_dir, environment=lock.environment is not None),
         output_name=output.name if output is not None else None,
         fixes=fixes,

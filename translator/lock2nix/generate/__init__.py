@@ -4,7 +4,8 @@ The overlay is one function ``final: prev: ...`` that calls lock2nix's Nix
 library (``nix/lib``) with the lock as data: ``packages``, the locked packages
 of one package set (wheel or sdist and every PEP 508 marker decided when Nix
 evaluates); ``projects``, from which ``lock2nixProjects.<name>`` is made in a
-package set of its own; ``environments`` for conda files. Everything is
+package set of its own (the root project and each workspace member, all from
+that one ``packages``); ``environments`` for conda files. Everything is
 planned first, then written in one pass.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .._options import CondaVersions, Prefer, Scope
+from ..errors import Lock2NixError
 from ..model import Lock
 from ..overrides import Fixes, curated
 from ..snapshot import Snapshot
@@ -58,11 +60,20 @@ def generate(lock: Lock, options: Options, snapshot: Snapshot | None = None) -> 
             packages[root.name] = project.package(root, writer)
             build_attributes.update(project.build_attributes(root, writer))
         projects[root.name] = project.spec(root, lock, writer, options.pythons)
-    elif lock.environment is None and graph.by_name:
+    elif lock.environment is None and graph.by_name and not lock.members:
         # A lock without its project (no pyproject.toml beside it): a project
         # that installs every locked package, so lock2nixProjects reaches them.
         name, spec = project.lock_only_spec(lock, writer, options.pythons)
         projects[name] = spec
+    # Workspace members: projects of their own in the one package set, where
+    # each is a locked package (built from its directory) the others can use.
+    for member in lock.members:
+        if member.name in projects:
+            raise Lock2NixError(f"workspace member {member.name} is named like another project", file=lock.file)
+        if member.is_package and member.name not in graph.by_name:
+            packages[member.name] = project.package(member, writer)
+            build_attributes.update(project.build_attributes(member, writer))
+        projects[member.name] = project.spec(member, lock, writer, options.pythons)
     environments = dict([conda.environment(lock, options.pythons, options.conda_check)]) if lock.environment else {}
     return overlay.render(
         overlay.Parts(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from .. import nix
+from .. import _markers, nix
 from ..errors import Lock2NixError
 from ..model import MAIN_GROUP, Lock, RootProject
 from . import build_systems, fixes, markers
@@ -96,7 +96,12 @@ def _spec(
     extras: dict[str, object] | None,
     pythons: tuple[str, ...] | None,
 ) -> dict[str, object]:
-    supports = markers.conjunction([requires_python, markers.compile_marker(lock.python_marker)])
+    # The lock's environments (uv's supported-markers, PEP 751's environments): an
+    # interpreter or platform outside them has nothing resolved for it.
+    environments = markers.compile_marker(_markers.union(lock.environments))
+    supports = markers.conjunction([requires_python, markers.compile_marker(lock.python_marker), environments])
+    if lock.environments:
+        constraint = f"{constraint or 'any version'} in the lock's environments ({'; '.join(lock.environments)})"
     test_names = {target for group, edges in groups.items() if group != MAIN_GROUP for target, _ in edges}
     hooks = [hook for runner, hook in sorted(TEST_RUNNERS.items()) if runner in test_names]
     out: dict[str, object] = {}

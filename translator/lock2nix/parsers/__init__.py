@@ -12,7 +12,7 @@ from pathlib import Path
 from ..errors import Lock2NixError
 from ..formats import detect_format
 from ..model import Lock
-from . import conda, conda_locked, pipfile, poetry
+from . import conda, conda_locked, pipfile, poetry, pylock, uv
 
 __all__ = ["parse"]
 
@@ -34,6 +34,10 @@ def parse(name: str, data: bytes, *, directory: Path, allow_insecure_hashes: boo
         return poetry.parse(name, text, directory=directory, allow_insecure_hashes=allow_insecure_hashes)
     if fmt == "Pipfile.lock":
         return pipfile.parse(name, text, directory=directory, allow_insecure_hashes=allow_insecure_hashes)
+    if fmt == "uv.lock":
+        return uv.parse(name, text, directory=directory, allow_insecure_hashes=allow_insecure_hashes)
+    if fmt == "pylock.toml":
+        return pylock.parse(name, text, directory=directory, allow_insecure_hashes=allow_insecure_hashes)
     if fmt == "environment.yml":
         return conda.parse(name, text, directory=directory)
     if fmt == "conda-lock.yml":

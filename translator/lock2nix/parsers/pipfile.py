@@ -531,15 +531,6 @@ def _file(raw: Mapping[str, Any], directory: Path, fail: Any) -> Source | None:
 # --- packages -----------------------------------------------------------------
 
 
-def _or_markers(markers: list[str | None]) -> str | None:
-    if any(m is None for m in markers):
-        return None  # unconditional somewhere: unconditional
-    unique = list(dict.fromkeys(m for m in markers if m))
-    if len(unique) == 1:
-        return unique[0]
-    return " or ".join(f"({m})" for m in unique)
-
-
 def _merge(reader: _Reader, entries: list[_Entry]) -> list[Package]:
     """One package per name: a name in several categories is one installation."""
     by_name: dict[NormalizedName, list[_Entry]] = {}
@@ -562,7 +553,7 @@ def _merge(reader: _Reader, entries: list[_Entry]) -> list[Package]:
                 version=first.version,
                 source=first.source,
                 groups=frozenset(e.group for e in same),
-                marker=_or_markers([e.marker for e in same]),
+                marker=markers.union([e.marker for e in same]),
                 entry=first.entry,
             )
         )

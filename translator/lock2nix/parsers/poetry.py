@@ -19,7 +19,7 @@ import functools
 import hashlib
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ from ..model import (
     RootProject,
     VcsSource,
 )
+from ._common import group_starts, reached_groups
 
 SUPPORTED_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
 _BARE_VERSION = re.compile(r"\d+(\.\d+)*([a-z]+\d*)?(\.post\d+)?(\.dev\d+)?")
@@ -202,7 +203,7 @@ def _package(
         source=source,
         dependencies=runtime,
         extras=extras,
-        marker=_and_markers(marker, python_marker),
+        marker=marker_mod.intersection(marker, python_marker),
         requires_python=requires_python,
         entry=entry,
     )
@@ -284,29 +285,6 @@ def _poetry_to_pep440(text: str) -> str | None:
     return spec.strip()
 
 
-def _and_markers(*markers: str | None) -> str | None:
-    present = [m for m in markers if m]
-    if not present:
-        return None
-    if len(present) == 1:
-        return present[0]
-    return " and ".join(f"({m})" for m in present)
-
-
-def _or_markers(markers: Iterable[str | None]) -> str | None:
-    present = []
-    for m in markers:
-        if not m:
-            return None  # one unconditional alternative makes the union unconditional
-        if m not in present:
-            present.append(m)
-    if not present:
-        return None
-    if len(present) == 1:
-        return present[0]
-    return " or ".join(f"({m})" for m in present)
-
-
 def _dependency_spec(name: NormalizedName, spec: Any, entry: str) -> tuple[Dependency, bool]:
     """One dependency entry: ``"constraint"`` or an inline table."""
     if isinstance(spec, str):
@@ -327,7 +305,7 @@ def _dependency_spec(name: NormalizedName, spec: Any, entry: str) -> tuple[Depen
     extras = spec.get("extras", [])
     if not isinstance(extras, list) or not all(isinstance(e, str) for e in extras):
         raise PoetryLockError(f"{entry}: extras of dependency {name!r} must be a list of strings")
-    combined = _and_markers(marker, python_cond, platform_cond)
+    combined = marker_mod.intersection(marker, python_cond, platform_cond)
     if combined is not None:
         marker_mod.parse(combined)  # reject invalid markers at translate time
     dep = Dependency(
@@ -389,7 +367,7 @@ def _extras(
             if not known:
                 # Poetry lists the extra but did not lock the package: nothing to add.
                 continue
-            marker = _and_markers(_or_markers(d.marker for d in known), req_marker)
+            marker = marker_mod.intersection(marker_mod.union(d.marker for d in known), req_marker)
             deps.append(
                 Dependency(
                     name=name,
@@ -411,7 +389,7 @@ def _package_marker(raw: Any, entry: str) -> str | None:
         if not all(isinstance(v, str) for v in raw.values()):
             raise PoetryLockError(f"{entry}: markers must be strings")
         # Per-group markers: the package exists wherever any group needs it.
-        return _or_markers(raw[k] for k in sorted(raw))
+        return marker_mod.union(raw[k] for k in sorted(raw))
     raise PoetryLockError(f"{entry}: markers must be a string or a table")
 
 
@@ -651,8 +629,8 @@ def _tell_apart(
             marker = package.marker
             if not raw_packages[i].get("markers"):
                 markers = [m for ident, m in requirements.get(package.name, []) if ident == identity]
-                derived = _or_markers(markers) if markers else None
-                marker = _and_markers(derived, package.marker) if derived is not None else None
+                derived = marker_mod.union(markers) if markers else None
+                marker = marker_mod.intersection(derived, package.marker) if derived is not None else None
             if marker is None:
                 raise reader.error(
                     f"{package.entry} is locked more than once, from different sources, and no marker says "
@@ -908,7 +886,7 @@ def _poetry_dependency(dep_name: str, spec: Any, file: str, entry: str) -> Depen
         return deps[0]
     return Dependency(
         name=deps[0].name,
-        marker=_or_markers(d.marker for d in deps),
+        marker=marker_mod.union(d.marker for d in deps),
         extras=tuple(sorted({e for d in deps for e in d.extras})),
     )
 
@@ -953,26 +931,6 @@ def _assign_groups(
 
 
 def _walk_groups(packages: list[Package], root: RootProject | None) -> dict[str, frozenset[str]]:
-    by_name: dict[str, list[Package]] = {}
-    for p in packages:
-        by_name.setdefault(p.name, []).append(p)
-    result: dict[str, set[str]] = {}
     if root is None:
-        return {name: frozenset({MAIN_GROUP}) for name in by_name}
-    starts: dict[str, list[Dependency]] = {g: list(d) for g, d in root.groups.items()}
-    # Root extras install into the runtime environment.
-    for extra_deps in root.extras.values():
-        starts.setdefault(MAIN_GROUP, []).extend(extra_deps)
-    for group, deps in starts.items():
-        stack = [(d.name, d.extras) for d in deps]
-        seen: set[tuple[str, tuple[str, ...]]] = set()
-        while stack:
-            name, extras = stack.pop()
-            if (name, extras) in seen:
-                continue
-            seen.add((name, extras))
-            result.setdefault(name, set()).add(group)
-            for package in by_name.get(name, []):
-                edges = [*package.dependencies, *(d for extra in extras for d in package.extras.get(extra, ()))]
-                stack.extend((d.name, d.extras) for d in edges)
-    return {name: frozenset(groups) for name, groups in result.items()}
+        return {p.name: frozenset({MAIN_GROUP}) for p in packages}
+    return reached_groups(packages, group_starts(root))
