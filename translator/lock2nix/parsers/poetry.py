@@ -236,10 +236,15 @@ def _remembered_package(
     with recorded() as printed:
         package = _package(reader, raw, legacy_files, directory)
     # An entry whose files come from an index is read every time: the
-    # warning that names it is printed once for all of them.
-    if sum(len(entries) for entries in reader.from_index.values()) == unpinned:
+    # warning that names it is printed once for all of them. So is a local
+    # source: what it is read from (a file it is hashed from) is not in its text.
+    if sum(len(entries) for entries in reader.from_index.values()) == unpinned and not _is_local(package.source):
         snapshot.put("parsed", key, package, tuple(printed))
     return package
+
+
+def _is_local(source: model.Source) -> bool:
+    return isinstance(source, DirectorySource) or (isinstance(source, ArchiveSource) and source.path is not None)
 
 
 def _package(
