@@ -5,7 +5,7 @@
 # Use: import <nixpkgs> { overlays = [ (import ./overlay.nix) ]; }
 # lock2nixProjects.<project> has python (its .pkgs holds the locked packages), package,
 # tests, runtimeEnv and devEnv.
-# lock2nix-inputs: sha256-LxxXZVxtNfGoudmLhDzMJ8ehcJzi69r/ZcZdH6xhitY=
+# lock2nix-inputs: sha256-4duNSYB4UdxzrKsXDHVkEmCxtgF2pwa5yFFi6SbyK2s=
 final: prev:
 let
   lock2nix = import ./lock2nix-lib.nix { inherit (prev) lib; version = "0.2.0"; };

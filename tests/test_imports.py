@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import os
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -159,7 +161,8 @@ def test_unchanged_inputs_import_nothing_heavy(tmp_path: Path, monkeypatch: pyte
         "import sys, lock2nix.cli as cli\n"
         "rc = cli.main(['--check', 'poetry.lock', '-o', 'overlay.nix'])\n"
         "heavy = ('packaging', 'jsonschema', 'requests', 'pypi_simple', 'yaml', 'rattler', 'tomli', 'tomlkit',\n"
-        "         'ruamel', 'poetry', 'difflib', 'lock2nix.parsers', 'lock2nix.resolve', 'lock2nix.generate')\n"
+        "         'ruamel', 'poetry', 'difflib', 'dataclasses', 'inspect', 'json', 'pickle',\n"
+        "         'lock2nix.parsers', 'lock2nix.resolve', 'lock2nix.generate', 'lock2nix.nix.emitter')\n"
         "print(rc, sorted(m for m in sys.modules if m.split('.')[0] in heavy or m.startswith(heavy)))\n"
     )
     result = subprocess.run(
@@ -177,3 +180,60 @@ def test_every_module_imports_on_its_own(module: str) -> None:
         env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)},
     )
     assert result.returncode == 0, result.stderr
+
+
+def imported(args: list[str], cwd: Path) -> set[str]:
+    """The modules ``lock2nix ARGS`` imports, from ``python -X importtime``."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "lock2nix", *args], cwd=cwd, capture_output=True, text=True,
+        env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)},
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("import time:")]
+    assert lines, "python -X importtime reported nothing"
+    return {line.rpartition("|")[2].strip() for line in lines}
+
+
+#: What a translation of a poetry.lock never needs when the snapshot answers
+#: for every entry: the other formats, the resolution steps and their HTTP
+#: stack, poetry-core, the validators and writers of other paths.
+NOT_ON_THE_SNAPSHOT_PATH = (
+    "lock2nix.parsers.pipfile", "lock2nix.parsers.uv", "lock2nix.parsers.pylock", "lock2nix.parsers.conda",
+    "lock2nix.parsers.conda_locked", "lock2nix.resolve.steps", "lock2nix.resolve.index", "lock2nix.resolve.metadata",
+    "lock2nix.resolve.sdist", "lock2nix.pylock_export", "lock2nix.cli.staleness", "lock2nix.cli.init",
+    "poetry", "jsonschema", "yaml", "rattler", "tomlkit", "http.client", "urllib.request", "email", "difflib",
+    "packaging.pylock",
+)
+
+
+def test_the_import_graph_of_each_fast_path(tmp_path: Path, recorded_cache: Path) -> None:
+    from .conftest import stage_poetry_case
+
+    lock = stage_poetry_case("jfilter__split-folders__small-lock21", tmp_path)
+    cache = tmp_path / "cache"
+    shutil.copytree(recorded_cache, cache)
+    shutil.rmtree(cache / "snapshots", ignore_errors=True)  # other tests' translations of this lock
+    args = ["--offline", "--cache-dir", str(cache), lock.name, "-o", "overlay.nix"]
+    first = imported(args, lock.parent)
+    assert "lock2nix.resolve.steps" in first and "lock2nix.nix.emitter" in first  # what follows can fail
+
+    # Unchanged inputs: the digest in the overlay's header says so.
+    unchanged = imported(args, lock.parent)
+    assert not {m for m in unchanged if m.startswith(("lock2nix.parsers", "lock2nix.resolve", "lock2nix.generate"))}
+    assert not unchanged & {"dataclasses", "inspect", "json", "pickle", "packaging", "lock2nix.nix.emitter", "tomli"}
+
+    # Everything again (--force): every entry comes from the snapshot.
+    again = imported([*args, "--force"], lock.parent)
+    assert "lock2nix.snapshot" in again
+    assert not {m for m in again if m.startswith(NOT_ON_THE_SNAPSHOT_PATH)}
+
+    # One dependency constraint changed (PEP 440): that entry is parsed and resolved again, without poetry-core.
+    text = lock.read_text()
+    changed_text = re.sub(
+        r'(\[package\.dependencies\]\n[a-z0-9_.-]+ = (?:\{version = )?")([^"]+)"', r'\1\2,!=0.0.0"', text, count=1
+    )
+    assert changed_text != text
+    lock.write_text(changed_text)
+    changed = imported(args, lock.parent)
+    assert "lock2nix.resolve.steps" in changed
+    assert not {m for m in changed if m.startswith(("poetry", "lock2nix.parsers.pipfile", "http.client", "jsonschema"))}

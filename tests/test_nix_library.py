@@ -76,6 +76,23 @@ def test_bundle_is_the_library_with_its_version(tmp_path) -> None:
         eval_json(f"(import {bundled} {{ {lib} version = \"0.0.1\"; }}).versionOlder")
 
 
+@pytest.mark.parametrize(
+    ("change", "current"),
+    [
+        (lambda text: text, True),
+        (lambda text: None, False),
+        (lambda text: text.replace("versionOlder", "versionNewer", 1), False),  # an edit of the code
+        (lambda text: text + "\n", False),
+        (lambda text: text.replace("# sources ", "# sources 0", 1), False),  # another library's stamp
+        (lambda text: text.partition("{ lib, version }:")[2], False),  # no header
+        (lambda text: "", False),
+    ],
+)
+def test_a_library_file_is_current_when_its_stamp_matches_its_code_and_sources(change, current) -> None:
+    """The pre-commit hook's no-op run checks the library file by its stamp, without making the library."""
+    assert library.is_current(change(library.bundle())) is current
+
+
 def test_bundle_has_no_imports_left() -> None:
     assert "import ./" not in library.bundle()
     assert json.loads(json.dumps(library.helpers()))  # plain data

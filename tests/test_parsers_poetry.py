@@ -9,7 +9,7 @@ import pytest
 from lock2nix.errors import Lock2NixError
 from lock2nix.model import ArchiveSource, DirectorySource, IndexSource, VcsSource
 from lock2nix.parsers import parse
-from lock2nix.parsers.poetry import python_requirement
+from lock2nix.parsers.poetry import _entry_texts, python_requirement
 
 from .conftest import FIXTURES, POETRY_CASES
 
@@ -263,3 +263,30 @@ def test_a_git_reference_without_resolved_reference_is_left_to_resolution(tmp_pa
     (a,) = parse(str(tmp_path / "poetry.lock"), text, directory=tmp_path).packages
     assert isinstance(a.source, VcsSource)
     assert a.source.commit_id is None and a.source.requested_revision == "v1.0"
+
+
+ENTRY_A = '[[package]]\nname = "a"\nversion = "1"\n\n[package.dependencies]\nb = "*"\n\n'
+ENTRY_B = '[[package]]\nname = "b"\nversion = "2"\ndescription = """\n[[package]]\n"""\n\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "expected"),
+    [
+        ('[metadata]\nlock-version = "2.1"\n', 0, []),
+        (ENTRY_A + '[metadata]\nlock-version = "2.1"\n', 1, [ENTRY_A + '[metadata]\nlock-version = "2.1"\n']),
+        (ENTRY_A + ENTRY_A.replace('"a"', '"c"'), 2, [ENTRY_A, ENTRY_A.replace('"a"', '"c"')]),
+        (ENTRY_A.replace("\n", "\r\n") + ENTRY_A, 2, [ENTRY_A.replace("\n", "\r\n"), ENTRY_A]),
+        # A header line inside a multi-line string: the texts cannot be told apart, the entries' data is the key.
+        (ENTRY_A + ENTRY_B, 2, None),
+    ],
+)
+def test_entry_texts_split_the_lock_at_its_package_headers(text, count, expected) -> None:
+    assert _entry_texts(text, count) == expected
+
+
+def test_a_lock_without_packages_reads_with_a_snapshot(tmp_path) -> None:
+    from lock2nix.snapshot import Snapshot
+
+    data = b'[metadata]\nlock-version = "2.1"\npython-versions = ">=3.10"\ncontent-hash = "x"\n'
+    lock = parse("poetry.lock", data, directory=tmp_path, snapshot=Snapshot())
+    assert lock.packages == ()

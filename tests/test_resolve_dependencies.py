@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lock2nix.resolve import edges_from_requirements
+from lock2nix.resolve.dependencies import edges_from_requirements
 
 
 @pytest.mark.parametrize(

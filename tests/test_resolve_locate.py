@@ -17,7 +17,8 @@ from pathlib import Path
 from lock2nix.errors import Lock2NixError
 from lock2nix.model import IndexSource, Lock, Package
 from lock2nix.parsers import parse
-from lock2nix.resolve import Settings, resolve, url_sha256
+from lock2nix.resolve import Settings, resolve
+from lock2nix.resolve.locate import url_sha256
 from lock2nix.resolve import index as index_mod
 from lock2nix.resolve.index import LISTED, NO_PROJECT, NOT_CACHED, HashRequest, IndexClient
 from lock2nix.resolve.locate import locate_hashed

@@ -3,7 +3,8 @@ lock, and output byte-identical to a translation without it."""
 
 from __future__ import annotations
 
-import json
+import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from lock2nix import _codec
 from lock2nix.model import Lock
+from lock2nix.snapshot import Snapshot, digest
 
 from .conftest import FIXTURES, POETRY_CASES, stage_poetry_case
 from .pipfile_cases import PIPFILE_CASES, recorded_pipfile_cache, stage_pipfile_case  # noqa: F401 - a fixture
@@ -40,7 +41,11 @@ def fresh_cache(recorded: Path, where: Path) -> Path:
 
 
 def snapshots(cache: Path) -> list[Path]:
-    return sorted((cache / "snapshots").glob("*.json"))
+    return sorted((cache / "snapshots").glob("*.pickle"))
+
+
+def entries(path: Path) -> dict[str, dict[str, tuple[bytes, str, tuple[str, ...]]]]:
+    return pickle.loads(path.read_bytes())["entries"]
 
 
 @pytest.mark.parametrize("case", [c for c in POETRY_CASES if c not in NOT_RECORDED] + PIPFILE_CASES + UV_KEYS)
@@ -67,7 +72,7 @@ def test_a_changed_entry_is_translated_again_the_rest_reused(tmp_path, recorded_
     cache = fresh_cache(recorded_cache, tmp_path)
     run(lock, cache, "--no-detect")
     [path] = snapshots(cache)
-    before = json.loads(path.read_text())["entries"]
+    before = entries(path)
     # tqdm 4.65.0, as the recorded index lists it.
     text = lock.read_text()
     text = re.sub(
@@ -82,7 +87,7 @@ def test_a_changed_entry_is_translated_again_the_rest_reused(tmp_path, recorded_
     assert "4.65.0" in changed
     # Byte-identical to a translation that starts from nothing.
     assert changed == run(lock, fresh_cache(recorded_cache, tmp_path / "cold"), "--no-detect")
-    after = json.loads(path.read_text())["entries"]
+    after = entries(path)
     # The snapshot keeps what this translation used: the new tqdm entries, not the old ones.
     assert set(after["resolved"]) != set(before["resolved"])
     assert len(set(after["resolved"]) & set(before["resolved"])) == len(before["resolved"]) - 1
@@ -93,17 +98,90 @@ def test_a_damaged_or_foreign_snapshot_is_ignored(tmp_path, recorded_cache) -> N
     cache = fresh_cache(recorded_cache, tmp_path)
     expected = run(lock, cache)
     [path] = snapshots(cache)
-    path.write_text('{"lock2nix": "0.0.0", "entries": {"rendered": {}}}')
+    path.write_bytes(pickle.dumps({"lock2nix": ("0.0.0", 2), "entries": {"rendered": {}}}))
     assert run(lock, cache) == expected
-    path.write_text("{ not json")
+    path.write_bytes(b"{ not a pickle")
+    assert run(lock, cache) == expected
+    path.write_bytes(pickle.dumps({"lock2nix": None}))  # no entries
     assert run(lock, cache) == expected
 
 
-def test_the_codec_gives_back_equal_models(recorded_cache) -> None:
+def test_the_model_pickles_to_equal_objects(recorded_cache) -> None:
     from lock2nix import parsers, resolve
 
     case = FIXTURES / "poetry" / "sinaptik-ai__pandas-ai__2024-10-large"
     lock = parsers.parse(str(case / "poetry.lock"), (case / "poetry.lock").read_bytes(), directory=case,
                          allow_insecure_hashes=False)
     lock = resolve.resolve(lock, resolve.Settings(cache_dir=recorded_cache, offline=True))
-    assert _codec.decode(Lock, json.loads(json.dumps(_codec.encode(lock)))) == lock
+    assert pickle.loads(pickle.dumps(lock, protocol=5)) == lock
+    # What the snapshot keeps of a package is its fields only (no cached wheel tags).
+    wheel = next(a for p in lock.packages if hasattr(p.source, "wheels") for a in p.source.wheels)
+    assert wheel.tags
+    assert "tags" not in pickle.loads(pickle.dumps(wheel)).__dict__
+
+
+KEYS = """
+import pickle, sys
+from pathlib import Path
+from lock2nix import parsers
+from lock2nix.snapshot import Snapshot, digest
+case = Path(sys.argv[1])
+lock = parsers.parse(str(case / "poetry.lock"), (case / "poetry.lock").read_bytes(), directory=case)
+snapshot = Snapshot()
+print([snapshot.fingerprint(p) for p in lock.packages], digest("x", lock.packages[0], {"a": 1}))
+"""
+
+
+def test_keys_are_the_same_in_every_process() -> None:
+    """Keys are digests of pickles: sets (groups) pickle in an order of their own."""
+    case = FIXTURES / "poetry" / "sinaptik-ai__pandas-ai__2024-10-large"
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", KEYS, str(case)], capture_output=True, text=True, check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
+    assert any(len(p.groups) > 1 for p in _parse(case).packages), "the case has packages in several groups"
+
+
+def _parse(case: Path) -> Lock:
+    from lock2nix import parsers
+
+    return parsers.parse(str(case / "poetry.lock"), (case / "poetry.lock").read_bytes(), directory=case)
+
+
+def test_a_reused_entry_prints_its_warnings_again(tmp_path, recorded_cache) -> None:
+    lock = stage_poetry_case("sinaptik-ai__pandas-ai__2024-10-large", tmp_path)
+    cache = fresh_cache(recorded_cache, tmp_path)
+
+    def warnings() -> list[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "lock2nix", "--offline", "--cache-dir", str(cache), lock.name, "-o", "overlay.nix",
+             "--force"],
+            cwd=lock.parent, capture_output=True, text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        return sorted(line for line in result.stderr.splitlines() if "warning" in line)
+
+    first = warnings()
+    assert any("lancedb" in line for line in first), first
+    [path] = snapshots(cache)
+    assert any(e[2] for kind in entries(path).values() for e in kind.values()), "kept with the entry"
+    assert warnings() == first
+
+
+def test_memo_keeps_a_value_with_the_warnings_computing_it_printed(capsys) -> None:
+    from lock2nix._warnings import warn
+
+    snapshot = Snapshot()
+
+    def compute() -> str:
+        warn("careful")
+        return "value"
+
+    assert snapshot.memo("kind", digest("k"), compute) == "value"
+    reloaded = Snapshot(None, snapshot.used)
+    assert reloaded.memo("kind", digest("k"), lambda: pytest.fail("computed again")) == "value"
+    assert capsys.readouterr().err.count("lock2nix: warning: careful") == 2

@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 
-def write_atomic(path: Path, text: str, *, durable: bool = False, parents: bool = False) -> None:
-    """Replace ``path`` with ``text`` completely or not at all.
+def write_atomic(path: Path, text: str | bytes, *, durable: bool = False, parents: bool = False) -> None:
+    """Replace ``path`` with ``text`` (or bytes) completely or not at all.
 
     The text goes to a temporary file beside ``path`` that is renamed over it.
     ``durable`` syncs it to disk first (user-facing output); ``parents``
@@ -21,8 +21,8 @@ def write_atomic(path: Path, text: str, *, durable: bool = False, parents: bool 
         path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode() if isinstance(text, str) else text)
             if durable:
                 f.flush()
                 os.fsync(f.fileno())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,10 @@ _BASE = "https://lock2nix.invalid/schemas/"
 
 def validate(data: object, schema_name: str, file: str, *, prefix: str | None = None) -> None:
     """Check ``data`` against one of lock2nix's schemas; the first error names its key."""
-    # Only runs that validate something pay for jsonschema's import.
+    # Only runs that validate something pay for jsonschema's import (and json's:
+    # the pre-commit hook's no-op run imports this module).
+    import json
+
     import jsonschema
     from jsonschema.exceptions import best_match
     from referencing import Registry, Resource

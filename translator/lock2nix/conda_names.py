@@ -24,7 +24,6 @@ with suggestions from the tables, never dropped silently.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
@@ -129,6 +128,8 @@ def python_attribute(pypi_name: str) -> str:
 
 def suggestions(conda_name: str, limit: int = 3) -> list[str]:
     """Table names close to ``conda_name``, for a diagnostic."""
+    import difflib  # only diagnostics need it; the resolver imports this module for every poetry.lock
+
     python, tools = tables()
     candidates = sorted({*python, *tools})
     return difflib.get_close_matches(conda_name.lower(), candidates, n=limit, cutoff=0.6)

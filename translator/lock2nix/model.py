@@ -53,12 +53,17 @@ class Artifact:
     def is_wheel(self) -> bool:
         return self.filename.endswith(".whl")
 
-    @functools.cached_property
+    @property
     def tags(self) -> frozenset[Tag]:
         """The wheel's PEP 425 tags (empty for an sdist)."""
-        if not self.is_wheel:
-            return frozenset()
-        return parse_wheel_filename(self.filename)[3]
+        return _wheel_tags(self.filename) if self.is_wheel else frozenset()
+
+
+# Not a cached property: an artifact pickles with its fields only (the
+# snapshot's keys are digests of pickles, and a frozenset's order varies).
+@functools.cache
+def _wheel_tags(filename: str) -> frozenset[Tag]:
+    return parse_wheel_filename(filename)[3]
 
 
 @dataclass(frozen=True)
@@ -244,6 +249,14 @@ class Package:
     #: different sources (one url wheel per platform): what tells this one
     #: apart (its file name, index or repository), so that ``key`` is unique.
     variant: str | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The groups pickle in order: equal packages give equal pickles, which
+        # the snapshot's keys are digests of (a frozenset's order varies by process).
+        return {**self.__dict__, "groups": tuple(sorted(self.groups))}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, groups=frozenset(state["groups"]))
 
     @property
     def key(self) -> str:

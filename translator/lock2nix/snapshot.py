@@ -1,72 +1,133 @@
 """What the last translation of one lock computed, in one file per lock, so
 that the next translation redoes only what changed.
 
-Entries are keyed by a digest of everything that shapes them: a resolved
-package by its parsed form and the resolution settings; a package's text in
-the overlay by the resolved package, its edges, build system, fixes and
-options; a build system by the requirements it was read from. A changed lock
-entry has a new key, so a stale answer is never used: output is byte-identical
-to a translation without the snapshot. The file is written after a successful
-translation, with only the entries that translation used, and belongs to the
-lock2nix version that wrote it (another version starts afresh).
+Entries are keyed by a digest of everything that shapes them: a parsed
+package by its lock entry and the parser's settings; a resolved package by
+its parsed form and the resolution settings; a package's text in the overlay
+by the resolved package, its edges, build system, fixes and options; a build
+system by the requirements it was read from. A changed lock entry has a new
+key, so a stale answer is never used: output is byte-identical to a
+translation without the snapshot. An entry also keeps the warnings computing
+it printed, which a run that reuses it prints again. The file is written after
+a successful translation, with only the entries that translation used, and
+belongs to the lock2nix version that wrote it (another version starts afresh).
+
+The file is a pickle: loading a whole lock's model from it costs a fraction of
+decoding JSON, and it lives in the user's own cache directory, trusted as
+Python's bytecode cache beside it is.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
+import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from . import __version__
+from . import __version__, _warnings
 from ._files import write_atomic
 
 __all__ = ["Snapshot", "digest"]
 
+_T = TypeVar("_T")
+#: Changed when what the entries hold changes within one lock2nix version.
+_LAYOUT = 2
+
 
 def digest(*parts: Any) -> str:
-    """A key for JSON-able ``parts``."""
-    text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """A key for ``parts``: equal values give equal keys, in any process.
+
+    ``parts`` are pickled, so they hold no sets (their order varies between
+    processes); the model's frozen dataclasses pickle in a fixed order.
+    """
+    return hashlib.sha256(pickle.dumps(parts, protocol=5)).hexdigest()[:32]
+
+
+#: One entry as the file holds it: the value's pickle, the value's
+#: fingerprint, and the warnings computing it printed. Kept as a pickle, an
+#: entry the next run reuses is written back without being pickled again.
+_Entry = tuple[bytes, str, tuple[str, ...]]
 
 
 @dataclass
 class Snapshot:
-    """The entries of one lock's snapshot, by kind (``resolved``, ``rendered``, ...)."""
+    """The entries of one lock's snapshot, by kind (``parsed``, ``resolved``, ...)."""
 
     path: Path | None = None
-    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
-    used: dict[str, dict[str, Any]] = field(default_factory=dict)
+    entries: dict[str, dict[str, _Entry]] = field(default_factory=dict)
+    used: dict[str, dict[str, _Entry]] = field(default_factory=dict)
+    #: Whether this run computed an entry the file does not hold.
+    added: bool = False
+    #: The fingerprints of the values this run took from or put into the
+    #: snapshot, by ``id`` (the value is kept beside it, so the id stays its own).
+    _fingerprints: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, cache_dir: Path, lock_file: Path) -> Snapshot:
         """The snapshot of ``lock_file`` (empty when there is none, or it is damaged)."""
-        name = digest(str(lock_file.resolve()))[:24]
-        path = Path(cache_dir) / "snapshots" / f"{name}.json"
+        name = hashlib.sha256(str(lock_file.resolve()).encode()).hexdigest()[:24]
+        path = Path(cache_dir) / "snapshots" / f"{name}.pickle"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("lock2nix") == __version__ and isinstance(data.get("entries"), dict):
+            data = pickle.loads(path.read_bytes())
+            if data.get("lock2nix") == (__version__, _LAYOUT) and isinstance(data.get("entries"), dict):
                 return cls(path, data["entries"])
-        except (OSError, ValueError):
+        except Exception:  # a missing or damaged cache file only means starting afresh
             pass
         return cls(path)
 
     def get(self, kind: str, key: str) -> Any | None:
-        """The entry of ``kind`` under ``key``, or None; kept for the next run when found."""
-        value = self.entries.get(kind, {}).get(key)
-        if value is not None:
-            self.used.setdefault(kind, {})[key] = value
+        """The value of ``kind`` under ``key``, or None; kept for the next run when found.
+
+        The warnings computing it printed are printed again.
+        """
+        entry = self.entries.get(kind, {}).get(key)
+        if entry is None:
+            return None
+        data, fingerprint, warnings = entry
+        value = pickle.loads(data)
+        self.used.setdefault(kind, {})[key] = entry
+        self._fingerprints[id(value)] = (value, fingerprint)
+        for message in warnings:
+            _warnings.warn(message)
         return value
 
-    def put(self, kind: str, key: str, value: Any) -> None:
-        self.used.setdefault(kind, {})[key] = value
+    def put(self, kind: str, key: str, value: Any, warnings: tuple[str, ...] = ()) -> None:
+        data = pickle.dumps(value, protocol=5)
+        fingerprint = hashlib.sha256(data).hexdigest()[:32]
+        self._fingerprints[id(value)] = (value, fingerprint)
+        self.used.setdefault(kind, {})[key] = (data, fingerprint, warnings)
+        self.added = True
+
+    def fingerprint(self, value: Any) -> str:
+        """A digest of ``value`` (of its pickle), remembered for values this snapshot gave or kept."""
+        known = self._fingerprints.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        fingerprint = hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()[:32]
+        self._fingerprints[id(value)] = (value, fingerprint)
+        return fingerprint
+
+    def memo(self, kind: str, key: str, compute: Callable[[], _T]) -> _T:
+        """The value of ``kind`` under ``key``, computed (and kept, with its warnings) when missing."""
+        found = self.get(kind, key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        with _warnings.recorded() as printed:
+            value = compute()
+        self.put(kind, key, value, tuple(printed))
+        return value
 
     def save(self) -> None:
         """Write the entries this translation used (unchanged: nothing to write)."""
-        if self.path is None or self.used == self.entries:
+        if self.path is None or not (self.added or self._dropped()):
             return
-        text = json.dumps({"lock2nix": __version__, "entries": self.used}, sort_keys=True, separators=(",", ":"))
+        data = pickle.dumps({"lock2nix": (__version__, _LAYOUT), "entries": self.used}, protocol=5)
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            write_atomic(self.path, text, parents=True)
+            write_atomic(self.path, data, parents=True)
+
+    def _dropped(self) -> bool:
+        """Whether the file holds entries this run did not use."""
+        return any(len(self.used.get(kind, ())) != len(entries) for kind, entries in self.entries.items())

@@ -8,9 +8,9 @@ is an error naming the file and key rather than a setting silently ignored.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from .._options import CondaVersions, Prefer, Scope
 from .._schema import validate
@@ -22,15 +22,13 @@ __all__ = ["CONFIG_FILE", "PYPROJECT", "CondaVersions", "Config", "OverlayTarget
 CONFIG_FILE = "lock2nix.toml"
 PYPROJECT = "pyproject.toml"
 
-@dataclass(frozen=True)
-class OverlayTarget:
+class OverlayTarget(NamedTuple):
     lock: Path
     output: Path
     prefer: Prefer | None = None
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """The configuration file's settings (all None/empty when there is none)."""
 
     file: str | None = None
@@ -41,7 +39,7 @@ class Config:
     conda_versions: CondaVersions | None = None
     overlays: tuple[OverlayTarget, ...] = ()
     #: The ``package`` table: the user's fixes (see :func:`lock2nix.overrides.user_fixes`).
-    packages: Mapping[str, Any] = field(default_factory=dict)
+    packages: Mapping[str, Any] = MappingProxyType({})
 
     @property
     def origin(self) -> str:

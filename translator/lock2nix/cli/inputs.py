@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .. import __version__
 from ..errors import Lock2NixError
@@ -27,8 +27,7 @@ DIGEST_PREFIX = "lock2nix-inputs: "
 _HEADER_LINES = 12
 
 
-@dataclass(frozen=True)
-class Inputs:
+class Inputs(NamedTuple):
     """The files one translation reads, as bytes, by name: the lock first."""
 
     #: The lock as the user gave it (``-``: stdin).

@@ -61,14 +61,14 @@ def render(request: Request) -> str:
     )
     prefer: Prefer = request.prefer or settings.prefer or "wheel"
     detect = request.detect and settings.detect_build_systems is not False
+    # What the last translation of this lock computed: only what changed is redone.
+    snapshot = Snapshot.load(request.cache_dir, Path(inputs.lock_name))
     lock = parsers.parse(
         inputs.lock_name, inputs.lock_data, directory=inputs.directory,
-        allow_insecure_hashes=request.allow_insecure_hashes,
+        allow_insecure_hashes=request.allow_insecure_hashes, snapshot=snapshot,
     )
     # The user's local copies and skipped packages need none of their hosts.
     lock = apply_local_sources(lock, fixes, inputs.directory)
-    # What the last translation of this lock computed: only what changed is redone.
-    snapshot = Snapshot.load(request.cache_dir, Path(inputs.lock_name))
     resolve_settings = resolve.Settings(
         cache_dir=request.cache_dir, offline=request.offline, detect_build_systems=detect
     )

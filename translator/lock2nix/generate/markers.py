@@ -62,6 +62,7 @@ def compile_marker(marker: str | None, extras: frozenset[str] = frozenset()) -> 
     return _compile_tree(tree(parse(marker)), extras, marker)
 
 
+@functools.cache
 def compile_requires_python(specifier: str | None) -> Condition:
     """Compile a Requires-Python specifier into a condition on the interpreter."""
     if specifier is None or not specifier.strip():

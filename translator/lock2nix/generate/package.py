@@ -10,13 +10,14 @@ order to respect.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .. import __version__, _codec, nix
+from .. import __version__, nix
 from .._hashes import sri_from_hex
 from ..model import (
     ArchiveSource,
@@ -113,17 +114,17 @@ class PackageWriter:
                     taken.add(binding)
                     names.append(binding)
             key = digest("rendered", __version__, PACKAGE_INDENT, self._facts(name, names))
-            cached = self.snapshot.get("rendered", key)
-            if cached is None:
-                written, attribute = self._name(name, names)
-                cached = {
-                    "bindings": [_lay_out(b, value) for b, value in written],
-                    "attribute": _lay_out(name, attribute, attribute=True),
-                }
-                self.snapshot.put("rendered", key, cached)
+            cached = self.snapshot.memo("rendered", key, functools.partial(self._laid_out, name, names))
             bindings += [(b, _entry(text)) for b, text in zip(names, cached["bindings"], strict=True)]
             attributes[name] = _entry(cached["attribute"])
         return bindings, attributes
+
+    def _laid_out(self, name: str, bindings: list[str]) -> dict[str, Any]:
+        written, attribute = self._name(name, bindings)
+        return {
+            "bindings": [_lay_out(b, value) for b, value in written],
+            "attribute": _lay_out(name, attribute, attribute=True),
+        }
 
     def _name(self, name: str, bindings: list[str]) -> tuple[list[tuple[str, object]], object]:
         """The let bindings and the attribute that define ``name`` in the package set."""
@@ -159,20 +160,20 @@ class PackageWriter:
             targets = {t for t, _ in edges} | {t for e in extras.values() for t, _ in e}
             facts.append(
                 [
-                    _codec.encode(package),
+                    self.snapshot.fingerprint(package),
                     markers.render(self.condition(package)).code,
                     [(t, markers.render(c).code) for t, c in edges],
                     {x: [(t, markers.render(c).code) for t, c in e] for x, e in extras.items()},
                     {t: self.graph.attribute(t) for t in sorted(targets)},
-                    _codec.encode(self.source_builds.get(package.key)),
-                    [_codec.encode(f) for f in self.fixes.for_package(name, package.version)],
+                    self.source_builds.get(package.key),
+                    self.fixes.for_package(name, package.version),
                 ]
             )
         facts += [
             self.graph.dropped.get(name),
             self.cycles.wheels.get(name),
             sorted(self.cycles.from_previous.get(name, ())),
-            _codec.encode(self.skipped(name)),
+            self.skipped(name),
         ]
         return facts
 
@@ -180,13 +181,8 @@ class PackageWriter:
         """The build system a package declares, mapped to the package set (kept in the snapshot)."""
         if package.build_system is None:
             return build_systems.for_package(package, self._lock_path)  # reads a local pyproject.toml
-        key = digest("build-inputs", __version__, list(package.build_system.requires))
-        cached = self.snapshot.get("build-inputs", key)
-        if cached is not None:
-            return [_codec.decode(build_systems.BuildInput, b) for b in cached]
-        inputs = build_systems.for_package(package, self._lock_path)
-        self.snapshot.put("build-inputs", key, [_codec.encode(b) for b in inputs])
-        return inputs
+        key = digest("build-inputs", __version__, package.build_system.requires)
+        return self.snapshot.memo("build-inputs", key, lambda: build_systems.for_package(package, self._lock_path))
 
     # --- one package -------------------------------------------------------------
 
@@ -444,7 +440,7 @@ def _builds_from_source(package: Package) -> bool:
 def _has_wheel(package: Package, requires_python: str | None) -> bool:
     source = package.source
     if isinstance(source, IndexSource):
-        return bool(wheels.usable_wheels(source.wheels, requires_python))
+        return wheels.any_usable(source.wheels, requires_python)
     return isinstance(source, ArchiveSource) and source.artifact.is_wheel
 
 

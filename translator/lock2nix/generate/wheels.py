@@ -38,6 +38,10 @@ def usable_wheels(wheels: Iterable[Artifact], requires_python: str | None) -> tu
     return tuple(w for w in wheels if _usable(w.filename, requires_python))
 
 
+def any_usable(wheels: Iterable[Artifact], requires_python: str | None) -> bool:
+    return any(_usable(w.filename, requires_python) for w in wheels)
+
+
 @functools.cache
 def _usable(filename: str, requires_python: str | None) -> bool:
     from packaging.tags import parse_tag
@@ -77,6 +81,7 @@ def _allowed(requires_python: str) -> tuple[Version, ...]:
     return tuple(v for v in _PROBES if spec.contains(v, prereleases=True))
 
 
+@functools.cache
 @functools.cache
 def relevant_requires_python(package: str | None, lock: str | None) -> str | None:
     """``package`` unless every Python the lock allows already satisfies it."""

@@ -9,12 +9,11 @@ into the overlay. Either way it is one expression: ``lib/default.nix`` with each
 from __future__ import annotations
 
 import functools
-import json
+import hashlib
 import re
 from pathlib import Path
 
 from .. import __version__
-from . import emitter
 
 LIB = Path(__file__).with_name("lib")
 FILE_NAME = "lock2nix-lib.nix"
@@ -26,6 +25,8 @@ def helpers() -> dict[str, tuple[str, ...]]:
     """Names generated code binds, by source: ``library`` (the library's
     comparisons), ``lib`` (nixpkgs' lib), ``packageSet`` (arguments of the
     overlay's ``packages`` function)."""
+    import json  # here: the pre-commit hook's no-op run imports this module, not the table
+
     table = json.loads((LIB / "helpers.json").read_text(encoding="utf-8"))
     return {key: tuple(names) for key, names in table.items() if key != "comment"}
 
@@ -43,6 +44,10 @@ def _indent(text: str, prefix: str) -> str:
 @functools.lru_cache(maxsize=1)
 def bundle() -> str:
     """The library file's text (a function of ``{ lib, version }``)."""
+    # Imported here: the pre-commit hook's run on unchanged inputs checks the
+    # library with is_current(), which needs no emitter.
+    from . import emitter
+
     header = emitter.comment_lines(
         f"lock2nix {__version__}: the Nix library of the overlays lock2nix generates, written\n"
         "beside them and regenerated with them; do not edit by hand. Source:\n"
@@ -54,9 +59,8 @@ def bundle() -> str:
         f"is from lock2nix {__version__}: regenerate the overlay with the same lock2nix"
     ).code
     body = _indent(_inlined("default.nix"), "  ")
-    return emitter.join_lines(
+    code = emitter.join_lines(
         [
-            *header,
             "{ lib, version }:",
             f"if version != {emitter.string(__version__).code} then",
             f'  throw (builtins.replaceStrings [ "VERSION" ] [ version ] {mismatch})',
@@ -66,3 +70,34 @@ def bundle() -> str:
             "  ) { inherit lib; }",
         ]
     )
+    return emitter.join_lines([*header, _STAMP.format(sources=_sources(), code=_short_digest(code))]) + code
+
+
+#: The last line of the library file's header: the sources it was made from
+#: and a digest of the code after it, so that a file can be checked without
+#: making the library again.
+_STAMP = "# sources {sources}, code {code}"
+
+
+def is_current(text: str | None) -> bool:
+    """Whether ``text`` is the library file this lock2nix writes, unchanged."""
+    if text is None:
+        return False
+    head, _, code = text.partition("\n{ lib, version }:")
+    stamp = head.rpartition("\n")[2]
+    code = "{ lib, version }:" + code
+    return stamp == _STAMP.format(sources=_sources(), code=_short_digest(code))
+
+
+@functools.lru_cache(maxsize=1)
+def _sources() -> str:
+    """A digest of this lock2nix's version and library sources."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(LIB.iterdir()):
+        digest.update(f"\0{path.name}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _short_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

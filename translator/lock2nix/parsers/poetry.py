@@ -19,9 +19,9 @@ import functools
 import hashlib
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from packaging.dependency_groups import resolve_dependency_groups
 from packaging.requirements import InvalidRequirement, Requirement
@@ -41,7 +41,7 @@ from .. import _markers as marker_mod
 from .. import model
 from .._index_url import PYPI_SIMPLE_URL
 from .._toml import load_toml
-from .._warnings import warn
+from .._warnings import recorded, warn
 from ..errors import Lock2NixError
 from ..model import (
     MAIN_GROUP,
@@ -56,18 +56,27 @@ from ..model import (
     RootProject,
     VcsSource,
 )
+from ..snapshot import Snapshot, digest
 from ._common import group_starts, reached_groups
 
 SUPPORTED_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
 _BARE_VERSION = re.compile(r"\d+(\.\d+)*([a-z]+\d*)?(\.post\d+)?(\.dev\d+)?")
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_T = TypeVar("_T")
+_ENTRY_HEADER = re.compile(r"^\[\[package\]\][ \t]*\r?$", re.MULTILINE)
 
 
 class PoetryLockError(Lock2NixError):
     """A poetry.lock or pyproject.toml lock2nix cannot read."""
 
 
-def parse(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool = False) -> Lock:
+def parse(
+    name: str, text: str, *, directory: Path, allow_insecure_hashes: bool = False, snapshot: Snapshot | None = None
+) -> Lock:
+    """The lock model of poetry.lock ``text`` and the pyproject.toml in ``directory``.
+
+    Each ``[[package]]`` entry the ``snapshot`` read before is taken from it.
+    """
     data = load_toml(name, text)
     reader = _Reader(name, text, allow_insecure_hashes=allow_insecure_hashes)
     metadata = reader.table(data, "metadata", "[metadata]", required=True)
@@ -95,8 +104,10 @@ def parse(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool 
     raw_packages = data.get("package", [])
     if not isinstance(raw_packages, list):
         raise PoetryLockError("[[package]] must be an array of tables", file=name)
+    texts = _entry_texts(text, len(raw_packages)) if snapshot is not None else None
     packages = [
-        _package(reader, raw, legacy_files, directory) for raw in raw_packages
+        _remembered_package(reader, raw, texts[i] if texts else None, legacy_files, directory, snapshot)
+        for i, raw in enumerate(raw_packages)
     ]
     for index, unpinned in reader.from_index.items():
         listed = unpinned[0] if len(unpinned) == 1 else f"{len(unpinned)} packages: {', '.join(unpinned)}"
@@ -110,14 +121,21 @@ def parse(name: str, text: str, *, directory: Path, allow_insecure_hashes: bool 
     if pyproject_path.is_file():
         pyproject_name = str(pyproject_path)
         pyproject = load_toml(pyproject_name, pyproject_path.read_text(encoding="utf-8"))
-        root = _root_project(pyproject_name, pyproject, data.get("extras"))
+        root = _remembered(
+            snapshot, "poetry-root", (pyproject_name, pyproject, data.get("extras")),
+            lambda: _root_project(pyproject_name, pyproject, data.get("extras")),
+        )
         inputs.append(pyproject_name)
     packages = _tell_apart(reader, packages, raw_packages, pyproject)
     if hashes_only:
         _check_hashes_attributable(reader, packages)
 
     packages = _assign_groups(packages, root, raw_packages)
-    requires_python, python_marker = python_requirement(python_constraint, where=f"{name}: [metadata]")
+    # Poetry's own syntax (``||``) needs poetry-core, whose import costs more than the rest of a run.
+    requires_python, python_marker = _remembered(
+        snapshot, "poetry-python", (python_constraint,),
+        lambda: python_requirement(python_constraint, where=f"{name}: [metadata]"),
+    )
     if root is not None and root.requires_python is None and requires_python is not None:
         root = _replace(root, requires_python=requires_python)
     return Lock(
@@ -170,6 +188,63 @@ class _Reader:
         if not isinstance(value, str) or not value:
             raise self.error(f"'{key}' must be a non-empty string", entry, needle=needle)
         return value
+
+
+def _remembered(snapshot: Snapshot | None, kind: str, facts: tuple[Any, ...], compute: Callable[[], _T]) -> _T:
+    """``compute()``, or what it gave for the same ``facts`` in the last translation."""
+    if snapshot is None:
+        return compute()
+    return snapshot.memo(kind, digest(kind, *facts), compute)
+
+
+def _entry_texts(text: str, count: int) -> list[str] | None:
+    """The text of each ``[[package]]`` entry, up to the next (the last one to the end of the file).
+
+    Sub-tables (``[package.dependencies]``) can only follow the entry they
+    belong to, so an entry's text holds everything it was read from. None
+    when the headers do not match the entries read (a header inside a
+    multi-line string): the entries' data is the key then.
+    """
+    starts = [m.start() for m in _ENTRY_HEADER.finditer(text)]
+    if len(starts) != count:
+        return None
+    ends = [*starts[1:], len(text)] if starts else []
+    return [text[start:end] for start, end in zip(starts, ends, strict=True)]
+
+
+def _remembered_package(
+    reader: _Reader,
+    raw: Any,
+    source: str | None,
+    legacy_files: Mapping[str, Any],
+    directory: Path,
+    snapshot: Snapshot | None,
+) -> Package:
+    """:func:`_package`, or what it gave for this very entry (``source``: its text) in the last translation."""
+    if snapshot is None:
+        return _package(reader, raw, legacy_files, directory)
+    name = raw.get("name") if isinstance(raw, Mapping) else None
+    files = legacy_files.get(canonicalize_name(name)) if legacy_files and isinstance(name, str) else None
+    key = digest(
+        "poetry-package", source if source is not None else raw, files, str(directory),
+        reader.allow_insecure_hashes, reader.hashes_only,
+    )
+    found: Package | None = snapshot.get("parsed", key)
+    if found is not None:
+        return found
+    unpinned = sum(len(entries) for entries in reader.from_index.values())
+    with recorded() as printed:
+        package = _package(reader, raw, legacy_files, directory)
+    # An entry whose files come from an index is read every time: the
+    # warning that names it is printed once for all of them. So is a local
+    # source: what it is read from (a file it is hashed from) is not in its text.
+    if sum(len(entries) for entries in reader.from_index.values()) == unpinned and not _is_local(package.source):
+        snapshot.put("parsed", key, package, tuple(printed))
+    return package
+
+
+def _is_local(source: model.Source) -> bool:
+    return isinstance(source, DirectorySource) or (isinstance(source, ArchiveSource) and source.path is not None)
 
 
 def _package(

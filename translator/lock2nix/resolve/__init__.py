@@ -16,17 +16,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .. import _codec
+from .. import _warnings
 from ..model import Lock, Package, VcsSource
 from ..snapshot import Snapshot, digest
-from .dependencies import edges_from_requirements, read_dependencies
-from .hashing import hash_git_sources
-from .index import IndexClient
-from .locate import locate_files, locate_hashed, locate_releases, pin_unhashed, url_sha256
-from .refs import resolve_git_refs
-from .sdist import detect_build_systems
 
-__all__ = ["Settings", "edges_from_requirements", "resolve", "url_sha256"]
+__all__ = ["Settings", "resolve"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,21 +43,26 @@ def resolve(lock: Lock, settings: Settings, snapshot: Snapshot | None = None) ->
     if snapshot is None or lock.dependencies_from is not None or lock.environment is not None:
         return _resolve(lock, settings)
     keys = [
-        None if _moving(p) else digest("resolved", settings.detect_build_systems, _codec.encode(p))
+        None if _moving(p) else digest("resolved", settings.detect_build_systems, snapshot.fingerprint(p))
         for p in lock.packages
     ]
-    known = [None if key is None else snapshot.get("resolved", key) for key in keys]
+    known: list[Package | None] = [None if key is None else snapshot.get("resolved", key) for key in keys]
     missing = tuple(p for p, k in zip(lock.packages, known, strict=True) if k is None)
     # The steps only ever change packages: with none left, there is nothing to run.
     rest = dataclasses.replace(lock, packages=missing)
-    done = _resolve(rest, settings) if missing else rest
+    with _warnings.recorded() as printed:
+        done = _resolve(rest, settings) if missing else rest
     if len(done.packages) != len(missing):  # a step added or dropped packages: no shortcut
         return _resolve(lock, settings)
     fresh = iter(done.packages)
-    packages = tuple(next(fresh) if k is None else _codec.decode(Package, k) for k in known)
-    for key, package, k in zip(keys, packages, known, strict=True):
-        if k is None and key is not None:
-            snapshot.put("resolved", key, _codec.encode(package))
+    packages = tuple(next(fresh) if k is None else k for k in known)
+    # A package is kept with the warnings that name it; a warning that names
+    # none of them keeps all from the snapshot, so that the next run prints it again.
+    if all(any(p.entry and p.entry in message for p in missing) for message in printed):
+        for key, package, k in zip(keys, packages, known, strict=True):
+            if k is None and key is not None:
+                mine = tuple(m for m in printed if package.entry and package.entry in m)
+                snapshot.put("resolved", key, package, mine)
     return dataclasses.replace(done, packages=packages)
 
 
@@ -72,19 +71,8 @@ def _moving(package: Package) -> bool:
 
 
 def _resolve(lock: Lock, settings: Settings) -> Lock:
-    """Each step leaves alone what it has nothing to do for."""
-    cache_dir, offline = settings.cache_dir, settings.offline
-    index = IndexClient(cache_dir, offline=offline)
-    # Files, with their URLs and hashes, from what the lock names.
-    lock = locate_releases(lock, index)  # versions only: a conda environment's pip pins
-    lock = locate_hashed(lock, index)  # hashes only: Pipfile.lock
-    lock = pin_unhashed(lock, cache_dir, offline=offline)  # file URLs without a hash
-    lock = locate_files(lock, index)  # file names and hashes: poetry.lock
-    lock = resolve_git_refs(lock, offline=offline)  # branches and tags: old locks
-    lock = hash_git_sources(lock, cache_dir, offline=offline)
-    # What the lock does not record.
-    if lock.dependencies_from == "metadata":
-        lock = read_dependencies(lock, cache_dir, offline=offline)
-    if settings.detect_build_systems:
-        lock = detect_build_systems(lock, cache_dir, offline=offline)
-    return lock
+    # The steps bring the index client and the HTTP stack with them: a lock
+    # the snapshot resolves completely never imports them.
+    from .steps import run_steps
+
+    return run_steps(lock, settings.cache_dir, offline=settings.offline, detect=settings.detect_build_systems)
