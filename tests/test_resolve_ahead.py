@@ -8,7 +8,10 @@ reported as the steps report them.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ import pytest
 pytest.importorskip("requests")
 pytest.importorskip("pypi_simple")
 
+import lock2nix.resolve.ahead as ahead_module  # noqa: E402
 import lock2nix.resolve.steps as steps_module  # noqa: E402
 from lock2nix.errors import Lock2NixError  # noqa: E402
 from lock2nix.model import Lock  # noqa: E402
@@ -154,3 +158,37 @@ resolved_reference = "{commit}"
     # The steps now need neither the index nor the repository.
     resolved = resolve(lock, Settings(cache_dir=cache, offline=True))
     assert {p.name for p in resolved.packages} == {"alpha", "tool"}
+
+
+def test_pages_come_first_then_sdists_largest_first(tmp_path: Path, fake) -> None:  # noqa: ANN001
+    packages = {}
+    for name, padding in (("small", 1_000), ("large", 100_000), ("medium", 30_000)):
+        wheel = make_wheel(name, "1.0", metadata_text(name, "1.0"))
+        sdist = make_sdist(name, "1.0", {"pyproject.toml": PYPROJECT, "pad.bin": os.urandom(padding)})
+        fake.add(INDEX, name, f"{name}-1.0-py3-none-any.whl", wheel)
+        fake.add(INDEX, name, f"{name}-1.0.tar.gz", sdist)["size"] = len(sdist)  # PEP 700
+        packages[name] = (wheel, sdist)
+    lock = poetry_lock(tmp_path, packages)
+    cache = tmp_path / "cache"
+    read_ahead(lock, IndexClient(cache), cache, build_systems=True, at_once=1)  # one at a time: in order
+    fetched = fake.urls()
+    assert sorted(fetched[:3]) == [f"{INDEX}large/", f"{INDEX}medium/", f"{INDEX}small/"]
+    assert fetched[3:] == [
+        f"{FILES}large/large-1.0.tar.gz", f"{FILES}medium/medium-1.0.tar.gz", f"{FILES}small/small-1.0.tar.gz"
+    ]
+
+
+def _die(*args: object) -> None:
+    os._exit(3)  # a worker process killed, as the kernel's OOM killer would
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="worker processes are forked on Linux only")
+def test_a_worker_process_that_dies_leaves_the_work_to_the_steps(
+    tmp_path: Path, fake, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    if threading.active_count() > 1:
+        pytest.skip("other threads: the work would run in threads, where _die would end the tests")
+    lock = poetry_lock(tmp_path, {f"p{i}": add_release(fake, f"p{i}") for i in range(8)})
+    monkeypatch.setattr(ahead_module, "_page", _die)
+    resolved = resolve(lock, Settings(cache_dir=tmp_path / "cache"))
+    assert {p.name: p.build_system.backend for p in resolved.packages} == {f"p{i}": "flit_core.buildapi" for i in range(8)}

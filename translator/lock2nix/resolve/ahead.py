@@ -14,9 +14,12 @@ fetches again and reports as it always does.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import heapq
+import itertools
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,8 +53,10 @@ class _Plan:
     checkouts: list[tuple[str, str]]
 
 
-def read_ahead(lock: Lock, client: IndexClient, cache_dir: Path, *, build_systems: bool) -> None:
-    """Fill the caches the steps read for ``lock``, every fetch under way at once.
+def read_ahead(
+    lock: Lock, client: IndexClient, cache_dir: Path, *, build_systems: bool, at_once: int = _workers.AT_ONCE
+) -> None:
+    """Fill the caches the steps read for ``lock``, ``at_once`` fetches under way at a time.
 
     Only when some index page is not cached (its answer leads to more
     fetches); otherwise each step fetches in parallel itself.
@@ -59,20 +64,59 @@ def read_ahead(lock: Lock, client: IndexClient, cache_dir: Path, *, build_system
     plan = _plan(lock, client, SdistCache(cache_dir), build_systems=build_systems)
     if not plan.pages:
         return
-    tasks: list[tuple[Callable[..., object], tuple[Any, ...]]] = [
-        *((_project, (cache_dir, reqs, plan.sdists_on[key])) for key, reqs in plan.pages.items()),
-        *((read_and_store, (SdistCache(cache_dir), req)) for req in plan.sdists),
-        *((_checkout, (cache_dir, url, commit)) for url, commit in plan.checkouts),
-    ]
-    from concurrent.futures import wait
+    from concurrent.futures import BrokenExecutor
 
-    with Progress("fetching", len(tasks)) as progress, _workers.Workers(len(tasks), prepare=_prepare) as workers:
-        done: list[Future[object]] = []
-        for work, args in tasks:
-            future = workers.submit(work, *args)
-            future.add_done_callback(lambda _: progress.advance())
-            done.append(future)
-        wait(done)
+    count = len(plan.pages) + sum(map(len, plan.sdists_on.values())) + len(plan.sdists) + len(plan.checkouts)
+    with (
+        Progress("fetching", count) as progress,
+        _workers.Workers(count, prepare=_prepare, at_once=at_once) as workers,
+        contextlib.suppress(BrokenExecutor),  # a worker process killed (out of memory): the steps go on
+    ):
+        _Queue(workers, at_once, progress, cache_dir).run(plan)
+
+
+class _Queue:
+    """Hands the workers their tasks: git checkouts, then index pages, then sdists, the largest first.
+
+    The pages come first: each is quick, and tells where sdists are and how
+    large. The sdists are read largest first, so that the last to finish are
+    small ones (the largest take a second or more of CPU each).
+    """
+
+    def __init__(self, workers: _workers.Workers, at_once: int, progress: Progress, cache_dir: Path) -> None:
+        self._workers = workers
+        # A task more than the workers take, so that none waits for this loop.
+        self._limit = at_once + 1
+        self._progress = progress
+        self._cache_dir = cache_dir
+        self._sdists: list[tuple[int, int, SdistRequest]] = []  # a heap of (-size, order, request)
+        self._order = itertools.count()
+        self._running: dict[Future[Any], bool] = {}  # each task: whether it gives sdists to read
+
+    def run(self, plan: _Plan) -> None:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        for url, commit in plan.checkouts:
+            self._running[self._workers.submit(_checkout, self._cache_dir, url, commit)] = False
+        for req in plan.sdists:
+            self._add(0, req)  # no size known: after those whose is
+        pages = [(reqs, plan.sdists_on[key]) for key, reqs in reversed(plan.pages.items())]
+        while pages or self._sdists or self._running:
+            while len(self._running) < self._limit and (pages or self._sdists):
+                if pages:
+                    self._running[self._workers.submit(_page, self._cache_dir, *pages.pop())] = True
+                else:
+                    req = heapq.heappop(self._sdists)[2]
+                    self._running[self._workers.submit(read_and_store, SdistCache(self._cache_dir), req)] = False
+            done, _ = wait(self._running, return_when=FIRST_COMPLETED)
+            for future in done:
+                self._progress.advance()
+                if self._running.pop(future) and future.exception() is None:
+                    for size, req in future.result():
+                        self._add(size, req)
+
+    def _add(self, size: int, req: SdistRequest) -> None:
+        heapq.heappush(self._sdists, (-size, next(self._order), req))
 
 
 def _plan(lock: Lock, client: IndexClient, cached: SdistCache, *, build_systems: bool) -> _Plan:
@@ -114,13 +158,16 @@ def _prepare() -> None:
     prepare_reading()
 
 
-def _project(session: Any, cache_dir: Path, reqs: Sequence[FileRequest], sdists: Sequence[FileRequest]) -> None:
-    """One project's page into the cache, then the build systems of the sdists it lists."""
+def _page(
+    session: Any, cache_dir: Path, reqs: Sequence[FileRequest], sdists: Sequence[FileRequest]
+) -> list[tuple[int, SdistRequest]]:
+    """One project's page into the cache; its sdists to read, with their sizes (0 when unknown)."""
     found = IndexClient(cache_dir, session=session).resolve(list(reqs), missing_ok=True)
-    for req in sdists:
-        located = found.get(req)
-        if located is not None:
-            read_and_store(session, SdistCache(cache_dir), SdistRequest(located.url, req.filename, req.sha256))
+    return [
+        (located.size or 0, SdistRequest(located.url, req.filename, req.sha256))
+        for req in sdists
+        if (located := found.get(req)) is not None
+    ]
 
 
 def _checkout(_session: Any, cache_dir: Path, url: str, commit: str) -> None:

@@ -18,7 +18,7 @@ import re
 import threading
 from collections.abc import Callable, Collection, Generator, Iterable, Mapping, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, TypeVar
 
@@ -149,6 +149,9 @@ class IndexFile:
     requires_python: str | None = None
     # PEP 658/714 core metadata file, when the index advertises one with a hash.
     metadata_sha256: str | None = None
+    #: Bytes, when a page just read gives them (PEP 700): to read large files
+    #: first. Not cached, and no part of what the file is.
+    size: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -634,6 +637,7 @@ def _page_file(pkg: Any) -> _PageFile:
             sha256=_lower(pkg.digests.get("sha256")),
             requires_python=pkg.requires_python or None,
             metadata_sha256=_lower((pkg.metadata_digests or {}).get("sha256")),
+            size=pkg.size,
         ),
         _normalize_version(pkg.version),
     )

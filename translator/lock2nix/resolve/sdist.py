@@ -80,7 +80,9 @@ _ZIP_SUFFIXES = (".zip",)
 _MAX_MEMBER_SIZE = 1 << 20
 _CHUNK_SIZE = 1 << 16
 _GZIP_MAGIC = b"\x1f\x8b"
-# Sdists larger than this are read only up to their pyproject.toml.
+# The head asked for first, in one range request: a smaller sdist comes whole
+# in it (and is checked whole); a larger one is read on only until its
+# pyproject.toml when that declares the build system.
 _HEAD_ONLY_ABOVE = 256 << 10
 # (connect, read) seconds; a read timeout is per chunk, not for the whole file.
 _TIMEOUT = (30.0, 60.0)
@@ -615,7 +617,7 @@ class _Inflated(io.RawIOBase):
     def read(self, size: int = -1) -> bytes:
         # Whole reads (tarfile asks for one header or member at a time).
         end = self._at + size
-        if 0 <= size and end <= len(self._block):  # the usual case: a header within the block
+        if size >= 0 and end <= len(self._block):  # the usual case: a header within the block
             out = self._block[self._at : end]
             self._at = end
             self._pos += size
