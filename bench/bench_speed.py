@@ -1,6 +1,6 @@
 """Every speed target of lock2nix in one run, side by side with its peers.
 
-    python bench/bench_speed.py [--runs 5] [--no-cold] [--no-peers]
+    python bench/bench_speed.py [--runs 5] [--no-cold] [--cold-runs 3] [--no-peers]
 
 Rows (median of --runs fresh processes each; peak memory is the process's max RSS):
 
@@ -11,7 +11,8 @@ Rows (median of --runs fresh processes each; peak memory is the process's max RS
   parses the lock with tomli.
 * no-op / `python -c pass`: unchanged inputs, the hook's run on every commit.
 * peak memory / the parse process's.
-* cold run: empty cache, everything from the network (once; skip with --no-cold).
+* cold run: empty cache, everything from the network (median of --cold-runs, 3;
+  skip with --no-cold).
 * Pipfile.lock: `pipenv requirements --dev` against lock2nix on black's lock.
 * uv.lock: `uv export` against lock2nix on the largest uv.lock fixture (when
   lock2nix reads uv.lock).
@@ -144,11 +145,18 @@ def poetry_rows(runs: int, peers: bool) -> list[tuple[str, Run]]:
     return rows
 
 
-def cold_row() -> tuple[str, Run]:
+def cold_row(runs: int = 3) -> tuple[str, Run]:
+    """A translation with an empty cache: every index page and sdist from the network (median of ``runs``)."""
     work = Path(tempfile.mkdtemp(prefix="lock2nix-bench-cold-"))
     for name in ("poetry.lock", "pyproject.toml"):
         shutil.copy(PANDAS_AI / name, work / name)
-    run = measure([lock2nix(), "--cache-dir", str(work / "cache"), "poetry.lock", "-o", "overlay.nix"], work)
+    translate = [lock2nix(), "--cache-dir", "cache", "poetry.lock", "-o", "overlay.nix"]
+
+    def empty_cache() -> None:
+        shutil.rmtree(work / "cache", ignore_errors=True)
+        (work / "overlay.nix").unlink(missing_ok=True)
+
+    run = median(runs, translate, work, before=empty_cache)
     shutil.rmtree(work, ignore_errors=True)
     return "lock2nix, cold (empty cache, network)", run
 
@@ -222,14 +230,15 @@ def nix_row() -> tuple[str, Run, dict[str, int]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--no-cold", action="store_true", help="skip the cold run (it needs the network)")
+    parser.add_argument("--no-cold", action="store_true", help="skip the cold runs (they need the network)")
+    parser.add_argument("--cold-runs", type=int, default=3, help="cold runs to take the median of (default 3)")
     parser.add_argument("--no-peers", action="store_true", help="skip poetry, pipenv and uv")
     args = parser.parse_args()
     peers = not args.no_peers
 
     rows = dict(poetry_rows(args.runs, peers))
     if not args.no_cold:
-        rows.update([cold_row()])
+        rows.update([cold_row(args.cold_runs)])
     rows.update(pipfile_rows(args.runs, peers))
     rows.update(uv_rows(args.runs, peers))
     nix_name, nix_run, counters = nix_row()

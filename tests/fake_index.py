@@ -9,11 +9,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import tarfile
+import threading
 import zipfile
 from collections.abc import Mapping
 
 import requests
+import urllib3
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
@@ -120,3 +123,61 @@ class FakeIndex(BaseAdapter):
 
     def urls(self) -> list[str]:
         return [url for url, _ in self.sent]
+
+
+class RangeServer(BaseAdapter):
+    """Serves fixed bytes per URL, answering ``Range: bytes=a-b`` / ``bytes=a-`` unless ``ranges`` is off.
+
+    Records each request's Range header and how many body bytes each answer gave out.
+    """
+
+    def __init__(self, files: dict[str, bytes], *, ranges: bool = True) -> None:
+        super().__init__()
+        self.files = files
+        self.ranges = ranges
+        self.asked: list[str | None] = []
+        self.given: list[int] = []
+        self._lock = threading.Lock()
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        data = self.files.get(request.url)
+        wanted = request.headers.get("Range")
+        with self._lock:
+            self.asked.append(wanted)
+        status, headers, body = 200, {}, data
+        if data is None:
+            status, body = 404, b"not found"
+        elif wanted is not None and self.ranges:
+            first, last = re.fullmatch(r"bytes=(\d+)-(\d*)", wanted).groups()
+            start, end = int(first), min(int(last) if last else len(data) - 1, len(data) - 1)
+            if start >= len(data):
+                status, body = 416, b""
+                headers["Content-Range"] = f"bytes */{len(data)}"
+            else:
+                status, body = 206, data[start : end + 1]
+                headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+        return self._response(request, status, {"Content-Length": str(len(body)), **headers}, body)
+
+    def _response(self, request, status, headers, body):
+        server = self
+        index = len(self.given)
+        self.given.append(0)
+
+        class Counted(io.BytesIO):
+            def read(self, n: int | None = -1) -> bytes:
+                chunk = super().read(n)
+                server.given[index] += len(chunk)
+                return chunk
+
+        raw = urllib3.HTTPResponse(body=Counted(body), headers=headers, status=status, preload_content=False)
+        response = requests.Response()
+        response.status_code = status
+        response.headers = CaseInsensitiveDict(raw.headers)
+        response.raw = raw
+        response.url = request.url
+        response.request = request
+        response.reason = "whatever"
+        return response
+
+    def close(self) -> None:
+        pass

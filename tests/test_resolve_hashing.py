@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import shutil
@@ -12,12 +13,14 @@ from pathlib import Path
 import pytest
 from lock2nix._hashes import sri_from_hex
 from lock2nix.errors import Lock2NixError
+from lock2nix.model import Lock, Package, VcsSource
 from lock2nix.resolve.hashing import (
     GitCheckout,
     GitCheckoutError,
     GitHashCache,
     git_checkout,
     git_checkout_hash,
+    hash_git_sources,
     nar_hash,
 )
 
@@ -313,3 +316,26 @@ def test_recorded_git_cache(url: str, rev: str, expected: str, submodules: bool)
     cache = GitHashCache(DATA / "git-cache")
     got = git_checkout(url, rev, submodules=submodules, cache=cache, offline=True)
     assert got == GitCheckout(hash=expected, has_submodules=False)
+
+
+def _git_package(name: str, url: str, commit: str) -> Package:
+    return Package(name=name, version="1.0", source=VcsSource(url=url, commit_id=commit), entry=f"package {name!r}")
+
+
+@needs_git
+def test_several_git_sources_are_hashed_and_the_first_failure_reported(tmp_path: Path) -> None:
+    repos = [tmp_path / f"repo{i}" for i in range(3)]
+    commits = [make_repo(repo)[1] for repo in repos]
+    packages = tuple(_git_package(f"p{i}", str(repo), commit) for i, (repo, commit) in enumerate(zip(repos, commits)))
+    lock = Lock(file="poetry.lock", format="poetry.lock", format_version="2.0", packages=packages)
+    hashed = hash_git_sources(lock, tmp_path / "cache", offline=False)
+    cache = GitHashCache(tmp_path / "cache")
+    assert [p.source.hash for p in hashed.packages] == [
+        git_checkout_hash(str(repo), commit, submodules=False, cache=cache, offline=True)
+        for repo, commit in zip(repos, commits)
+    ]
+    # Two sources that cannot be fetched: the one first in the lock is reported, every time.
+    broken = (packages[0], _git_package("gone", str(tmp_path / "gone"), "1" * 40),
+              _git_package("also-gone", str(tmp_path / "also-gone"), "2" * 40))
+    with pytest.raises(GitCheckoutError, match=r"poetry\.lock: package 'gone': git .*gone"):
+        hash_git_sources(dataclasses.replace(lock, packages=broken), tmp_path / "cache2", offline=False)

@@ -501,6 +501,83 @@ def _fields(req: FileRequest) -> list[str]:
     return [req.index_url, req.project, req.filename, req.sha256]
 
 
+# --- large pages: only the files of the locked versions are read ----------------------
+
+
+def json_page(name: str, filenames: list[str]) -> bytes:
+    files = [
+        {"filename": f, "url": f"../../files/{f}", "hashes": {"sha256": f"{i:064x}"}}
+        for i, f in enumerate(filenames, start=1)
+    ]
+    return json.dumps({"meta": {"api-version": "1.1"}, "name": name, "files": files}).encode()
+
+
+# Files of release 1.0 however spelled, then files of other releases.
+SAME_RELEASE = [
+    "demo-1.0.tar.gz", "demo-1.0.0-py3-none-any.whl", "demo-01.0-cp311-cp311-linux_x86_64.whl",
+    "demo-v1.0-py2-none-any.whl", "demo-1.0.0.0.zip", "Demo-1.0-1-py3-none-any.whl",
+]
+OTHER_RELEASES = [
+    "demo-1.0.1.tar.gz", "demo-11.0.tar.gz", "demo-1.01-py3-none-any.whl", "demo-1.0rc1.tar.gz",
+    "demo-1.0.post1.tar.gz", "demo-1.0+local.tar.gz", "demo-1!1.0.tar.gz", "demo-0.1.0.tar.gz",
+    "demo-2.1.0-py3-none-any.whl", "demo-1.0.0.1.tar.gz", "demo-2004d.tar.gz", "demo-x-1.0.tar.gz",
+]
+
+
+def test_a_page_keeps_every_file_of_the_locked_version_however_spelled(tmp_path: Path) -> None:
+    index = "https://example.invalid/simple/"
+    page = json_page("demo", OTHER_RELEASES + SAME_RELEASE)
+    replay = Replay({index + "demo/": ("application/vnd.pypi.simple.v1+json", page)})
+    sha = f"{len(OTHER_RELEASES) + 1:064x}"  # that of demo-1.0.tar.gz
+    req = FileRequest(index, "demo", "demo-1.0.tar.gz", sha)
+    got = client(tmp_path, replay).resolve([req])
+    assert got[req].url == "https://example.invalid/files/demo-1.0.tar.gz"
+    kept = set(json.loads(IndexCache(tmp_path).path(index, "demo").read_text())["files"])
+    assert kept == set(SAME_RELEASE)
+
+
+def test_a_version_that_does_not_parse_keeps_its_own_spelling_only(tmp_path: Path) -> None:
+    index = "https://example.invalid/simple/"
+    page = json_page("demo", ["demo-2004d.tar.gz", "demo-2004d-py3-none-any.whl", "demo-2004.tar.gz", "demo-2004e.tar.gz"])
+    replay = Replay({index + "demo/": ("application/vnd.pypi.simple.v1+json", page)})
+    req = FileRequest(index, "demo", "demo-2004d.tar.gz", f"{1:064x}")
+    client(tmp_path, replay).resolve([req])
+    kept = set(json.loads(IndexCache(tmp_path).path(index, "demo").read_text())["files"])
+    assert kept == {"demo-2004d.tar.gz", "demo-2004d-py3-none-any.whl"}
+
+
+def test_a_bad_entry_of_a_file_read_is_an_error_others_are_not_read(tmp_path: Path) -> None:
+    index = "https://example.invalid/simple/"
+    data = json.loads(json_page("demo", ["demo-1.0.tar.gz", "demo-2.0.tar.gz"]))
+    data["files"][1]["yanked"] = 42  # not a bool or a string: pypi-simple refuses it
+    replay = Replay({index + "demo/": ("application/vnd.pypi.simple.v1+json", json.dumps(data).encode())})
+    ok = FileRequest(index, "demo", "demo-1.0.tar.gz", f"{1:064x}")
+    assert client(tmp_path, replay).resolve([ok])[ok].url.endswith("/demo-1.0.tar.gz")
+    bad = FileRequest(index, "demo", "demo-2.0.tar.gz", f"{2:064x}")
+    with pytest.raises(IndexLookupError) as info:
+        client(tmp_path / "other", replay).resolve([bad])
+    assert_one_line_error(info.value, "could not read", index + "demo/")
+
+
+def test_a_page_of_an_unknown_api_version_is_refused(tmp_path: Path) -> None:
+    index = "https://example.invalid/simple/"
+    data = json.loads(json_page("demo", ["demo-1.0.tar.gz"]))
+    data["meta"]["api-version"] = "2.0"
+    replay = Replay({index + "demo/": ("application/vnd.pypi.simple.v1+json", json.dumps(data).encode())})
+    with pytest.raises(IndexLookupError) as info:
+        client(tmp_path, replay).resolve([FileRequest(index, "demo", "demo-1.0.tar.gz", f"{1:064x}")])
+    assert_one_line_error(info.value, "could not read", index + "demo/")
+
+
+def test_cached_answers_without_fetching(tmp_path: Path, replay: Replay) -> None:
+    idx = client(tmp_path, replay)
+    assert idx.cached([SPLIT_WHL]) is None
+    got = idx.resolve([SPLIT_WHL])
+    assert client(tmp_path, NoNetwork()).cached([SPLIT_WHL]) == got
+    assert client(tmp_path, NoNetwork()).cached([SPLIT_WHL, URLLIB3_WHL]) is None
+    assert len(replay.sent) == 1
+
+
 # --- the recorded cache against the fixture locks ----------------------------------------
 
 

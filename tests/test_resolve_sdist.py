@@ -30,10 +30,14 @@ from lock2nix.resolve.sdist import (
     SdistError,
     SdistHashMismatchError,
     SdistNotCachedError,
+    SdistReader,
     SdistRequest,
     build_requirements,
+    read_sdist,
 )
 from requests.adapters import BaseAdapter
+
+from .fake_index import RangeServer
 
 BASE = "https://files.example.org/packages/"
 
@@ -639,3 +643,115 @@ def test_a_large_sdist_without_build_system_is_read_whole(tmp_path: Path, cache_
     assert run([req], cache_dir, index)[req.sha256] == FALLBACK_SETUP_PY
     assert index.read[req.url] >= len(data)
     assert index.requested == [req.url], "one download"
+
+
+# --- range requests: the head first, the rest when needed -----------------------------
+
+HEAD = 256 << 10  # what the first request asks for; larger sdists may stop at their pyproject.toml
+
+
+def test_a_small_sdist_comes_in_one_range_request_and_is_checked(tmp_path: Path, cache_dir: Path) -> None:
+    data = make_tar(tmp_path / "s-1.tar.gz", {"s-1/pyproject.toml": HATCH_PYPROJECT, "s-1/s.py": b""})
+    server = RangeServer({BASE + "s-1.tar.gz": data})
+    req = SdistRequest(BASE + "s-1.tar.gz", "s-1.tar.gz", sha256(data))
+    assert run([req], cache_dir, server) == {req.sha256: HATCH}
+    assert server.asked == [f"bytes=0-{HEAD - 1}"]
+    with pytest.raises(SdistHashMismatchError):
+        run([SdistRequest(req.url, req.filename, "ab" * 32)], cache_dir, server)
+
+
+def test_a_large_sdist_with_its_pyproject_in_the_head_needs_no_more(tmp_path: Path, cache_dir: Path) -> None:
+    data = _large_tar(tmp_path / "big-1.tar.gz", {"big-1/PKG-INFO": b"Name: big\n", "big-1/pyproject.toml": HATCH_PYPROJECT})
+    server = RangeServer({BASE + "big-1.tar.gz": data})
+    req = SdistRequest(BASE + "big-1.tar.gz", "big-1.tar.gz", sha256(data))
+    assert run([req], cache_dir, server) == {req.sha256: HATCH}
+    assert server.asked == [f"bytes=0-{HEAD - 1}"]
+    assert server.given == [HEAD], "the answer read to its end: its connection serves the next request"
+
+
+def test_a_large_sdist_with_its_pyproject_past_the_head(tmp_path: Path, cache_dir: Path) -> None:
+    # The incompressible member first: pyproject.toml comes after the head.
+    data = make_tar(tmp_path / "late-1.tar.gz", {"late-1/blob.bin": os.urandom(1 << 20),
+                                                "late-1/pyproject.toml": HATCH_PYPROJECT})
+    server = RangeServer({BASE + "late-1.tar.gz": data})
+    req = SdistRequest(BASE + "late-1.tar.gz", "late-1.tar.gz", sha256(data))
+    assert run([req], cache_dir, server) == {req.sha256: HATCH}
+    assert server.asked == [f"bytes=0-{HEAD - 1}", f"bytes={HEAD}-"]
+
+
+def test_a_large_sdist_without_build_system_is_read_whole_and_checked(tmp_path: Path, cache_dir: Path) -> None:
+    data = _large_tar(tmp_path / "big-1.tar.gz", {"big-1/setup.py": SETUP_PY})
+    server = RangeServer({BASE + "big-1.tar.gz": data})
+    req = SdistRequest(BASE + "big-1.tar.gz", "big-1.tar.gz", sha256(data))
+    assert run([req], cache_dir, server) == {req.sha256: FALLBACK_SETUP_PY}
+    assert server.asked == [f"bytes=0-{HEAD - 1}", f"bytes={HEAD}-"]
+    assert sum(server.given) == len(data)
+    with pytest.raises(SdistHashMismatchError):
+        run([SdistRequest(req.url, req.filename, "cd" * 32)], cache_dir, server)
+
+
+def test_members_that_inflate_a_thousandfold_are_skipped(tmp_path: Path, cache_dir: Path) -> None:
+    zeros = bytes(32 << 20)  # 32 MiB of zeros: 32 KiB compressed
+    data = make_tar(tmp_path / "z-1.tar.gz", {"z-1/zeros": zeros, "z-1/more": zeros, "z-1/pyproject.toml": HATCH_PYPROJECT})
+    server = RangeServer({BASE + "z-1.tar.gz": data})
+    req = SdistRequest(BASE + "z-1.tar.gz", "z-1.tar.gz", sha256(data))
+    assert run([req], cache_dir, server) == {req.sha256: HATCH}
+
+
+def test_a_truncated_sdist_is_unreadable(tmp_path: Path, cache_dir: Path) -> None:
+    whole = make_tar(tmp_path / "cut-1.tar.gz", {"cut-1/setup.py": SETUP_PY, "cut-1/blob": os.urandom(100_000)})
+    data = whole[: len(whole) // 2]
+    server = RangeServer({BASE + "cut-1.tar.gz": data})
+    with pytest.raises(SdistError, match=r"could not read cut-1\.tar\.gz"):
+        run([SdistRequest(BASE + "cut-1.tar.gz", "cut-1.tar.gz", sha256(data))], cache_dir, server)
+    # Not the file the lock pins: that is the error, not the archive.
+    with pytest.raises(SdistHashMismatchError):
+        run([SdistRequest(BASE + "cut-1.tar.gz", "cut-1.tar.gz", sha256(whole))], cache_dir, server)
+
+
+def test_read_sdist_reads_a_local_file(tmp_path: Path) -> None:
+    path = tmp_path / "loc-1.tar.gz"
+    make_tar(path, {"loc-1/setup.cfg": b"[metadata]\n"})
+    assert read_sdist(path, path.name).source == "setup.cfg"
+    zip_path = tmp_path / "loc-1.zip"
+    make_zip(zip_path, {"loc-1/pyproject.toml": FLIT_PYPROJECT})
+    assert read_sdist(zip_path, zip_path.name).backend == "flit_core.buildapi"
+
+
+# --- many sdists: worker processes -----------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="worker processes are forked on Linux only")
+def test_many_sdists_are_read_in_worker_processes(tmp_path: Path, cache_dir: Path, fake) -> None:  # noqa: ANN001
+    from .fake_index import FILES, INDEX
+
+    reqs = []
+    for i in range(10):
+        data = make_tar(tmp_path / f"w{i}-1.tar.gz", {f"w{i}-1/pyproject.toml": b'[build-system]\nrequires = ["w%d"]\n' % i})
+        fake.add(INDEX, f"w{i}", f"w{i}-1.tar.gz", data)
+        reqs.append(SdistRequest(f"{FILES}w{i}/w{i}-1.tar.gz", f"w{i}-1.tar.gz", sha256(data)))
+    gone = SdistRequest(f"{FILES}gone/gone-1.tar.gz", "gone-1.tar.gz", "7" * 64)
+    assert threading.active_count() == 1
+    with SdistReader(cache_dir, expected=len(reqs)) as reader:
+        assert reader.in_processes
+        futures = [reader.submit(req) for req in reqs]
+        failing = reader.submit(gone)
+        assert [f.result().requires for f in futures] == [(f"w{i}",) for i in range(10)]
+        with pytest.raises(SdistError, match=r"could not download gone-1\.tar\.gz .*404"):
+            failing.result()
+    # The workers cached their answers.
+    assert [SdistCache(cache_dir).load(r.sha256).requires for r in reqs] == [(f"w{i}",) for i in range(10)]
+
+
+def test_with_other_threads_running_sdists_are_read_in_threads(cache_dir: Path, fake) -> None:  # noqa: ANN001
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        with SdistReader(cache_dir, expected=20) as reader:
+            assert not reader.in_processes  # fork() with threads running is unsafe
+    finally:
+        release.set()
+        other.join()
+    with SdistReader(cache_dir, expected=2) as reader:
+        assert not reader.in_processes  # too few to pay for starting processes

@@ -14,7 +14,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from .._hashes import sri_from_hex
 from ..errors import Lock2NixError, unreachable_hint
 from ..model import Lock, Package, VcsSource
+from ._parallel import each
 from .cache import JsonCache, digest_name
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "GitCheckoutError",
     "GitFetchError",
     "GitHashCache",
+    "checkouts",
     "git_checkout",
     "git_checkout_hash",
     "git_env",
@@ -169,32 +171,53 @@ def _checkout_entry(data: dict[str, Any]) -> GitCheckout:
 
 def hash_git_sources(lock: Lock, cache_dir: Path, *, offline: bool) -> Lock:
     """Give every git source without a hash the hash of its checkout (and whether it has submodules)."""
-    if not any(isinstance(p.source, VcsSource) and p.source.hash is None for p in lock.packages):
+    wanted = [
+        (p.source.url, p.source.commit_id)
+        for p in lock.packages
+        if isinstance(p.source, VcsSource) and p.source.hash is None
+    ]
+    if not wanted:
         return lock
     cache = GitHashCache(cache_dir)
-    return dataclasses.replace(lock, packages=tuple(_hashed(lock, p, cache, offline) for p in lock.packages))
+
+    def checkout(key: tuple[str, str | None]) -> tuple[GitCheckout, GitCheckout]:
+        url, commit = key
+        assert commit is not None, "git refs are resolved to commits before checkouts are hashed"
+        return checkouts(url, commit, cache=cache, offline=offline)
+
+    # Every repository fetched at once; errors reported in the lock's order.
+    found = each(checkout, list(dict.fromkeys(wanted)))
+    return dataclasses.replace(lock, packages=tuple(_hashed(lock, p, found) for p in lock.packages))
 
 
-def _hashed(lock: Lock, package: Package, cache: GitHashCache, offline: bool) -> Package:
+def _hashed(
+    lock: Lock,
+    package: Package,
+    found: Mapping[tuple[str, str | None], tuple[GitCheckout, GitCheckout] | Lock2NixError],
+) -> Package:
     source = package.source
     if not isinstance(source, VcsSource) or source.hash is not None:
         return package
-    commit = source.commit_id
-    assert commit is not None, "git refs are resolved to commits before checkouts are hashed"
-    try:
-        plain = git_checkout(source.url, commit, submodules=False, cache=cache, offline=offline)
-        checkout = plain
-        if plain.has_submodules:
-            checkout = git_checkout(source.url, commit, submodules=True, cache=cache, offline=offline)
-    except GitFetchError as exc:
-        message = f"{exc.message}; {unreachable_hint(package.name)}"
-        raise GitFetchError(message, file=lock.file, entry=package.entry) from None
-    except Lock2NixError as exc:
-        raise exc.at(file=lock.file, entry=package.entry) from None
+    result = found[(source.url, source.commit_id)]
+    if isinstance(result, GitFetchError):
+        message = f"{result.message}; {unreachable_hint(package.name)}"
+        raise GitFetchError(message, file=lock.file, entry=package.entry)
+    if isinstance(result, Lock2NixError):
+        raise result.at(file=lock.file, entry=package.entry)
+    plain, checkout = result
     return dataclasses.replace(
         package,
         source=dataclasses.replace(source, hash=checkout.hash, submodules=plain.has_submodules),
     )
+
+
+def checkouts(url: str, commit: str, *, cache: GitHashCache, offline: bool) -> tuple[GitCheckout, GitCheckout]:
+    """The checkout of ``commit`` without submodules, and the one ``fetchgit`` makes
+    (with submodules when there are any: the same when there are none)."""
+    plain = git_checkout(url, commit, submodules=False, cache=cache, offline=offline)
+    if not plain.has_submodules:
+        return plain, plain
+    return plain, git_checkout(url, commit, submodules=True, cache=cache, offline=offline)
 
 
 def git_checkout_hash(

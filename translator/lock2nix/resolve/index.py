@@ -12,11 +12,13 @@ functions that fetch.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Collection, Generator, Iterable, Mapping, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, Protocol, TypeVar
 
@@ -147,6 +149,9 @@ class IndexFile:
     requires_python: str | None = None
     # PEP 658/714 core metadata file, when the index advertises one with a hash.
     metadata_sha256: str | None = None
+    #: Bytes, when a page just read gives them (PEP 700): to read large files
+    #: first. Not cached, and no part of what the file is.
+    size: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -256,7 +261,55 @@ _Ans = TypeVar("_Ans")
 @dataclass(frozen=True)
 class _PageFile:
     file: IndexFile
-    version: str | None
+    version: str | None  # normalised (see _normalize_version)
+
+
+class _Page:
+    """A project's page: every listed file's name and sha256, the rest read on demand.
+
+    Large projects list tens of thousands of files (botocore, numpy) while a
+    lock wants those of a few versions; reading every file's entry through
+    pypi-simple (its model, the URL join, the file-name parse) took most of a
+    cold run. So :meth:`select` reads only the entries it returns.
+    """
+
+    def __init__(
+        self,
+        names: Collection[str],
+        sha256: Callable[[str], str | None],
+        version: Callable[[str], str | None],
+        file: Callable[[str], _PageFile],
+    ) -> None:
+        #: Every listed file name.
+        self.names = names
+        self._sha256 = sha256
+        self._version = version
+        self._file = file
+
+    @classmethod
+    def from_files(cls, files: Mapping[str, _PageFile]) -> _Page:
+        """A page already read whole (an HTML page: pypi-simple parses it at once)."""
+        return cls(files.keys(), lambda n: files[n].file.sha256, lambda n: files[n].version, files.__getitem__)
+
+    def not_listed(self, names: Iterable[str]) -> frozenset[str]:
+        """Those of ``names`` the page does not list."""
+        return frozenset(n for n in names if n not in self.names)
+
+    def with_sha256(self, sha256s: Collection[str]) -> set[str]:
+        """The listed files whose sha256 (hex) is one of ``sha256s``."""
+        return {n for n in self.names if self._sha256(n) in sha256s}
+
+    def version(self, name: str) -> str | None:
+        """The normalised version of the listed file ``name`` (None when its name does not parse)."""
+        return self._version(name)
+
+    def select(self, *, names: Collection[str] = (), versions: Collection[str] = ()) -> dict[str, _PageFile]:
+        """The listed files among ``names``, and those of ``versions`` (normalised)."""
+        picked = {n for n in names if n in self.names}
+        if versions:
+            could_be = _version_filter(versions)
+            picked.update(n for n in self.names if n not in picked and could_be(n) and self._version(n) in versions)
+        return {n: self._file(n) for n in sorted(picked)}
 
 
 class IndexClient:
@@ -281,6 +334,7 @@ class IndexClient:
         self.max_workers = max(1, max_workers)
         self.timeout = timeout
         self._session = session
+        self._session_lock = threading.Lock()
 
     def resolve(
         self, requests: Sequence[FileRequest], *, missing_ok: bool = False
@@ -296,21 +350,41 @@ class IndexClient:
         """
 
         def from_cache(cached: CachedProject, reqs: list[FileRequest]) -> dict[FileRequest, IndexFile] | None:
-            if not all(_answers(cached, r, missing_ok) for r in reqs):
-                return None
-            return {r: cached.files[r.filename] for r in reqs if r.filename in cached.files}
+            return _cached_files(cached, reqs, missing_ok)
 
         def offline_miss(cached: CachedProject | None, reqs: list[FileRequest]) -> dict[FileRequest, IndexFile]:
             raise _offline_miss(cached or CachedProject({}), reqs)
 
-        def from_page(_key: _Key, page: dict[str, _PageFile], reqs: list[FileRequest]) -> dict[FileRequest, IndexFile]:
+        def from_page(key: _Key, page: _Page, reqs: list[FileRequest]) -> dict[FileRequest, IndexFile]:
+            # All files of each requested version, not only the requested ones: a
+            # lock regenerated for another platform then usually stays cached.
+            # Other versions are left out to keep the entry small.
+            names = {r.filename for r in reqs}
+            versions = {page.version(n) for n in names if n in page.names}
+            files = page.select(names=names, versions={v for v in versions if v is not None})
             # Cache what the page lists before checking the lock against
             # it: the cache records the index, right or wrong the lock.
-            self._update_cache(*_key, page, reqs)
-            return {r: _check(page, r) for r in reqs if r.filename in page or not missing_ok}
+            old = self.cache.load(*key) or CachedProject({})
+            merged = {**old.files, **{name: pf.file for name, pf in files.items()}}
+            unlisted = page.not_listed(old.unlisted | names)
+            self.cache.store(*key, merged.values(), unlisted=unlisted)
+            return {r: _check(files, r) for r in reqs if r.filename in files or not missing_ok}
 
         # A project the index does not have is an error (no_project=None).
         return self._answer(requests, from_cache, offline_miss, from_page)
+
+    def cached(
+        self, requests: Sequence[FileRequest], *, missing_ok: bool = False
+    ) -> dict[FileRequest, IndexFile] | None:
+        """What `resolve` answers without fetching; None when it would fetch some page."""
+        result: dict[FileRequest, IndexFile] = {}
+        for (index_url, project), reqs in _by_page(requests).items():
+            cached = self.cache.load(index_url, project)
+            answers = None if cached is None else _cached_files(cached, reqs, missing_ok)
+            if answers is None:
+                return None
+            result.update(answers)
+        return result
 
     def locate(self, requests: Sequence[HashRequest]) -> dict[HashRequest, Located]:
         """Find, on each request's index, the files whose sha256 the lock records.
@@ -330,11 +404,17 @@ class IndexClient:
                 return None
             return {r: _located(cached.files, r) for r in reqs}
 
-        def from_page(
-            key: tuple[str, str], page: dict[str, _PageFile], reqs: list[HashRequest]
-        ) -> dict[HashRequest, Located]:
-            self._update_cache_by_hash(*key, page, reqs)
-            listed = {name: pf.file for name, pf in page.items()}
+        def from_page(key: _Key, page: _Page, reqs: list[HashRequest]) -> dict[HashRequest, Located]:
+            # The matched files and every file of the requested versions, as for
+            # requests by file name.
+            wanted = frozenset().union(*(r.sha256s for r in reqs))
+            matched = page.with_sha256(wanted)
+            versions = {_normalize_version(r.version) for r in reqs} | {page.version(n) for n in matched}
+            files = page.select(names=matched, versions={v for v in versions if v is not None})
+            old = self.cache.load(*key) or CachedProject({})
+            merged = {**old.files, **{name: pf.file for name, pf in files.items()}}
+            self.cache.store(*key, merged.values(), unlisted=page.not_listed(old.unlisted))
+            listed = {name: pf.file for name, pf in files.items()}
             return {r: _located(listed, r) for r in reqs}
 
         return self._answer(requests, from_cache, _not_cached, from_page, _no_project)
@@ -356,23 +436,25 @@ class IndexClient:
                 return None
             return {r: Located(LISTED, answers[r]) for r in reqs}
 
-        def from_page(
-            key: tuple[str, str], page: dict[str, _PageFile], reqs: list[ReleaseRequest]
-        ) -> dict[ReleaseRequest, Located]:
-            versions = {_normalize_version(r.version) for r in reqs}
+        def from_page(key: _Key, page: _Page, reqs: list[ReleaseRequest]) -> dict[ReleaseRequest, Located]:
+            versions = {v for r in reqs if (v := _normalize_version(r.version)) is not None}
             old = self.cache.load(*key) or CachedProject({})
-            keep = {name: pf.file for name, pf in page.items() if pf.version in versions}
-            listed = {pf.version for pf in page.values()}
+            # Whether the page lists a version matters for the requested ones
+            # and for those the cache remembers as absent.
+            remembered = {entry[2:] for entry in old.unlisted if entry.startswith("==")}
+            selected = page.select(versions=versions | remembered)
+            keep = {name: pf.file for name, pf in selected.items() if pf.version in versions}
+            listed = {pf.version for pf in selected.values()}
             merged = dict(old.files)
             merged.update(keep)
-            unlisted = (old.unlisted - page.keys() - {_absent(v) for v in listed}) | {
+            unlisted = (page.not_listed(old.unlisted) - {_absent(v) for v in listed}) | {
                 _absent(v) for v in versions if v not in listed
             }
             self.cache.store(*key, merged.values(), unlisted=unlisted)
             out = {}
             for r in reqs:
                 wanted = _normalize_version(r.version)
-                files = tuple(sorted((pf.file for pf in page.values() if pf.version == wanted),
+                files = tuple(sorted((pf.file for pf in selected.values() if pf.version == wanted),
                                      key=lambda f: f.filename))
                 out[r] = Located(LISTED, files)
             return out
@@ -391,16 +473,14 @@ class IndexClient:
         requests: Sequence[_Req],
         from_cache: Callable[[CachedProject, list[_Req]], dict[_Req, _Ans] | None],
         offline_miss: Callable[[CachedProject | None, list[_Req]], dict[_Req, _Ans]],
-        from_page: Callable[[_Key, dict[str, _PageFile], list[_Req]], dict[_Req, _Ans]],
+        from_page: Callable[[_Key, _Page, list[_Req]], dict[_Req, _Ans]],
         no_project: Callable[[_Key, list[_Req]], dict[_Req, _Ans]] | None = None,
     ) -> dict[_Req, _Ans]:
         """Answer requests per (index, project): from the cache where ``from_cache``
         can, with ``offline_miss`` offline, else from the project's page (every
         stale page fetched together), with ``no_project`` where the index lacks
         the project (without it, that is an error)."""
-        groups: dict[_Key, list[_Req]] = {}
-        for req in requests:
-            groups.setdefault((req.index_url, req.project), []).append(req)
+        groups = _by_page(requests)
         result: dict[_Req, _Ans] = {}
         stale: list[_Key] = []
         for key, reqs in groups.items():
@@ -414,129 +494,168 @@ class IndexClient:
                 stale.append(key)
         if not stale:
             return result
-        with closing(self._fetch_all(stale, missing_ok=no_project is not None)) as pages:
-            for key, page in pages:
-                reqs = groups[key]
-                if page is not None:
-                    result.update(from_page(key, page, reqs))
-                elif no_project is not None:
-                    result.update(no_project(key, reqs))
+
+        def read(key: _Key) -> dict[_Req, _Ans]:
+            page = self._fetch_page(*key, missing_ok=no_project is not None)
+            if page is None:
+                assert no_project is not None
+                return no_project(key, groups[key])
+            return from_page(key, page, groups[key])
+
+        with closing(self._fetch_all(stale, read)) as fetched:
+            for answered in fetched:
+                result.update(answered)
         return result
 
-    def _update_cache_by_hash(
-        self, index_url: str, project: str, page: Mapping[str, _PageFile], reqs: Sequence[HashRequest]
-    ) -> None:
-        # The matched files and every file of the requested versions, as for
-        # requests by file name.
-        wanted = frozenset().union(*(r.sha256s for r in reqs))
-        versions = {_normalize_version(r.version) for r in reqs}
-        versions |= {pf.version for pf in page.values() if pf.file.sha256 in wanted}
-        versions.discard(None)
-        keep = {
-            name: pf.file
-            for name, pf in page.items()
-            if pf.version in versions or pf.file.sha256 in wanted
-        }
-        old = self.cache.load(index_url, project) or CachedProject({})
-        merged = dict(old.files)
-        merged.update(keep)
-        self.cache.store(index_url, project, merged.values(), unlisted=old.unlisted - page.keys())
+    def _fetch_all(self, keys: list[_Key], read: Callable[[_Key], _Ans]) -> Generator[_Ans, None, None]:
+        """Yield ``read(key)`` of each (index, project), in the given order.
 
-    def _fetch_all(
-        self, keys: list[tuple[str, str]], *, missing_ok: bool = False
-    ) -> Generator[tuple[tuple[str, str], dict[str, _PageFile] | None], None, None]:
-        """Yield the parsed page of each (index, project), in the given order.
-
-        With ``missing_ok`` a project the index does not have yields None.
+        ``read`` runs in the thread that fetched the page, so a page is
+        reduced to what the lock needs as soon as it comes (a large page's
+        entries take far more memory than the files kept of it).
         """
-        session = self._get_session()
-        progress = Progress("reading the index", len(keys))
+        # One page comes quickly (and pages read one at a time, as read_ahead
+        # does, keep the line of the whole).
+        progress = Progress("reading the index", len(keys) if len(keys) > 1 else 0)
 
-        def fetch(key: tuple[str, str]) -> dict[str, _PageFile] | None:
+        def one(key: _Key) -> _Ans:
             try:
-                return self._fetch_page(session, *key, missing_ok=missing_ok)
+                return read(key)
             finally:
                 progress.advance()
 
         with progress:
             if len(keys) == 1 or self.max_workers == 1:
                 for key in keys:
-                    yield key, fetch(key)
+                    yield one(key)
                 return
             from concurrent.futures import ThreadPoolExecutor  # only when there is more than one page
 
             # Pages are independent, and the time goes in waiting for the server.
             with ThreadPoolExecutor(max_workers=min(self.max_workers, len(keys))) as pool:
-                futures = [pool.submit(fetch, key) for key in keys]
+                futures = [pool.submit(one, key) for key in keys]
                 try:
-                    for key, future in zip(keys, futures, strict=True):
-                        yield key, future.result()
+                    # In request order, so the error reported is the same on
+                    # every run, not whichever page happened to fail first.
+                    for future in futures:
+                        yield future.result()
                 finally:
                     for future in futures:
                         future.cancel()
 
     def _get_session(self) -> Any:
-        if self._session is None:
-            self._session = _http.new_session(pool_size=self.max_workers)
-        return self._session
+        with self._session_lock:  # pages are fetched from several threads
+            if self._session is None:
+                self._session = _http.new_session(pool_size=self.max_workers)
+            return self._session
 
-    def _fetch_page(
-        self, session: Any, index_url: str, project: str, *, missing_ok: bool = False
-    ) -> dict[str, _PageFile] | None:
+    def _fetch_page(self, index_url: str, project: str, *, missing_ok: bool = False) -> _Page | None:
+        """The page of ``project``; None when the index does not have it and ``missing_ok``."""
         import requests
-        from pypi_simple import (
-            NoSuchProjectError,
-            PyPISimple,
-            UnsupportedRepoVersionError,
-        )
+        from pypi_simple import ACCEPT_ANY, PyPISimple, UnsupportedRepoVersionError
 
-        client = PyPISimple(index_url, session=session)
-        page_url = client.get_project_url(project)
+        session = self._get_session()
+        page_url = PyPISimple(index_url, session=session).get_project_url(project)
         try:
-            page = client.get_project_page(project, timeout=self.timeout)
-        except NoSuchProjectError:
-            if missing_ok:
-                return None
-            raise IndexLookupError(
-                f"project {project!r} does not exist on index {index_url} ({page_url} is 404)"
-            ) from None
+            # Streamed, to be read in large blocks (see _body).
+            response = session.get(page_url, timeout=self.timeout, headers={"Accept": ACCEPT_ANY}, stream=True)
+            if response.status_code != 404:
+                response.raise_for_status()
+                return _read_page(response, project, page_url)
+            _ = response.content  # read, so that the connection serves the next page
         except (requests.RequestException, UnsupportedRepoVersionError, ValueError) as e:
-            error = IndexLookupError(f"could not read {page_url}: {_http.brief(e)}")
-            error.project = project
-            raise error from None
-        files: dict[str, _PageFile] = {}
-        for pkg in page.packages:
-            files[pkg.filename] = _PageFile(
-                IndexFile(
-                    filename=pkg.filename,
-                    url=pkg.url,
-                    sha256=_lower(pkg.digests.get("sha256")),
-                    requires_python=pkg.requires_python or None,
-                    metadata_sha256=_lower((pkg.metadata_digests or {}).get("sha256")),
-                ),
-                _normalize_version(pkg.version),
-            )
-        return files
+            raise _unreadable(page_url, project, e) from None
+        if missing_ok:
+            return None
+        raise IndexLookupError(f"project {project!r} does not exist on index {index_url} ({page_url} is 404)")
 
-    def _update_cache(
-        self,
-        index_url: str,
-        project: str,
-        files: Mapping[str, _PageFile],
-        reqs: Sequence[FileRequest],
-    ) -> None:
-        # All files of each requested version, not only the requested ones: a
-        # lock regenerated for another platform then usually stays cached.
-        # Other versions are left out to keep the entry small.
-        listed = [files[r.filename] for r in reqs if r.filename in files]
-        versions = {pf.version for pf in listed} - {None}
-        keep = {name for name, pf in files.items() if pf.version in versions}
-        keep.update(pf.file.filename for pf in listed)
-        old = self.cache.load(index_url, project) or CachedProject({})
-        merged = dict(old.files)
-        merged.update((name, files[name].file) for name in keep)
-        unlisted = (old.unlisted | {r.filename for r in reqs}) - files.keys()
-        self.cache.store(index_url, project, merged.values(), unlisted=unlisted)
+
+def _unreadable(page_url: str, project: str, error: Exception) -> IndexLookupError:
+    unreadable = IndexLookupError(f"could not read {page_url}: {_http.brief(error)}")
+    unreadable.project = project
+    return unreadable
+
+
+def _read_page(response: Any, project: str, page_url: str) -> _Page:
+    """The page in a response: PEP 691 JSON read on demand, anything else by pypi-simple at once."""
+    from pypi_simple import DistributionPackage, ProjectPage
+
+    content_type = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+    if content_type != "application/vnd.pypi.simple.v1+json":
+        packages = ProjectPage.from_response(response, project).packages
+        return _Page.from_files({pkg.filename: _page_file(pkg) for pkg in packages})
+    data = json.loads(_body(response))
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        raise ValueError("not a PEP 691 project page")
+    # pypi-simple checks the page's own fields (its API version above all);
+    # the name it gives is how it reads the file names.
+    name = ProjectPage.from_json_data({**data, "files": []}, response.url).project
+    try:
+        entries: dict[str, dict[str, Any]] = {entry["filename"]: entry for entry in data["files"]}
+    except (TypeError, KeyError):
+        raise ValueError("a file without a file name") from None
+    if not all(isinstance(name, str) for name in entries):
+        raise ValueError("a file name that is not a string")
+
+    def file(filename: str) -> _PageFile:
+        try:
+            package = DistributionPackage.from_json_data(entries[filename], name, response.url)
+        except ValueError as e:
+            raise _unreadable(page_url, project, e) from None
+        return _page_file(package)
+
+    return _Page(
+        entries.keys(),
+        lambda filename: _entry_sha256(entries[filename]),
+        functools.partial(_filename_version, project=name),
+        file,
+    )
+
+
+def _body(response: Any) -> bytes:
+    # Read in large blocks: pages of large projects are megabytes, and
+    # requests' own reading goes 10 kB at a time.
+    raw = response.raw
+    if hasattr(raw, "stream"):
+        return b"".join(raw.stream(1 << 20, decode_content=True))
+    return bytes(response.content)
+
+
+def _entry_sha256(entry: Mapping[str, Any]) -> str | None:
+    # Malformed hashes match nothing; pypi-simple rejects them if the file is read.
+    hashes = entry.get("hashes")
+    digest = hashes.get("sha256") if isinstance(hashes, dict) else None
+    return digest.lower() if isinstance(digest, str) else None
+
+
+def _page_file(pkg: Any) -> _PageFile:
+    """A pypi-simple ``DistributionPackage`` as lock2nix keeps it."""
+    return _PageFile(
+        IndexFile(
+            filename=pkg.filename,
+            url=pkg.url,
+            sha256=_lower(pkg.digests.get("sha256")),
+            requires_python=pkg.requires_python or None,
+            metadata_sha256=_lower((pkg.metadata_digests or {}).get("sha256")),
+            size=pkg.size,
+        ),
+        _normalize_version(pkg.version),
+    )
+
+
+def _by_page(requests: Iterable[_Req]) -> dict[_Key, list[_Req]]:
+    groups: dict[_Key, list[_Req]] = {}
+    for req in requests:
+        groups.setdefault((req.index_url, req.project), []).append(req)
+    return groups
+
+
+def _cached_files(
+    cached: CachedProject, reqs: Sequence[FileRequest], missing_ok: bool
+) -> dict[FileRequest, IndexFile] | None:
+    if not all(_answers(cached, r, missing_ok) for r in reqs):
+        return None
+    return {r: cached.files[r.filename] for r in reqs if r.filename in cached.files}
 
 
 def _not_cached(_cached: CachedProject | None, reqs: list[_Req]) -> dict[_Req, Located]:
@@ -630,6 +749,41 @@ def _check(files: Mapping[str, _PageFile], req: FileRequest) -> IndexFile:
     return pf.file
 
 
+def _version_filter(versions: Collection[str]) -> Callable[[str], bool]:
+    """A quick test that is true of every file name whose version is one of ``versions``
+    (normalised), and false of nearly all others: one regular expression search
+    instead of a file-name parse and a version parse for each of a page's files.
+
+    In every file name pypi-simple parses, the version follows a ``-``. A version
+    that normalises to ``v`` starts, after an optional ``v`` and epoch, with the
+    numbers of ``v``'s release (leading zeros allowed), then maybe zeros (1.0
+    normalises to 1), then no more numbers; one that does not parse is kept as
+    written.
+    """
+    alternatives = set()
+    for version in versions:
+        try:
+            release = Version(version).release
+        except InvalidVersion:
+            alternatives.add(re.escape(f"-{version}"))
+            continue
+        numbers = r"\.".join(f"0*{n}" for n in release)
+        alternatives.add(rf"-[vV]?(?:[0-9]+!)?{numbers}(?:\.0+)*(?![0-9]|\.[0-9])")
+    search = re.compile("|".join(sorted(alternatives))).search
+    return lambda name: search(name) is not None
+
+
+def _filename_version(filename: str, project: str | None) -> str | None:
+    """The version in a file name, normalised, as pypi-simple reads it for a page of ``project``."""
+    from pypi_simple import UnparsableFilenameError, parse_filename
+
+    try:
+        return _normalize_version(parse_filename(filename, project)[1])
+    except UnparsableFilenameError:
+        return None
+
+
+@functools.lru_cache(maxsize=4096)  # the files of one release share their version
 def _normalize_version(version: str | None) -> str | None:
     # Files of one release can spell its version differently (1.0 / 1.0.0,
     # 1.0rc1 / 1.0-rc1); compare normalised forms where they parse, without

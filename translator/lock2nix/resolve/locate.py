@@ -39,7 +39,7 @@ from .index import (
     ReleaseRequest,
 )
 
-__all__ = ["locate_files", "locate_hashed", "locate_releases", "pin_unhashed", "url_sha256"]
+__all__ = ["file_requests", "locate_files", "locate_hashed", "locate_releases", "pin_unhashed", "url_sha256"]
 
 #: (name, URL) of an index; the name is None when the lock gives none.
 IndexRef = tuple[str | None, str]
@@ -56,6 +56,18 @@ def locate_files(lock: Lock, client: IndexClient) -> Lock:
     Indexes delete files; a locked file that is gone cannot be fetched by
     anyone, so it is left out (with a warning) while the others remain.
     """
+    wanted = file_requests(lock)
+    if not wanted:
+        return lock
+    try:
+        found = client.resolve(list(wanted.values()), missing_ok=True)
+    except Lock2NixError as exc:
+        raise _located_error(lock, exc) from None
+    return dataclasses.replace(lock, packages=tuple(_with_urls(lock, p, wanted, found) for p in lock.packages))
+
+
+def file_requests(lock: Lock) -> dict[tuple[str, str], FileRequest]:
+    """What `locate_files` asks the index, by (package key, file name)."""
     wanted: dict[tuple[str, str], FileRequest] = {}
     for package in lock.packages:
         source = package.source
@@ -69,13 +81,7 @@ def locate_files(lock: Lock, client: IndexClient) -> Lock:
                     filename=artifact.filename,
                     sha256=artifact.hashes["sha256"],
                 )
-    if not wanted:
-        return lock
-    try:
-        found = client.resolve(list(wanted.values()), missing_ok=True)
-    except Lock2NixError as exc:
-        raise _located_error(lock, exc) from None
-    return dataclasses.replace(lock, packages=tuple(_with_urls(lock, p, wanted, found) for p in lock.packages))
+    return wanted
 
 
 def _located_error(lock: Lock, exc: Lock2NixError, package: Package | None = None) -> Lock2NixError:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import dataclasses
 import re
 import subprocess
+from collections.abc import Mapping
 
 from .._warnings import warn
 from ..errors import Lock2NixError, unreachable_hint
 from ..model import Lock, Package, VcsSource
+from ._parallel import each
 from .hashing import git_env
 
 __all__ = ["GitRefError", "ls_remote", "resolve_git_refs"]
@@ -29,20 +31,38 @@ class GitRefError(Lock2NixError):
 
 def resolve_git_refs(lock: Lock, *, offline: bool) -> Lock:
     """Give every git source that names a branch or tag the commit it names now."""
-    if not any(isinstance(p.source, VcsSource) and p.source.commit_id is None for p in lock.packages):
+    refs = [
+        (p.source.url, p.source.requested_revision)
+        for p in lock.packages
+        if isinstance(p.source, VcsSource) and p.source.commit_id is None
+    ]
+    if not refs:
         return lock
+    # Every repository asked at once (offline, none is); reported in the lock's order.
+    fetched = {} if offline else each(_ls_remote, [key for key in dict.fromkeys(refs) if key[1]])
     answers: dict[tuple[str, str], tuple[str, str]] = {}
     out = []
     for package in lock.packages:
         source = package.source
         if isinstance(source, VcsSource) and source.commit_id is None:
-            package = _resolved(lock, package, source, answers, offline)
+            package = _resolved(lock, package, source, answers, fetched, offline)
         out.append(package)
     return dataclasses.replace(lock, packages=tuple(out))
 
 
+def _ls_remote(key: tuple[str, str | None]) -> tuple[str, str]:
+    url, ref = key
+    assert ref is not None
+    return ls_remote(url, ref)
+
+
 def _resolved(
-    lock: Lock, package: Package, source: VcsSource, answers: dict[tuple[str, str], tuple[str, str]], offline: bool
+    lock: Lock,
+    package: Package,
+    source: VcsSource,
+    answers: dict[tuple[str, str], tuple[str, str]],
+    fetched: Mapping[tuple[str, str | None], tuple[str, str] | Lock2NixError],
+    offline: bool,
 ) -> Package:
     ref = source.requested_revision
     assert ref, "a git source without a commit names a ref"
@@ -54,13 +74,11 @@ def _resolved(
                 f"the repository, which --offline forbids; run without --offline, or {unreachable_hint(package.name)}",
                 file=lock.file, entry=package.entry,
             )
-        try:
-            answers[key] = ls_remote(source.url, ref)
-        except GitRefError as exc:
-            raise GitRefError(
-                f"{exc.message}; {unreachable_hint(package.name)}", file=lock.file, entry=package.entry
-            ) from None
-        commit, full = answers[key]
+        found = fetched[key]
+        if isinstance(found, Lock2NixError):
+            raise GitRefError(f"{found.message}; {unreachable_hint(package.name)}", file=lock.file, entry=package.entry)
+        answers[key] = found
+        commit, full = found
         what = "branch" if full.startswith("refs/heads/") else "tag" if full.startswith("refs/tags/") else "ref"
         warn(f"{lock.file}: {package.entry}: the lock names git {what} {ref!r}, not a commit; "
              f"took {commit} ({full} of {source.url} now)")

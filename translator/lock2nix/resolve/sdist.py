@@ -16,19 +16,26 @@ some sdist is not in the cache.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
+import io
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final, Literal, TypeVar, get_args
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, get_args
 
 from .. import _http
 from ..errors import Lock2NixError
 from ..model import ArchiveSource, Artifact, BuildSystem, IndexSource, Lock, Package
+from ._workers import AT_ONCE, Workers
 from .cache import JsonCache
+from .download import DownloadError, RemoteFile
+
+if TYPE_CHECKING:
+    import tarfile
+    import zipfile
+    from concurrent.futures import Future
 
 __all__ = [
     "FALLBACK_BACKEND",
@@ -38,10 +45,14 @@ __all__ = [
     "SdistError",
     "SdistHashMismatchError",
     "SdistNotCachedError",
+    "SdistReader",
     "SdistRequest",
     "build_requirements",
     "detect_build_systems",
+    "prepare_reading",
+    "read_and_store",
     "read_sdist",
+    "sdist_of",
 ]
 
 # What pip and pypa/build assume for a project without [build-system]
@@ -68,12 +79,14 @@ _ZIP_SUFFIXES = (".zip",)
 # hostile or broken archive (a "zip bomb" member) from exhausting memory.
 _MAX_MEMBER_SIZE = 1 << 20
 _CHUNK_SIZE = 1 << 16
-# Sdists larger than this are read only up to their pyproject.toml.
+_GZIP_MAGIC = b"\x1f\x8b"
+# The head asked for first, in one range request: a smaller sdist comes whole
+# in it (and is checked whole); a larger one is read on only until its
+# pyproject.toml when that declares the build system.
 _HEAD_ONLY_ABOVE = 256 << 10
 # (connect, read) seconds; a read timeout is per chunk, not for the whole file.
 _TIMEOUT = (30.0, 60.0)
 
-_T = TypeVar("_T")
 
 
 class SdistError(Lock2NixError):
@@ -185,7 +198,7 @@ def build_requirements(
     *,
     cache_dir: Path,
     offline: bool,
-    max_workers: int = 8,
+    max_workers: int = AT_ONCE,
     session: Any = None,
 ) -> dict[str, BuildRequirements]:
     """Return the build system of every requested sdist, keyed by sha256 hex.
@@ -221,7 +234,7 @@ def detect_build_systems(lock: Lock, cache_dir: Path, *, offline: bool) -> Lock:
     """Give every package built from an sdist the build system its sdist declares."""
     requests = {}
     for package in lock.packages:
-        sdist = _sdist_of(package)
+        sdist = sdist_of(package)
         if sdist is not None and sdist.url is not None:
             requests[package.key] = SdistRequest(url=sdist.url, filename=sdist.filename, sha256=sdist.hashes["sha256"])
     if not requests:
@@ -245,7 +258,8 @@ def detect_build_systems(lock: Lock, cache_dir: Path, *, offline: bool) -> Lock:
     return dataclasses.replace(lock, packages=tuple(out))
 
 
-def _sdist_of(package: Package) -> Artifact | None:
+def sdist_of(package: Package) -> Artifact | None:
+    """The sdist `detect_build_systems` reads for ``package`` (its URL may be unknown yet)."""
     source = package.source
     if isinstance(source, IndexSource):
         return source.sdist
@@ -267,149 +281,147 @@ def _not_cached(missing: Sequence[SdistRequest]) -> SdistNotCachedError:
 def _read_all(
     misses: list[SdistRequest], cache: SdistCache, max_workers: int, session: Any
 ) -> list[tuple[str, BuildRequirements]]:
-    import tempfile
-    from contextlib import ExitStack
-
-    with ExitStack() as stack:
-        if session is None:
-            session = stack.enter_context(_http.new_session(pool_size=max(1, max_workers)))
-        tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lock2nix-sdist-")))
-
-        def one(req: SdistRequest) -> tuple[str, BuildRequirements]:
-            answer = _read_one(session, req, tmpdir)
-            # Stored as soon as known, so the work done before some other
-            # sdist fails is not lost.
-            cache.store(req.sha256, req.filename, answer)
-            return req.sha256, answer
-
-        if len(misses) == 1 or max_workers <= 1:
-            answers = [one(req) for req in misses]
-        else:
-            answers = _in_parallel(one, misses, max_workers)
-    return answers
-
-
-def _in_parallel(work: Callable[[SdistRequest], _T], reqs: list[SdistRequest], max_workers: int) -> list[_T]:
-    from concurrent.futures import ThreadPoolExecutor
-
-    # Downloads are independent, and the time goes in waiting for the server.
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(reqs))) as pool:
-        futures = [pool.submit(work, req) for req in reqs]
+    if len(misses) == 1 or max_workers <= 1:
+        one = session or _http.new_session(pool_size=1)
+        return [(req.sha256, read_and_store(one, cache, req)) for req in misses]
+    with SdistReader(cache.cache_dir, expected=len(misses), max_workers=max_workers, session=session) as reader:
+        futures = [reader.submit(req) for req in misses]
         try:
             # In request order, so the error reported is the same on every
             # run, not whichever download happened to fail first.
-            return [f.result() for f in futures]
+            return [(req.sha256, future.result()) for req, future in zip(misses, futures, strict=True)]
         finally:
-            for f in futures:
-                f.cancel()
+            for future in futures:
+                future.cancel()
 
 
-def _read_one(session: Any, req: SdistRequest, tmpdir: Path) -> BuildRequirements:
-    """Download ``req`` once: a large tar only to its ``pyproject.toml`` when
-    that declares the build system (see :func:`_declared_in_head`), any other
-    sdist whole, checked against its sha256 and read."""
+class SdistReader:
+    """Reads the build systems of sdists, several at once; each answer is cached
+    as soon as it is known, so the work done before some other sdist fails is
+    not lost.
+
+    Many sdists are read in worker processes (see ``_workers``: reading a tar
+    archive is mostly Python work); a few, or any with a given ``session``
+    (tests replay answers through one), in threads.
+    """
+
+    def __init__(self, cache_dir: Path, *, expected: int, max_workers: int = AT_ONCE, session: Any = None) -> None:
+        self._cache = SdistCache(Path(cache_dir))
+        self._workers = Workers(expected, prepare=prepare_reading, at_once=max_workers, session=session)
+        #: Whether the sdists are read in worker processes.
+        self.in_processes = self._workers.in_processes
+
+    def submit(self, req: SdistRequest) -> Future[BuildRequirements]:
+        """Start reading ``req`` (checked first: it must name an sdist archive)."""
+        _archive_kind(req.filename)
+        return self._workers.submit(read_and_store, self._cache, req)
+
+    def close(self) -> None:
+        """Wait for the reads under way; drop those not started."""
+        self._workers.close()
+
+    def __enter__(self) -> SdistReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def prepare_reading() -> None:
+    """Import what reading sdists needs (before worker processes are forked)."""
+    import requests  # noqa: F401
+    import urllib3.exceptions  # noqa: F401
+
+    _unreadable()
+    _build_system_table(b"")
+
+
+def read_and_store(session: Any, cache: SdistCache, req: SdistRequest) -> BuildRequirements:
+    """Read ``req`` over ``session``, and cache the answer."""
+    answer = _read_one(session, req)
+    cache.store(req.sha256, req.filename, answer)
+    return answer
+
+
+def _read_one(session: Any, req: SdistRequest) -> BuildRequirements:
+    """Read ``req`` from its URL, as a stream: a large tar only up to its
+    ``pyproject.toml`` when that declares the build system, any other sdist
+    whole, checked against its sha256."""
     import requests
     from urllib3.exceptions import HTTPError as Urllib3Error
 
-    path = tmpdir / f"{req.sha256}-{os.path.basename(req.filename)}"
+    kind = _archive_kind(req.filename)
     try:
-        with session.get(req.url, stream=True, timeout=_TIMEOUT) as response, open(path, "wb") as file:
-            response.raise_for_status()
-            body = _Body(_raw_chunks(response), file)
-            large = int(response.headers.get("Content-Length") or 0) > _HEAD_ONLY_ABOVE
-            if large and _archive_kind(req.filename) == "tar":
-                declared = _declared_in_head(body)
-                if declared is not None:
-                    return declared
-            body.drain()
-        if body.sha256() != req.sha256:
-            raise SdistHashMismatchError(
-                f"{req.filename} downloaded from {req.url} has sha256 {body.sha256()}, "
-                f"but the lock records sha256 {req.sha256}"
-            )
-        return read_sdist(path, req.filename)
+        with RemoteFile(session, req.url, head=_HEAD_ONLY_ABOVE, timeout=_TIMEOUT) as remote:
+            return _read_zip(remote, req) if kind == "zip" else _read_tar(remote, req)
     except (requests.RequestException, Urllib3Error, OSError) as e:
         raise SdistError(f"could not download {req.filename} from {req.url}: {e}") from None
-    finally:
-        path.unlink(missing_ok=True)
 
 
-class _Body:
-    """A response body read as a file, as far as a reader asks for; every byte
-    that comes is also hashed and written to ``file``."""
+def _read_tar(remote: RemoteFile, req: SdistRequest) -> BuildRequirements:
+    """The build system of the tar sdist ``remote``.
 
-    def __init__(self, chunks: Iterator[bytes], file: IO[bytes]) -> None:
-        self._chunks = chunks
-        self._file = file
-        self._digest = hashlib.sha256()
-        self._buffer = bytearray()
-
-    def _pull(self) -> bool:
-        chunk = next(self._chunks, None)
-        if chunk is None:
-            return False
-        self._digest.update(chunk)
-        self._file.write(chunk)
-        self._buffer += chunk
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        while (size < 0 or len(self._buffer) < size) and self._pull():
-            pass
-        cut = len(self._buffer) if size < 0 else min(size, len(self._buffer))
-        out = bytes(self._buffer[:cut])
-        del self._buffer[:cut]
-        return out
-
-    def drain(self) -> None:
-        """Take the rest of the body (into the file and the hash)."""
-        self._buffer.clear()
-        while self._pull():
-            self._buffer.clear()
-
-    def sha256(self) -> str:
-        return self._digest.hexdigest()
-
-
-def _declared_in_head(body: _Body) -> BuildRequirements | None:
-    """``[build-system]`` of the top-level pyproject.toml, read from the
-    archive's head; None when it comes with none (or the head is unreadable).
-
-    Most sdists put ``pyproject.toml`` near the start: the download stops
-    there. Those bytes are not checked against the lock's sha256 (the rest of
-    the file never comes); Nix checks the whole file it builds from. Without
-    a declared build system, setup.py and setup.cfg need the whole listing.
+    A large one (more than ``_HEAD_ONLY_ABOVE``) stops at its top-level
+    pyproject.toml when that declares the build system: those bytes are not
+    checked against the lock's sha256 (the rest of the file never comes);
+    Nix checks the whole file it builds from. Without a declared build
+    system, setup.py and setup.cfg need the whole listing.
     """
+    import requests
+    from urllib3.exceptions import HTTPError as Urllib3Error
+
+    listing = _ListingBuilder()
+    try:
+        with _open_tar(remote) as tar:
+            declared = _scan_tar(tar, listing, declared_stops=remote.size > _HEAD_ONLY_ABOVE)
+    except (requests.RequestException, Urllib3Error, DownloadError):
+        raise
+    except _unreadable() as e:
+        _check_sha256(remote, req)  # a damaged download is not the sdist's fault
+        raise SdistError(f"could not read {req.filename}: {e}") from None
+    if declared is not None:
+        return declared
+    _check_sha256(remote, req)
+    return _interpret(listing.build(), req.filename)
+
+
+def _read_zip(remote: RemoteFile, req: SdistRequest) -> BuildRequirements:
+    """The build system of the zip sdist ``remote``, read whole (its listing is at its end)."""
+    import tempfile
+    import zipfile
+
+    # Zip sdists are rare and mostly small: kept in memory up to a few megabytes.
+    with tempfile.SpooledTemporaryFile(max_size=8 << 20) as local:
+        while chunk := remote.read(_CHUNK_SIZE):
+            local.write(chunk)
+        _check_sha256(remote, req)
+        local.seek(0)
+        try:
+            with zipfile.ZipFile(local) as archive:
+                listing = _list_zip(archive)
+        except _unreadable() as e:
+            raise SdistError(f"could not read {req.filename}: {e}") from None
+    return _interpret(listing, req.filename)
+
+
+def _unreadable() -> tuple[type[Exception], ...]:
+    """What reading a damaged or foreign archive raises."""
+    import lzma
     import tarfile
+    import zipfile
     import zlib
 
-    top: str | None = None
-    try:
-        with tarfile.open(fileobj=body, mode="r|*") as tar:  # type: ignore[call-overload]
-            for member in tar:
-                parts = _member_parts(member.name)
-                if parts is None:
-                    continue
-                if top is None:
-                    top = parts[0] if len(parts) > 1 or member.isdir() else ""
-                if member.isfile() and parts in ((top, "pyproject.toml"), ("pyproject.toml",)):
-                    content = _tar_content(tar, member)
-                    return None if content is None else _build_system_table(content)
-    except (tarfile.TarError, EOFError, zlib.error, ValueError):
-        return None
-    return None
+    # bz2 reports bad data as OSError.
+    return (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, zlib.error, lzma.LZMAError)
 
 
-def _raw_chunks(response: Any) -> Iterator[bytes]:
-    # The bytes as the index stores them: a server that labels a .tar.gz
-    # "Content-Encoding: gzip" would otherwise have requests unpack it, and
-    # the hash would never match.
-    raw = response.raw
-    if hasattr(raw, "stream"):
-        yield from raw.stream(_CHUNK_SIZE, decode_content=False)
-        return
-    while chunk := raw.read(_CHUNK_SIZE):
-        yield chunk
+def _check_sha256(remote: RemoteFile, req: SdistRequest) -> None:
+    remote.drain()
+    if remote.sha256() != req.sha256:
+        raise SdistHashMismatchError(
+            f"{req.filename} downloaded from {req.url} has sha256 {remote.sha256()}, "
+            f"but the lock records sha256 {req.sha256}"
+        )
 
 
 # --- reading an sdist ---------------------------------------------------------
@@ -447,6 +459,7 @@ class _Listing:
 
 
 _INTERESTING = frozenset({"pyproject.toml", "setup.py", "setup.cfg"})
+_ODD_PARTS = frozenset({"", ".", ".."})
 
 
 def read_sdist(path: Path, filename: str) -> BuildRequirements:
@@ -455,14 +468,18 @@ def read_sdist(path: Path, filename: str) -> BuildRequirements:
     Nothing is extracted: member names are only compared, and only the
     top-level pyproject.toml is read, into memory.
     """
-    import lzma
-    import tarfile
     import zipfile
-    import zlib
 
     try:
-        listing = _list_zip(path) if _archive_kind(filename) == "zip" else _list_tar(path)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, zlib.error, lzma.LZMAError) as e:
+        if _archive_kind(filename) == "zip":
+            with zipfile.ZipFile(path) as archive:
+                listing = _list_zip(archive)
+        else:
+            builder = _ListingBuilder()
+            with open(path, "rb") as file, _open_tar(file) as tar:
+                _scan_tar(tar, builder, declared_stops=False)
+            listing = builder.build()
+    except _unreadable() as e:
         raise SdistError(f"could not read {filename}: {e}") from None
     return _interpret(listing, filename)
 
@@ -472,7 +489,10 @@ def _member_parts(name: str) -> tuple[str, ...] | None:
     # ".." is not part of it, and must not pass for its pyproject.toml.
     if name.startswith("/"):
         return None
-    parts = tuple(p for p in name.split("/") if p not in ("", "."))
+    split = name.split("/")
+    if _ODD_PARTS.isdisjoint(split):  # the usual name: nothing to drop or refuse
+        return tuple(split)
+    parts = tuple(p for p in split if p not in ("", "."))
     if not parts or ".." in parts:
         return None
     return parts
@@ -499,22 +519,132 @@ class _ListingBuilder:
         return _Listing(frozenset(self.top_dirs), dict(self.files))
 
 
-def _list_tar(path: Path) -> _Listing:
+def _open_tar(file: Any) -> tarfile.TarFile:
+    """The tar archive in ``file`` (anything with ``read`` and ``peek``), read in one pass.
+
+    A gzip stream (nearly every sdist) is read through :class:`_Inflated`,
+    which skips the members not asked for without copying them: tarfile's
+    own stream reader takes a third of the time in copies.
+    """
     import tarfile
 
-    builder = _ListingBuilder()
-    # Stream mode: one pass through the compressed archive, reading each
-    # wanted member as it comes by.
-    with tarfile.open(path, mode="r|*") as tar:
-        for member in tar:
-            parts = _member_parts(member.name)
-            if parts is None:
-                continue
-            content = None
-            if builder.wants_content(parts, member.isdir()):
-                content = _tar_content(tar, member)
-            builder.add(parts, member.isdir(), content)
-    return builder.build()
+    if file.peek(2)[:2] == _GZIP_MAGIC:
+        return tarfile.open(fileobj=_Inflated(file.read), mode="r:")
+    return tarfile.open(fileobj=file, mode="r|*")
+
+
+def _scan_tar(tar: tarfile.TarFile, builder: _ListingBuilder, *, declared_stops: bool) -> BuildRequirements | None:
+    """Add each member of ``tar`` to ``builder``, reading each wanted member as it comes by.
+
+    With ``declared_stops`` the scan stops at a top-level pyproject.toml that
+    declares the build system, and returns that (else None). The top level
+    is the first member's directory: the usual layout, where reading the
+    rest could only confirm it.
+    """
+    top: str | None = None
+    for member in tar:
+        parts = _member_parts(member.name)
+        if parts is None:
+            continue
+        is_dir = member.isdir()
+        if top is None:
+            top = parts[0] if len(parts) > 1 or is_dir else ""
+        content = _tar_content(tar, member) if builder.wants_content(parts, is_dir) else None
+        builder.add(parts, is_dir, content)
+        if declared_stops and content is not None and parts in ((top, "pyproject.toml"), ("pyproject.toml",)):
+            try:
+                declared = _build_system_table(content)
+            except ValueError:
+                continue  # unreadable: the whole listing decides
+            if declared is not None:
+                return declared
+    return None
+
+
+class _Inflated(io.RawIOBase):
+    """The decompressed bytes of a gzip stream, for tarfile's random-access reader,
+    going forward only.
+
+    Skipping ahead (over members nobody reads) decompresses in large blocks
+    and drops them; a short step back within the current block is allowed
+    (tarfile checks the byte before each header).
+    """
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        import zlib
+
+        super().__init__()
+        self._read_compressed = read
+        self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip header and trailer
+        self._block = b""
+        self._at = 0  # position in _block
+        self._pos = 0  # position in the stream
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        target = offset + (self._pos if whence == io.SEEK_CUR else 0)
+        if whence not in (io.SEEK_SET, io.SEEK_CUR) or target < self._pos - self._at:
+            raise io.UnsupportedOperation("a gzip stream is read forward")
+        skip = target - self._pos
+        while skip > len(self._block) - self._at:
+            passed = len(self._block) - self._at
+            skip -= passed
+            self._pos += passed
+            self._at = len(self._block)
+            if not self._next_block():
+                return self._pos  # the end: tarfile's next read says so
+        self._at += skip
+        self._pos += skip
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        if self._at >= len(self._block) and not self._next_block():
+            return 0
+        count = min(len(buffer), len(self._block) - self._at)
+        buffer[:count] = self._block[self._at : self._at + count]
+        self._at += count
+        self._pos += count
+        return count
+
+    def read(self, size: int = -1) -> bytes:
+        # Whole reads (tarfile asks for one header or member at a time).
+        end = self._at + size
+        if size >= 0 and end <= len(self._block):  # the usual case: a header within the block
+            out = self._block[self._at : end]
+            self._at = end
+            self._pos += size
+            return out
+        parts = []
+        while size != 0:
+            if self._at >= len(self._block) and not self._next_block():
+                break
+            end = len(self._block) if size < 0 else min(len(self._block), self._at + size)
+            parts.append(self._block[self._at : end])
+            self._pos += end - self._at
+            if size > 0:
+                size -= end - self._at
+            self._at = end
+        return b"".join(parts)
+
+    def _next_block(self) -> bool:
+        while not self._inflater.eof:
+            data = self._inflater.unconsumed_tail or self._read_compressed(_CHUNK_SIZE)
+            # Bounded output: a member that inflates a thousandfold stays small in memory.
+            block = self._inflater.decompress(data, _CHUNK_SIZE * 16) if data else self._inflater.flush()
+            if block:
+                self._block, self._at = block, 0
+                return True
+            if not data:
+                break  # cut short: tarfile reports the end it did not reach
+        return False
 
 
 def _tar_content(tar: Any, member: Any) -> bytes | None:
@@ -526,19 +656,16 @@ def _tar_content(tar: Any, member: Any) -> bytes | None:
     return None if f is None else _read_bounded(f)
 
 
-def _list_zip(path: Path) -> _Listing:
-    import zipfile
-
+def _list_zip(archive: zipfile.ZipFile) -> _Listing:
     builder = _ListingBuilder()
-    with zipfile.ZipFile(path) as zf:
-        for info in zf.infolist():
-            parts = _member_parts(info.filename)
-            if parts is None:
-                continue
-            content = None
-            if builder.wants_content(parts, info.is_dir()):
-                content = _zip_content(zf, info)
-            builder.add(parts, info.is_dir(), content)
+    for info in archive.infolist():
+        parts = _member_parts(info.filename)
+        if parts is None:
+            continue
+        content = None
+        if builder.wants_content(parts, info.is_dir()):
+            content = _zip_content(archive, info)
+        builder.add(parts, info.is_dir(), content)
     return builder.build()
 
 

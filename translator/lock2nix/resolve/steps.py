@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..model import Lock
+from .ahead import read_ahead
 from .dependencies import read_dependencies
 from .hashing import hash_git_sources
 from .index import IndexClient
@@ -18,6 +19,8 @@ __all__ = ["run_steps"]
 def run_steps(lock: Lock, cache_dir: Path, *, offline: bool, detect: bool) -> Lock:
     """Every step of :func:`lock2nix.resolve.resolve` for all of ``lock``'s packages."""
     index = IndexClient(cache_dir, offline=offline)
+    if not offline:  # a cold cache: every fetch of the steps below at once
+        read_ahead(lock, index, cache_dir, build_systems=detect)
     # Files, with their URLs and hashes, from what the lock names.
     lock = locate_releases(lock, index)  # versions only: a conda environment's pip pins
     lock = locate_hashed(lock, index)  # hashes only: Pipfile.lock
