@@ -1,12 +1,12 @@
 """Fetch what the steps of resolution will ask for, all at once, before they run.
 
-The steps (see ``resolve/__init__.py``) run one after the other, each taking
+The steps (see ``resolve/steps.py``) run one after the other, each taking
 its answers from the cache and fetching what is missing. With a cold cache
-each would wait for the one before: the sdists for the index pages that say
-where they are. Here each project's page is fetched and its sdist's build
-system read right after, in one task; the tasks of all projects, and the git
-checkouts to hash, run at once (see ``_workers``: in worker processes, as
-both are mostly CPU work). The steps then find their answers cached.
+each would wait for the one before, and the sdists for the index pages that
+say where they are. Here the git checkouts to hash, the index pages and the
+sdists whose build systems are read as soon as a page gives their URL, all
+run at once (see ``_workers``: in worker processes, as reading pages and
+sdists is mostly CPU work). The steps then find their answers cached.
 
 Nothing here fails: what could not be fetched, the step that needs it
 fetches again and reports as it always does.
