@@ -4,7 +4,7 @@ of a lock when they read it, the generator compiles them to Nix."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from packaging.markers import InvalidMarker, Marker
@@ -37,6 +37,24 @@ def tree(marker: Marker) -> list[Any]:
     loses which side of ``in`` the variable was on; so this one function reads
     packaging's ``_markers``. tests/test_markers.py pins its shape."""
     return marker._markers
+
+
+def _as_written(comparison: tuple[Any, Any, Any]) -> str:
+    return " ".join(side.serialize() for side in comparison)
+
+
+def render(tree: Sequence[Any], comparison: Callable[[tuple[Any, Any, Any]], str] = _as_written) -> str:
+    """A :func:`tree` (or a tree built alike) back to marker text; ``comparison``
+    writes each (Variable, Op, Value) triple, by default as packaging reads it."""
+    parts = []
+    for item in tree:
+        if isinstance(item, str):
+            parts.append(item)
+        elif isinstance(item, list):
+            parts.append(f"({render(item, comparison)})")
+        else:
+            parts.append(comparison(item))
+    return " ".join(parts)
 
 
 def union(markers: Iterable[str | None]) -> str | None:

@@ -21,10 +21,9 @@ from datetime import datetime
 from typing import Any
 
 import tomlkit
-from packaging.markers import Marker
 from packaging.pylock import Pylock, PylockValidationError
 
-from . import __version__
+from . import __version__, _markers
 from .errors import Lock2NixError
 from .model import (
     MAIN_GROUP,
@@ -136,19 +135,7 @@ def _extras_as_set(marker: str) -> str:
     """Poetry's package-level ``extra == "x"`` as PEP 751's ``"x" in extras``."""
     if "extra" not in marker:
         return marker
-    return _render(Marker(marker)._markers)
-
-
-def _render(tree: Sequence[Any]) -> str:
-    parts = []
-    for item in tree:
-        if isinstance(item, str):
-            parts.append(item)
-        elif isinstance(item, list):
-            parts.append(f"({_render(item)})")
-        else:
-            parts.append(_clause(item))
-    return " ".join(parts)
+    return _markers.render(_markers.tree(_markers.parse(marker)), _clause)
 
 
 def _clause(item: tuple[Any, Any, Any]) -> str:

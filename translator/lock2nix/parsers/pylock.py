@@ -202,7 +202,7 @@ def residual(marker: Marker, extras: frozenset[str], groups: frozenset[str]) -> 
     ``True``/``False`` when nothing does.
     """
     reduced = _reduce(_markers.tree(marker), extras, groups)
-    return reduced if isinstance(reduced, bool) else _render(reduced)
+    return reduced if isinstance(reduced, bool) else _markers.render(reduced)
 
 
 def _reduce(tree: Sequence[Any], extras: frozenset[str], groups: frozenset[str]) -> bool | list[Any]:
@@ -249,17 +249,6 @@ def _reduce_item(item: Any, extras: frozenset[str], groups: frozenset[str]) -> A
         return inside if op.value == "==" else not inside
     return item
 
-
-def _render(tree: Sequence[Any]) -> str:
-    parts = []
-    for item in tree:
-        if isinstance(item, str):
-            parts.append(item)
-        elif isinstance(item, list):
-            parts.append(f"({_render(item)})")
-        else:
-            parts.append(" ".join(side.serialize() for side in item))
-    return " ".join(parts)
 
 
 # --- one package -----------------------------------------------------------------
