@@ -43,7 +43,11 @@ def digest(*parts: Any) -> str:
     ``parts`` are pickled, so they hold no sets (their order varies between
     processes); the model's frozen dataclasses pickle in a fixed order.
     """
-    return hashlib.sha256(pickle.dumps(parts, protocol=5)).hexdigest()[:32]
+    return _sha256(pickle.dumps(parts, protocol=5))
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:32]
 
 
 #: One entry as the file holds it: the value's pickle, the value's
@@ -96,7 +100,7 @@ class Snapshot:
 
     def put(self, kind: str, key: str, value: Any, warnings: tuple[str, ...] = ()) -> None:
         data = pickle.dumps(value, protocol=5)
-        fingerprint = hashlib.sha256(data).hexdigest()[:32]
+        fingerprint = _sha256(data)
         self._fingerprints[id(value)] = (value, fingerprint)
         self.used.setdefault(kind, {})[key] = (data, fingerprint, warnings)
         self.added = True
@@ -106,18 +110,22 @@ class Snapshot:
         known = self._fingerprints.get(id(value))
         if known is not None and known[0] is value:
             return known[1]
-        fingerprint = hashlib.sha256(pickle.dumps(value, protocol=5)).hexdigest()[:32]
+        fingerprint = _sha256(pickle.dumps(value, protocol=5))
         self._fingerprints[id(value)] = (value, fingerprint)
         return fingerprint
 
-    def memo(self, kind: str, key: str, compute: Callable[[], _T]) -> _T:
-        """The value of ``kind`` under ``key``, computed (and kept, with its warnings) when missing."""
+    def memo(
+        self, kind: str, key: str, compute: Callable[[], _T], keep: Callable[[_T], bool] = lambda _: True
+    ) -> _T:
+        """The value of ``kind`` under ``key``, computed when missing, and then kept,
+        with its warnings, unless ``keep(value)`` says it must be computed every time."""
         found = self.get(kind, key)
         if found is not None:
             return found  # type: ignore[no-any-return]
         with _warnings.recorded() as printed:
             value = compute()
-        self.put(kind, key, value, tuple(printed))
+        if keep(value):
+            self.put(kind, key, value, tuple(printed))
         return value
 
     def save(self) -> None:

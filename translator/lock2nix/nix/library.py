@@ -61,7 +61,7 @@ def bundle() -> str:
     body = _indent(_inlined("default.nix"), "  ")
     code = emitter.join_lines(
         [
-            "{ lib, version }:",
+            _CODE_START,
             f"if version != {emitter.string(__version__).code} then",
             f'  throw (builtins.replaceStrings [ "VERSION" ] [ version ] {mismatch})',
             "else",
@@ -73,6 +73,8 @@ def bundle() -> str:
     return emitter.join_lines([*header, _STAMP.format(sources=_sources(), code=_short_digest(code))]) + code
 
 
+#: The first line of the library's code, after its header.
+_CODE_START = "{ lib, version }:"
 #: The last line of the library file's header: the sources it was made from
 #: and a digest of the code after it, so that a file can be checked without
 #: making the library again.
@@ -83,9 +85,9 @@ def is_current(text: str | None) -> bool:
     """Whether ``text`` is the library file this lock2nix writes, unchanged."""
     if text is None:
         return False
-    head, _, code = text.partition("\n{ lib, version }:")
+    head, _, code = text.partition("\n" + _CODE_START)
     stamp = head.rpartition("\n")[2]
-    code = "{ lib, version }:" + code
+    code = _CODE_START + code
     return stamp == _STAMP.format(sources=_sources(), code=_short_digest(code))
 
 

@@ -41,7 +41,7 @@ from .. import _markers as marker_mod
 from .. import model
 from .._index_url import PYPI_SIMPLE_URL
 from .._toml import load_toml
-from .._warnings import recorded, warn
+from .._warnings import warn
 from ..errors import Lock2NixError
 from ..model import (
     MAIN_GROUP,
@@ -229,18 +229,18 @@ def _remembered_package(
         "poetry-package", source if source is not None else raw, files, str(directory),
         reader.allow_insecure_hashes, reader.hashes_only,
     )
-    found: Package | None = snapshot.get("parsed", key)
-    if found is not None:
-        return found
-    unpinned = sum(len(entries) for entries in reader.from_index.values())
-    with recorded() as printed:
-        package = _package(reader, raw, legacy_files, directory)
+
+    def unpinned() -> int:
+        return sum(len(entries) for entries in reader.from_index.values())
+
+    before = unpinned()
     # An entry whose files come from an index is read every time: the
     # warning that names it is printed once for all of them. So is a local
     # source: what it is read from (a file it is hashed from) is not in its text.
-    if sum(len(entries) for entries in reader.from_index.values()) == unpinned and not _is_local(package.source):
-        snapshot.put("parsed", key, package, tuple(printed))
-    return package
+    return snapshot.memo(
+        "parsed", key, lambda: _package(reader, raw, legacy_files, directory),
+        keep=lambda package: unpinned() == before and not _is_local(package.source),
+    )
 
 
 def _is_local(source: model.Source) -> bool:
