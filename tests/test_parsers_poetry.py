@@ -9,7 +9,7 @@ import pytest
 from lock2nix.errors import Lock2NixError
 from lock2nix.model import ArchiveSource, DirectorySource, IndexSource, VcsSource
 from lock2nix.parsers import parse
-from lock2nix.parsers.poetry import _entry_texts, python_requirement
+from lock2nix.parsers.poetry import _layout, python_requirement
 
 from .conftest import FIXTURES, POETRY_CASES
 
@@ -265,23 +265,73 @@ def test_a_git_reference_without_resolved_reference_is_left_to_resolution(tmp_pa
     assert a.source.commit_id is None and a.source.requested_revision == "v1.0"
 
 
-ENTRY_A = '[[package]]\nname = "a"\nversion = "1"\n\n[package.dependencies]\nb = "*"\n\n'
-ENTRY_B = '[[package]]\nname = "b"\nversion = "2"\ndescription = """\n[[package]]\n"""\n\n'
+ENTRY_A = (
+    '[[package]]\nname = "a"\nversion = "1"\nfiles = [\n    {file = "a-1.tar.gz", hash = "sha256:' + "a" * 64 + '"},\n]\n'
+    '\n[package.dependencies]\nb = "*"\n\n'
+)
+ENTRY_C = ENTRY_A.replace('"a"', '"c"')
+METADATA = '[metadata]\nlock-version = "2.1"\npython-versions = ">=3.9"\ncontent-hash = "x"\n'
 
 
 @pytest.mark.parametrize(
-    ("text", "count", "expected"),
+    ("text", "expected"),
     [
-        ('[metadata]\nlock-version = "2.1"\n', 0, []),
-        (ENTRY_A + '[metadata]\nlock-version = "2.1"\n', 1, [ENTRY_A + '[metadata]\nlock-version = "2.1"\n']),
-        (ENTRY_A + ENTRY_A.replace('"a"', '"c"'), 2, [ENTRY_A, ENTRY_A.replace('"a"', '"c"')]),
-        (ENTRY_A.replace("\n", "\r\n") + ENTRY_A, 2, [ENTRY_A.replace("\n", "\r\n"), ENTRY_A]),
-        # A header line inside a multi-line string: the texts cannot be told apart, the entries' data is the key.
-        (ENTRY_A + ENTRY_B, 2, None),
+        (METADATA, (METADATA, [])),
+        (ENTRY_A + METADATA, (METADATA, [ENTRY_A])),
+        ("# @generated\n\n" + ENTRY_A + ENTRY_C + METADATA, ("# @generated\n\n" + METADATA, [ENTRY_A, ENTRY_C])),
+        (ENTRY_A.replace("\n", "\r\n") + ENTRY_A, ("", [ENTRY_A.replace("\n", "\r\n"), ENTRY_A])),
+        ("[[package]]  # one\n[extras]\nx = []\n" + ENTRY_A, ("[extras]\nx = []\n", ["[[package]]  # one\n", ENTRY_A])),
+        # Lines that may open a table or be something else: the lock is read as a whole.
+        (ENTRY_A + 'description = """\n[[package]]\n"""\n' + METADATA, None),
+        (ENTRY_A + "description = '''\n'''\n", None),
+        (ENTRY_A + 'x = [\n["y"],\n]\n', None),
+        (ENTRY_A + "x = [\n[1, 2],\n]\n", None),
+        ('[package.dependencies]\nb = "*"\n' + ENTRY_A, None),
+        (ENTRY_A + METADATA + '[package.extras]\nx = []\n', None),
+        ('[package]\nname = "a"\n', None),
+        ('["package"]\nname = "a"\n', None),
+        ('[[ package ]]\nname = "a"\n[ package . dependencies ]\n', None),
     ],
 )
-def test_entry_texts_split_the_lock_at_its_package_headers(text, count, expected) -> None:
-    assert _entry_texts(text, count) == expected
+def test_layout_splits_the_lock_at_its_table_headers(text, expected) -> None:
+    assert _layout(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ENTRY_A + ENTRY_C + METADATA,
+        # Not a header but an array's element: the part before it is not TOML by itself.
+        ENTRY_A.replace('version = "1"', 'version = "1"\nx = [\n[true],\n]') + METADATA,
+        ENTRY_A + '[package.extras]\nfast = ["b"]\n' + ENTRY_C + METADATA,
+    ],
+)
+def test_reading_entry_by_entry_gives_what_reading_the_whole_lock_gives(tmp_path, text) -> None:
+    from lock2nix.snapshot import Snapshot
+
+    whole = parse("poetry.lock", text.encode(), directory=tmp_path)
+    snapshot = Snapshot()
+    assert parse("poetry.lock", text.encode(), directory=tmp_path, snapshot=snapshot) == whole
+    # Again, every entry from the snapshot.
+    again = Snapshot(None, snapshot.used)
+    assert parse("poetry.lock", text.encode(), directory=tmp_path, snapshot=again) == whole
+    assert not again.added
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (ENTRY_A + ENTRY_C.replace('version = "1"', 'version = "1'), 13),
+        (ENTRY_A + ENTRY_C + METADATA.replace('content-hash = "x"', "content-hash = x"), 24),
+        (ENTRY_A + ENTRY_C + METADATA + METADATA, 25),
+    ],
+)
+def test_a_part_that_is_not_toml_is_reported_at_its_line_in_the_lock(tmp_path, text, line) -> None:
+    from lock2nix.snapshot import Snapshot
+
+    for snapshot in (None, Snapshot()):
+        with pytest.raises(Lock2NixError, match=f"poetry.lock:{line}: invalid TOML"):
+            parse("poetry.lock", text.encode(), directory=tmp_path, snapshot=snapshot)
 
 
 def test_a_lock_without_packages_reads_with_a_snapshot(tmp_path) -> None:

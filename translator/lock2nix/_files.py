@@ -6,9 +6,17 @@ import contextlib
 import os
 from pathlib import Path
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is left out of the no-op run's imports
+    from collections.abc import Callable
+    from typing import BinaryIO
 
-def write_atomic(path: Path, text: str | bytes, *, durable: bool = False, parents: bool = False) -> None:
-    """Replace ``path`` with ``text`` (or bytes) completely or not at all.
+
+def write_atomic(
+    path: Path, text: str | bytes | Callable[[BinaryIO], object], *, durable: bool = False, parents: bool = False
+) -> None:
+    """Replace ``path`` with ``text`` (bytes, or what a writer writes to the
+    file it is given) completely or not at all.
 
     The text goes to a temporary file beside ``path`` that is renamed over it.
     ``durable`` syncs it to disk first (user-facing output); ``parents``
@@ -22,7 +30,10 @@ def write_atomic(path: Path, text: str | bytes, *, durable: bool = False, parent
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(text.encode() if isinstance(text, str) else text)
+            if callable(text):
+                text(f)
+            else:
+                f.write(text.encode() if isinstance(text, str) else text)
             if durable:
                 f.flush()
                 os.fsync(f.fileno())

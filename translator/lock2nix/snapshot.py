@@ -20,8 +20,10 @@ Python's bytecode cache beside it is.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import pickle
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +36,7 @@ __all__ = ["Snapshot", "digest"]
 
 _T = TypeVar("_T")
 #: Changed when what the entries hold changes within one lock2nix version.
-_LAYOUT = 2
+_LAYOUT = 3
 
 
 def digest(*parts: Any) -> str:
@@ -66,8 +68,8 @@ class Snapshot:
     #: Whether this run computed an entry the file does not hold.
     added: bool = False
     #: The fingerprints of the values this run took from or put into the
-    #: snapshot, by ``id`` (the value is kept beside it, so the id stays its own).
-    _fingerprints: dict[int, tuple[Any, str]] = field(default_factory=dict, repr=False)
+    #: snapshot, by ``id``, with a weak reference telling whether the id is still the value's.
+    _fingerprints: dict[int, tuple[Callable[[], Any], str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, cache_dir: Path, lock_file: Path) -> Snapshot:
@@ -82,6 +84,10 @@ class Snapshot:
             pass
         return cls(path)
 
+    def holds(self, kind: str, key: str) -> bool:
+        """Whether the file holds a value of ``kind`` under ``key`` (nothing is taken or printed)."""
+        return key in self.entries.get(kind, {})
+
     def get(self, kind: str, key: str) -> Any | None:
         """The value of ``kind`` under ``key``, or None; kept for the next run when found.
 
@@ -91,9 +97,12 @@ class Snapshot:
         if entry is None:
             return None
         data, fingerprint, warnings = entry
-        value = pickle.loads(data)
+        try:
+            value = pickle.loads(data)
+        except Exception:  # an entry another build of this version wrote: computed afresh
+            return None
         self.used.setdefault(kind, {})[key] = entry
-        self._fingerprints[id(value)] = (value, fingerprint)
+        self._remember(value, fingerprint)
         for message in warnings:
             _warnings.warn(message)
         return value
@@ -101,18 +110,33 @@ class Snapshot:
     def put(self, kind: str, key: str, value: Any, warnings: tuple[str, ...] = ()) -> None:
         data = pickle.dumps(value, protocol=5)
         fingerprint = _sha256(data)
-        self._fingerprints[id(value)] = (value, fingerprint)
+        self._remember(value, fingerprint)
         self.used.setdefault(kind, {})[key] = (data, fingerprint, warnings)
         self.added = True
 
     def fingerprint(self, value: Any) -> str:
         """A digest of ``value`` (of its pickle), remembered for values this snapshot gave or kept."""
         known = self._fingerprints.get(id(value))
-        if known is not None and known[0] is value:
+        if known is not None and known[0]() is value:
             return known[1]
         fingerprint = _sha256(pickle.dumps(value, protocol=5))
-        self._fingerprints[id(value)] = (value, fingerprint)
+        self._remember(value, fingerprint)
         return fingerprint
+
+    def derived(self, value: _T, source: Any, *changes: Any) -> _T:
+        """``value``, made from ``source`` by ``changes`` alone, with a fingerprint
+        from theirs: equal fingerprints still mean equal values, and ``value`` is not pickled."""
+        self._remember(value, digest("derived", self.fingerprint(source), *changes))
+        return value
+
+    def _remember(self, value: Any, fingerprint: str) -> None:
+        # A weak reference: a value the translation is done with is freed, and
+        # an id reused by another value is told apart by the dead reference.
+        try:
+            ref: Callable[[], Any] = weakref.ref(value)
+        except TypeError:  # a tuple, a dict: kept alive instead
+            ref = functools.partial(_same, value)
+        self._fingerprints[id(value)] = (ref, fingerprint)
 
     def memo(
         self, kind: str, key: str, compute: Callable[[], _T], keep: Callable[[_T], bool] = lambda _: True
@@ -132,10 +156,14 @@ class Snapshot:
         """Write the entries this translation used (unchanged: nothing to write)."""
         if self.path is None or not (self.added or self._dropped()):
             return
-        data = pickle.dumps({"lock2nix": (__version__, _LAYOUT), "entries": self.used}, protocol=5)
+        content = {"lock2nix": (__version__, _LAYOUT), "entries": self.used}
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            write_atomic(self.path, data, parents=True)
+            write_atomic(self.path, lambda f: pickle.dump(content, f, protocol=5), parents=True)
 
     def _dropped(self) -> bool:
         """Whether the file holds entries this run did not use."""
         return any(len(self.used.get(kind, ())) != len(entries) for kind, entries in self.entries.items())
+
+
+def _same(value: _T) -> _T:
+    return value

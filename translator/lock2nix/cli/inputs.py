@@ -44,10 +44,11 @@ class Inputs(NamedTuple):
     def names(self) -> list[str]:
         return [name for name, _ in self.files]
 
-    def texts(self) -> dict[str, str]:
-        """Every input decoded; one that is not UTF-8 is an error naming it."""
+    def companion_texts(self) -> dict[str, str]:
+        """Every input but the lock decoded (the parser decodes the lock: a
+        large one is not held twice); one that is not UTF-8 is an error naming it."""
         texts = {}
-        for name, data in self.files:
+        for name, data in self.files[1:]:
             try:
                 texts[name] = data.decode("utf-8")
             except UnicodeDecodeError as exc:

@@ -55,7 +55,7 @@ class Request:
 def render(request: Request) -> str:
     """The overlay (or model, or pylock.toml) for ``request``'s inputs."""
     inputs = request.inputs
-    settings = config.load(inputs.directory, inputs.texts())
+    settings = config.load(inputs.directory, inputs.companion_texts())
     fixes = curated().with_user(
         user_fixes(settings.packages, settings.origin, settings.file) if settings.file else ()
     )

@@ -19,9 +19,9 @@ import functools
 import hashlib
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from packaging.dependency_groups import resolve_dependency_groups
 from packaging.requirements import InvalidRequirement, Requirement
@@ -63,7 +63,11 @@ SUPPORTED_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
 _BARE_VERSION = re.compile(r"\d+(\.\d+)*([a-z]+\d*)?(\.post\d+)?(\.dev\d+)?")
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _T = TypeVar("_T")
-_ENTRY_HEADER = re.compile(r"^\[\[package\]\][ \t]*\r?$", re.MULTILINE)
+# A line opening with "[" (after a newline: TOML's only one is \n; the regex
+# finds the pair ten times faster than "^" in MULTILINE mode), and a table
+# header: [key] or [[key]].
+_TABLE_LINE = re.compile(r"\n(\[[^\n]*)")
+_TABLE_HEADER = re.compile(r"(\[\[?)[ \t]*([A-Za-z0-9_.\-]+)[ \t]*\]\]?[ \t]*(?:#.*)?\r?")
 
 
 class PoetryLockError(Lock2NixError):
@@ -75,40 +79,14 @@ def parse(
 ) -> Lock:
     """The lock model of poetry.lock ``text`` and the pyproject.toml in ``directory``.
 
-    Each ``[[package]]`` entry the ``snapshot`` read before is taken from it.
+    Each ``[[package]]`` entry the ``snapshot`` read before is taken from it,
+    without being parsed again.
     """
-    data = load_toml(name, text)
     reader = _Reader(name, text, allow_insecure_hashes=allow_insecure_hashes)
-    metadata = reader.table(data, "metadata", "[metadata]", required=True)
-    lock_version = metadata.get("lock-version")
-    if lock_version is not None and str(lock_version) not in SUPPORTED_LOCK_VERSIONS:
-        major = str(lock_version).split(".")[0]
-        if major not in ("1", "2"):
-            raise PoetryLockError(
-                f"lock-version {lock_version} is not supported (supported: pre-1.0, "
-                f"{', '.join(SUPPORTED_LOCK_VERSIONS)})",
-                file=name,
-            )
-    python_constraint = metadata.get("python-versions")
-    # Poetry < 1.0 recorded bare sha256 digests per name under [metadata.hashes];
-    # later versions files with their hashes under [metadata.files] (lock 1.x)
-    # or in each package (lock 2.x).
-    hashes_only = "files" not in metadata and "hashes" in metadata
-    legacy_files = metadata.get("hashes") if hashes_only else metadata.get("files") or {}
-    if not isinstance(legacy_files, Mapping):
-        table = "hashes" if hashes_only else "files"
-        raise PoetryLockError(f"[metadata.{table}] must be a table", file=name)
-    legacy_files = {canonicalize_name(k): v for k, v in legacy_files.items()}
-    reader.hashes_only = hashes_only
-
-    raw_packages = data.get("package", [])
-    if not isinstance(raw_packages, list):
-        raise PoetryLockError("[[package]] must be an array of tables", file=name)
-    texts = _entry_texts(text, len(raw_packages)) if snapshot is not None else None
-    packages = [
-        _remembered_package(reader, raw, texts[i] if texts else None, legacy_files, directory, snapshot)
-        for i, raw in enumerate(raw_packages)
-    ]
+    document = _by_entry(reader, directory, snapshot) if snapshot is not None else None
+    if document is None:
+        document = _whole(reader, directory, snapshot)
+    data, metadata, packages, raw_packages = document
     for index, unpinned in reader.from_index.items():
         listed = unpinned[0] if len(unpinned) == 1 else f"{len(unpinned)} packages: {', '.join(unpinned)}"
         warn(f"{name}: no usable file is locked for {listed}; taking the files of these versions from {index}, "
@@ -127,17 +105,18 @@ def parse(
         )
         inputs.append(pyproject_name)
     packages = _tell_apart(reader, packages, raw_packages, pyproject)
-    if hashes_only:
+    if reader.hashes_only:
         _check_hashes_attributable(reader, packages)
 
-    packages = _assign_groups(packages, root, raw_packages)
+    packages = _assign_groups(packages, root, snapshot)
     # Poetry's own syntax (``||``) needs poetry-core, whose import costs more than the rest of a run.
     requires_python, python_marker = _remembered(
-        snapshot, "poetry-python", (python_constraint,),
-        lambda: python_requirement(python_constraint, where=f"{name}: [metadata]"),
+        snapshot, "poetry-python", (metadata.python_constraint,),
+        lambda: python_requirement(metadata.python_constraint, where=f"{name}: [metadata]"),
     )
     if root is not None and root.requires_python is None and requires_python is not None:
         root = _replace(root, requires_python=requires_python)
+    lock_version = metadata.lock_version
     return Lock(
         file=name,
         format="poetry.lock",
@@ -148,6 +127,163 @@ def parse(
         requires_python=requires_python,
         inputs=tuple(inputs),
     )
+
+
+class _Metadata(NamedTuple):
+    """What ``[metadata]`` says about the whole lock."""
+
+    lock_version: Any
+    python_constraint: Any
+    #: Lock 1.x's ``[metadata.files]`` (Poetry < 1.0: ``[metadata.hashes]``), by canonical name.
+    legacy_files: Mapping[str, Any]
+
+
+class _Document(NamedTuple):
+    #: The lock's tables but its entries.
+    data: Mapping[str, Any]
+    metadata: _Metadata
+    packages: list[Package]
+    #: Every entry's TOML data, read when needed.
+    raw_packages: Callable[[], list[Any]]
+
+
+def _whole(reader: _Reader, directory: Path, snapshot: Snapshot | None) -> _Document:
+    """The lock read as one TOML document."""
+    data = load_toml(reader.file, reader.text)
+    metadata = _metadata(reader, data)
+    raw_packages = data.get("package", [])
+    if not isinstance(raw_packages, list):
+        raise reader.error("[[package]] must be an array of tables")
+    packages = [
+        _remembered_package(reader, raw, metadata.legacy_files, directory, snapshot) for raw in raw_packages
+    ]
+    return _Document(data, metadata, packages, lambda: raw_packages)
+
+
+def _by_entry(reader: _Reader, directory: Path, snapshot: Snapshot) -> _Document | None:
+    """The lock read entry by entry: those the snapshot holds are not parsed.
+
+    None when the lock must be read as a whole: its text cannot be split at its
+    table headers, a part is not TOML by itself (the whole document's error
+    names the right line), or it is a lock 1.x, whose files are in ``[metadata]``.
+    """
+    layout = _layout(reader.text)
+    if layout is None:
+        return None
+    data = _toml_or_none(layout.rest)
+    if data is None or "package" in data:
+        return None
+    try:
+        metadata = _metadata(reader, data)
+    except Lock2NixError:
+        return None  # reported by the whole document's reading, after any TOML error in an entry
+    if metadata.legacy_files:
+        return None
+    keys = [
+        digest("poetry-package", entry, None, str(directory), reader.allow_insecure_hashes, reader.hashes_only)
+        for entry in layout.entries
+    ]
+    raws: dict[int, Any] = {}
+    for i, (key, entry) in enumerate(zip(keys, layout.entries, strict=True)):
+        if not snapshot.holds("parsed", key):
+            raws[i] = _entry_data(entry)
+            if raws[i] is None:
+                return None
+    packages = [
+        _remembered_package(reader, raws.get(i), {}, directory, snapshot, key=key, text=entry)
+        for i, (key, entry) in enumerate(zip(keys, layout.entries, strict=True))
+    ]
+
+    def raw_packages() -> list[Any]:
+        return [raws[i] if i in raws else _entry_data(entry) for i, entry in enumerate(layout.entries)]
+
+    return _Document(data, metadata, packages, raw_packages)
+
+
+def _metadata(reader: _Reader, data: Mapping[str, Any]) -> _Metadata:
+    metadata = reader.table(data, "metadata", "[metadata]", required=True)
+    lock_version = metadata.get("lock-version")
+    if lock_version is not None and str(lock_version) not in SUPPORTED_LOCK_VERSIONS:
+        major = str(lock_version).split(".")[0]
+        if major not in ("1", "2"):
+            raise PoetryLockError(
+                f"lock-version {lock_version} is not supported (supported: pre-1.0, "
+                f"{', '.join(SUPPORTED_LOCK_VERSIONS)})",
+                file=reader.file,
+            )
+    # Poetry < 1.0 recorded bare sha256 digests per name under [metadata.hashes];
+    # later versions files with their hashes under [metadata.files] (lock 1.x)
+    # or in each package (lock 2.x).
+    hashes_only = "files" not in metadata and "hashes" in metadata
+    legacy_files = metadata.get("hashes") if hashes_only else metadata.get("files") or {}
+    if not isinstance(legacy_files, Mapping):
+        table = "hashes" if hashes_only else "files"
+        raise PoetryLockError(f"[metadata.{table}] must be a table", file=reader.file)
+    reader.hashes_only = hashes_only
+    return _Metadata(
+        lock_version, metadata.get("python-versions"), {canonicalize_name(k): v for k, v in legacy_files.items()}
+    )
+
+
+class _Layout(NamedTuple):
+    """A poetry.lock's text in parts: each ``[[package]]`` entry with its sub-tables, and the rest."""
+
+    #: Everything but the entries (``[metadata]``, ``[extras]``), in order.
+    rest: str
+    entries: list[str]
+
+
+def _layout(text: str) -> _Layout | None:
+    """``text`` split at its table headers, or None when a line opening with
+    ``[`` may be something else (a multi-line string, an array's element), or
+    a ``[package...]`` table is where the whole document would read it otherwise.
+
+    A part that is TOML by itself reads as it does in the whole document: its
+    arrays are closed, so the line after it is a header.
+    """
+    if '"""' in text or "'''" in text:
+        return None
+    rest: list[str] = []
+    entries: list[str] = []
+    start, in_entry = 0, False
+    for at, line in _table_lines(text):
+        header = _TABLE_HEADER.fullmatch(line)
+        if header is None:
+            return None
+        array, key = header.group(1) == "[[", header.group(2)
+        if key.startswith("package."):
+            if not in_entry:
+                return None
+            continue
+        if "package" in key and not (array and key == "package"):
+            return None  # [package], a quoted or spaced spelling: the whole document decides
+        (entries if in_entry else rest).append(text[start:at])
+        start, in_entry = at, key == "package"
+    (entries if in_entry else rest).append(text[start:])
+    return _Layout("".join(rest), entries)
+
+
+def _table_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Where each line opening with ``[`` starts, and the line."""
+    if text.startswith("["):
+        yield 0, text[: text.find("\n")] if "\n" in text else text
+    for line in _TABLE_LINE.finditer(text):
+        yield line.start(1), line.group(1)
+
+
+def _toml_or_none(text: str) -> dict[str, Any] | None:
+    try:
+        return load_toml("", text)
+    except Lock2NixError:
+        return None
+
+
+def _entry_data(text: str) -> Any | None:
+    """The data of one entry's text, or None when it is not one TOML ``[[package]]`` entry by itself."""
+    data = _toml_or_none(text)
+    if data is None or list(data) != ["package"] or len(data["package"]) != 1:
+        return None
+    return data["package"][0]
 
 
 class _Reader:
@@ -197,38 +333,27 @@ def _remembered(snapshot: Snapshot | None, kind: str, facts: tuple[Any, ...], co
     return snapshot.memo(kind, digest(kind, *facts), compute)
 
 
-def _entry_texts(text: str, count: int) -> list[str] | None:
-    """The text of each ``[[package]]`` entry, up to the next (the last one to the end of the file).
-
-    Sub-tables (``[package.dependencies]``) can only follow the entry they
-    belong to, so an entry's text holds everything it was read from. None
-    when the headers do not match the entries read (a header inside a
-    multi-line string): the entries' data is the key then.
-    """
-    starts = [m.start() for m in _ENTRY_HEADER.finditer(text)]
-    if len(starts) != count:
-        return None
-    ends = [*starts[1:], len(text)] if starts else []
-    return [text[start:end] for start, end in zip(starts, ends, strict=True)]
-
-
 def _remembered_package(
     reader: _Reader,
     raw: Any,
-    source: str | None,
     legacy_files: Mapping[str, Any],
     directory: Path,
     snapshot: Snapshot | None,
+    *,
+    key: str | None = None,
+    text: str | None = None,
 ) -> Package:
-    """:func:`_package`, or what it gave for this very entry (``source``: its text) in the last translation."""
+    """:func:`_package`, or what it gave for this very entry in the last translation
+    (``key``: the entry's, from its ``text``, which gives ``raw`` when needed;
+    without it, from its data ``raw``)."""
     if snapshot is None:
         return _package(reader, raw, legacy_files, directory)
-    name = raw.get("name") if isinstance(raw, Mapping) else None
-    files = legacy_files.get(canonicalize_name(name)) if legacy_files and isinstance(name, str) else None
-    key = digest(
-        "poetry-package", source if source is not None else raw, files, str(directory),
-        reader.allow_insecure_hashes, reader.hashes_only,
-    )
+    if key is None:
+        name = raw.get("name") if isinstance(raw, Mapping) else None
+        files = legacy_files.get(canonicalize_name(name)) if legacy_files and isinstance(name, str) else None
+        key = digest(
+            "poetry-package", raw, files, str(directory), reader.allow_insecure_hashes, reader.hashes_only
+        )
 
     def unpinned() -> int:
         return sum(len(entries) for entries in reader.from_index.values())
@@ -237,9 +362,12 @@ def _remembered_package(
     # An entry whose files come from an index is read every time: the
     # warning that names it is printed once for all of them. So is a local
     # source: what it is read from (a file it is hashed from) is not in its text.
+    def compute() -> Package:
+        data = _entry_data(text) if raw is None and text is not None else raw
+        return _package(reader, data, legacy_files, directory)
+
     return snapshot.memo(
-        "parsed", key, lambda: _package(reader, raw, legacy_files, directory),
-        keep=lambda package: unpinned() == before and not _is_local(package.source),
+        "parsed", key, compute, keep=lambda package: unpinned() == before and not _is_local(package.source)
     )
 
 
@@ -281,7 +409,18 @@ def _package(
         marker=marker_mod.intersection(marker, python_marker),
         requires_python=requires_python,
         entry=entry,
+        groups=_recorded_groups(raw),
     )
+
+
+def _recorded_groups(raw: Mapping[str, Any]) -> frozenset[str]:
+    """The groups an entry records (lock 2.1), or its category (lock 1.x); none: lock 2.0."""
+    groups, category = raw.get("groups"), raw.get("category")
+    if isinstance(groups, list):
+        return frozenset(str(g) for g in groups)
+    if isinstance(category, str):
+        return frozenset({MAIN_GROUP if category == "main" else category})
+    return frozenset()
 
 
 def python_requirement(constraint: Any, *, where: str) -> tuple[str | None, str | None]:
@@ -673,7 +812,7 @@ def _index_url(source: Mapping[str, Any], entry: str) -> str:
 
 
 def _tell_apart(
-    reader: _Reader, packages: list[Package], raw_packages: list[Any], pyproject: Mapping[str, Any]
+    reader: _Reader, packages: list[Package], raw_packages: Callable[[], list[Any]], pyproject: Mapping[str, Any]
 ) -> list[Package]:
     """Packages locked more than once at one version, from different sources.
 
@@ -689,7 +828,7 @@ def _tell_apart(
     clashes = [indices for indices in by_version.values() if len(indices) > 1]
     if not clashes:
         return packages
-    requirements = _source_requirements(reader, raw_packages, pyproject)
+    requirements = _source_requirements(reader, raw_packages(), pyproject)
     out = list(packages)
     for indices in clashes:
         seen: dict[tuple[str, str], Package] = {}
@@ -702,7 +841,7 @@ def _tell_apart(
                 )
             seen[identity] = package
             marker = package.marker
-            if not raw_packages[i].get("markers"):
+            if not raw_packages()[i].get("markers"):
                 markers = [m for ident, m in requirements.get(package.name, []) if ident == identity]
                 derived = marker_mod.union(markers) if markers else None
                 marker = marker_mod.intersection(derived, package.marker) if derived is not None else None
@@ -982,27 +1121,21 @@ def _poetry_table(
 # --- groups -------------------------------------------------------------------
 
 
-def _assign_groups(
-    packages: list[Package], root: RootProject | None, raw_packages: list[Any]
-) -> list[Package]:
-    """Record each package's groups: from the lock when it has them, else by walking."""
-    recorded: list[frozenset[str] | None] = []
-    for raw in raw_packages:
-        groups = raw.get("groups")
-        category = raw.get("category")
-        if isinstance(groups, list):
-            recorded.append(frozenset(str(g) for g in groups))
-        elif isinstance(category, str):
-            recorded.append(frozenset({MAIN_GROUP if category == "main" else category}))
-        else:
-            recorded.append(None)
-    if all(r is not None for r in recorded):
-        return [_replace(p, groups=r) for p, r in zip(packages, recorded, strict=True)]
+def _assign_groups(packages: list[Package], root: RootProject | None, snapshot: Snapshot | None) -> list[Package]:
+    """Each package's groups: those its entry records (read with it), else by walking the graph.
+
+    A walked package's fingerprint comes from its entry's: resolving it from
+    the snapshot then needs no pickling.
+    """
+    if all(p.groups for p in packages):
+        return packages
     walked = _walk_groups(packages, root)
-    return [
-        _replace(p, groups=r if r is not None else walked.get(p.name, frozenset()))
-        for p, r in zip(packages, recorded, strict=True)
-    ]
+
+    def with_groups(package: Package, groups: frozenset[str]) -> Package:
+        grouped: Package = _replace(package, groups=groups)
+        return grouped if snapshot is None else snapshot.derived(grouped, package, sorted(groups))
+
+    return [p if p.groups else with_groups(p, walked.get(p.name, frozenset())) for p in packages]
 
 
 def _walk_groups(packages: list[Package], root: RootProject | None) -> dict[str, frozenset[str]]:

@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from .._progress import Progress
 from ..model import Lock, Package, VcsSource
 from . import _workers
-from .hashing import GitHashCache, checkouts
 from .index import FileRequest, IndexClient
 from .locate import file_requests
 from .sdist import SdistCache, SdistRequest, prepare_reading, read_and_store, sdist_of
@@ -171,4 +170,6 @@ def _page(
 
 
 def _checkout(_session: Any, cache_dir: Path, url: str, commit: str) -> None:
+    from .hashing import GitHashCache, checkouts  # git, only for locks that have git sources
+
     checkouts(url, commit, cache=GitHashCache(cache_dir), offline=False)
