@@ -57,6 +57,23 @@ def test_every_package_has_hashed_artifacts_or_a_pinned_source(case) -> None:
             assert source.artifact.hashes["sha256"]
 
 
+@pytest.mark.parametrize("case", POETRY_CASES)
+def test_every_lock_reads_the_same_entry_by_entry_and_whole(case) -> None:
+    """With a snapshot, a lock is read entry by entry (lock 2.x); without, as one document."""
+    from lock2nix.snapshot import Snapshot
+
+    lock = POETRY / case / "poetry.lock"
+    whole = load(case)
+    snapshot = Snapshot()
+    assert parse(str(lock), lock.read_bytes(), directory=lock.parent, snapshot=snapshot) == whole
+    again = Snapshot(None, snapshot.used)
+    assert parse(str(lock), lock.read_bytes(), directory=lock.parent, snapshot=again) == whole
+    assert not again.added
+    # Real locks 2.x split at their table headers: their entries the snapshot holds are never parsed.
+    if whole.format_version in ("2.0", "2.1"):
+        assert _layout(lock.read_text(encoding="utf-8")) is not None
+
+
 def test_lock_1x_metadata_files_are_split_by_version() -> None:
     # [metadata.files] lists files per name; each package keeps its own version's.
     lock = load("python-poetry__poetry__2022-lock11")

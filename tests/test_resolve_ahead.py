@@ -20,7 +20,6 @@ pytest.importorskip("requests")
 pytest.importorskip("pypi_simple")
 
 import lock2nix.resolve.ahead as ahead_module  # noqa: E402
-import lock2nix.resolve.steps as steps_module  # noqa: E402
 from lock2nix.errors import Lock2NixError  # noqa: E402
 from lock2nix.model import Lock  # noqa: E402
 from lock2nix.parsers import parse  # noqa: E402
@@ -79,7 +78,7 @@ def test_reading_ahead_gives_what_the_steps_alone_give_fetching_each_file_once(
     ), "one request per page and per (small) sdist"
 
     fake.sent.clear()
-    monkeypatch.setattr(steps_module, "read_ahead", lambda *args, **kwargs: None)
+    monkeypatch.setattr(ahead_module, "read_ahead", lambda *args, **kwargs: None)
     alone = resolve(lock, Settings(cache_dir=tmp_path / "alone"))
     assert alone == ahead
     assert sorted(fake.urls()) == sorted(fetched)
@@ -117,7 +116,7 @@ def test_errors_are_reported_by_the_steps_as_without_reading_ahead(
     lock = poetry_lock(tmp_path, packages)
     with pytest.raises(Lock2NixError) as ahead:
         resolve(lock, Settings(cache_dir=tmp_path / "ahead"))
-    monkeypatch.setattr(steps_module, "read_ahead", lambda *args, **kwargs: None)
+    monkeypatch.setattr(ahead_module, "read_ahead", lambda *args, **kwargs: None)
     with pytest.raises(Lock2NixError) as alone:
         resolve(lock, Settings(cache_dir=tmp_path / "alone"))
     assert str(ahead.value) == str(alone.value)

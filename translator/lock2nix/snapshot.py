@@ -77,7 +77,8 @@ class Snapshot:
         name = hashlib.sha256(str(lock_file.resolve()).encode()).hexdigest()[:24]
         path = Path(cache_dir) / "snapshots" / f"{name}.pickle"
         try:
-            data = pickle.loads(path.read_bytes())
+            with path.open("rb") as f:  # read as it is unpickled: the file is not held whole beside its entries
+                data = pickle.load(f)
             if data.get("lock2nix") == (__version__, _LAYOUT) and isinstance(data.get("entries"), dict):
                 return cls(path, data["entries"])
         except Exception:  # a missing or damaged cache file only means starting afresh

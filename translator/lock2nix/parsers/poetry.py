@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from packaging.dependency_groups import resolve_dependency_groups
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import (
@@ -1012,6 +1011,9 @@ def _root_groups(
     dependency_groups = pyproject.get("dependency-groups", {})
     if not isinstance(dependency_groups, Mapping):
         raise PoetryLockError("[dependency-groups] must be a table", file=name)
+    # The root project is read again only when pyproject.toml changed (the snapshot keeps it).
+    from packaging.dependency_groups import resolve_dependency_groups
+
     for group_name in dependency_groups:
         try:
             requirements = resolve_dependency_groups(dependency_groups, group_name)

@@ -23,7 +23,6 @@ from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sd
 
 from .. import _http
 from .._warnings import warn
-from ..conda_names import python_attribute
 from ..errors import Lock2NixError, local_copy_fix, unreachable_hint
 from ..model import ArchiveSource, Artifact, IndexSource, Lock, NixpkgsSource, Package
 from .cache import JsonCache, digest_name
@@ -245,6 +244,8 @@ def _not_listed(lock: Lock, package: Package, tried: list[str], not_cached: bool
         )
     warn(f"{lock.file}: {package.entry}: {package.name} {package.version} is not listed on {where}; "
          f"taken from nixpkgs instead (its version checked when Nix evaluates)")
+    from ..conda_names import python_attribute  # conda environments only: its tables are not small
+
     return dataclasses.replace(
         package,
         source=NixpkgsSource(
