@@ -74,6 +74,50 @@ def test_every_lock_reads_the_same_entry_by_entry_and_whole(case) -> None:
         assert _layout(lock.read_text(encoding="utf-8")) is not None
 
 
+# Lines a damaged or hand-edited lock may hold where a header could be mistaken.
+DAMAGE = ["[", "]", "[true]", '["x"]', "x = [", "[[package]]", "[package.extras]", "[metadata]", "package = 1",
+          "[package]", '"""', "a.b = 1", "[ package ]", "[extras]"]
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_a_damaged_lock_reads_entry_by_entry_as_it_reads_whole(tmp_path, seed) -> None:
+    """Lines deleted, repeated, swapped or inserted: the same model, or the same error, either way,
+    also when the snapshot holds the entries of the undamaged lock."""
+    import random
+
+    from lock2nix.snapshot import Snapshot
+
+    rng = random.Random(seed)
+    case = ("python-poetry__poetry-core__vendors-small", "jfilter__split-folders__small-lock21")[seed % 2]
+    lock = POETRY / case / "poetry.lock"
+    original = lock.read_text(encoding="utf-8")
+    lines = original.split("\n")
+    for _ in range(rng.randint(1, 3)):
+        i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+        damage = rng.choice(["delete", "repeat", "swap", "insert"])
+        if damage == "delete":
+            del lines[i]
+        elif damage == "repeat":
+            lines.insert(j, lines[i])
+        elif damage == "swap":
+            lines[i], lines[j] = lines[j], lines[i]
+        else:
+            lines.insert(i, rng.choice(DAMAGE))
+    data = "\n".join(lines).encode()
+
+    def outcome(snapshot):
+        try:
+            return parse(str(lock), data, directory=lock.parent, snapshot=snapshot)
+        except Lock2NixError as exc:
+            return str(exc)
+
+    undamaged = Snapshot()
+    parse(str(lock), original.encode(), directory=lock.parent, snapshot=undamaged)
+    whole = outcome(None)
+    assert outcome(Snapshot()) == whole
+    assert outcome(Snapshot(None, undamaged.used)) == whole
+
+
 def test_lock_1x_metadata_files_are_split_by_version() -> None:
     # [metadata.files] lists files per name; each package keeps its own version's.
     lock = load("python-poetry__poetry__2022-lock11")
