@@ -185,3 +185,42 @@ def test_memo_keeps_a_value_with_the_warnings_computing_it_printed(capsys) -> No
     reloaded = Snapshot(None, snapshot.used)
     assert reloaded.memo("kind", digest("k"), lambda: pytest.fail("computed again")) == "value"
     assert capsys.readouterr().err.count("lock2nix: warning: careful") == 2
+
+
+def test_a_derived_value_has_a_fingerprint_of_its_own_without_being_pickled(monkeypatch) -> None:
+    import dataclasses
+
+    from lock2nix import snapshot as snapshot_module
+    from lock2nix.model import Dependency
+
+    hashed = snapshot_module._sha256
+    # The value's own content is never what is hashed: only its source's and the changes.
+    monkeypatch.setattr(
+        snapshot_module, "_sha256", lambda data: pytest.fail("pickled") if b"in-the-value" in data else hashed(data)
+    )
+    source = Dependency(name="a")
+
+    def derive(snapshot: Snapshot, change: str) -> Dependency:
+        return snapshot.derived(dataclasses.replace(source, extras=(f"{change}-in-the-value",)), source, change)
+
+    first, second = Snapshot(), Snapshot()
+    x = first.fingerprint(derive(first, "x"))
+    assert x == second.fingerprint(derive(second, "x")), "the same in any run"
+    assert x != first.fingerprint(derive(first, "y")) != first.fingerprint(source)
+
+
+def test_a_freed_value_does_not_lend_its_fingerprint_to_the_next_with_its_id() -> None:
+    import weakref
+
+    from lock2nix.model import Dependency
+
+    snapshot = Snapshot()
+    first = Dependency(name="a")
+    fingerprint, address, alive = snapshot.fingerprint(first), id(first), weakref.ref(first)
+    del first
+    assert alive() is None, "the snapshot does not keep the values it fingerprinted"
+    # The freed memory is soon given to another object of the same size.
+    others = [Dependency(name="b") for _ in range(20_000)]
+    reused = [o for o in others if id(o) == address]
+    assert reused, "no object took the freed address"
+    assert snapshot.fingerprint(reused[0]) != fingerprint
