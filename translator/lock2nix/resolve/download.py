@@ -17,7 +17,7 @@ import re
 from collections.abc import Generator, Iterator
 from typing import Any
 
-__all__ = ["DownloadError", "RemoteFile"]
+__all__ = ["DownloadError", "RemoteFile", "content_range"]
 
 _CHUNK_SIZE = 1 << 16
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
@@ -97,7 +97,7 @@ class RemoteFile:
 
     def _open(self, head: int) -> Generator[bytes, None, None]:
         response = self._get(f"bytes=0-{head - 1}")
-        span = _content_range(response)
+        span = content_range(response)
         if span is None or span[0] != 0:
             if response.status_code != 200:  # a range that is no use (or an empty file's 416)
                 response.close()
@@ -114,7 +114,7 @@ class RemoteFile:
         if rest >= self.size:
             return
         response = self._get(f"bytes={rest}-")
-        span = _content_range(response)
+        span = content_range(response)
         if span is not None and span[0] == rest:
             yield from _body(response)
         elif response.status_code == 200:  # the whole file again: skip what came
@@ -134,7 +134,7 @@ class RemoteFile:
         return response
 
 
-def _content_range(response: Any) -> tuple[int, int, int] | None:
+def content_range(response: Any) -> tuple[int, int, int] | None:
     """(first, last, size) of a 206 answer; None for any other."""
     if response.status_code != 206:
         return None

@@ -39,6 +39,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from .. import _http
 from ..errors import Lock2NixError
 from .cache import JsonCache
+from .download import content_range
 
 if TYPE_CHECKING:
     import tarfile
@@ -396,16 +397,12 @@ class _HttpRangeFile(io.RawIOBase):
         self.pos = 0
         r = session.get(url, headers={"Range": f"bytes=-{_TAIL}", "Accept-Encoding": "identity"},
                         timeout=_TIMEOUT, stream=True)
-        if r.status_code == 200:
-            raise _NoRanges(r)
         r.raise_for_status()
-        if r.status_code != 206:
+        span = content_range(r)
+        if span is None:  # the whole file (200), or a range it cannot use
             raise _NoRanges(r)
-        match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+)", r.headers.get("Content-Range", "").strip())
-        if not match:
-            raise _NoRanges(r)
-        self.size = int(match.group(3))
-        self.chunks: list[tuple[int, bytes]] = [(int(match.group(1)), r.content)]
+        start, _end, self.size = span
+        self.chunks: list[tuple[int, bytes]] = [(start, r.content)]
 
     def readable(self) -> bool:
         return True
