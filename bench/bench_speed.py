@@ -107,6 +107,21 @@ def one_package_variant(lock: Path) -> str:
     return text[: match.start(2)] + match.group(2) + ",!=0.0.0" + text[match.end(2):]
 
 
+def hook_row(runs: int, work: Path, cache: Path) -> Run:
+    """The pre-commit hook's run as ``lock2nix init`` sets it up: ``lock2nix --pre-commit``, reading
+    the overlay from ``[tool.lock2nix]`` in pyproject.toml, on inputs that have not changed."""
+    hook = work / "hook"
+    hook.mkdir()
+    shutil.copy(work / "poetry.lock", hook / "poetry.lock")
+    pyproject = (work / "pyproject.toml").read_text()
+    pyproject += '\n[tool.lock2nix]\noverlays = [{ lock = "poetry.lock", output = "overlay.nix" }]\n'
+    (hook / "pyproject.toml").write_text(pyproject)
+    command = [lock2nix(), "--pre-commit"]
+    env = {"LOCK2NIX_CACHE_DIR": str(cache)}
+    subprocess.run(command, cwd=hook, env={**ENV, **env}, capture_output=True)  # exits 1: it wrote the overlay
+    return median(runs, command, hook, env)
+
+
 def poetry_rows(runs: int, peers: bool) -> list[tuple[str, Run]]:
     work = Path(tempfile.mkdtemp(prefix="lock2nix-bench-"))
     for name in ("poetry.lock", "pyproject.toml"):
@@ -132,6 +147,7 @@ def poetry_rows(runs: int, peers: bool) -> list[tuple[str, Run]]:
     rows.append(("lock2nix, full (no snapshot)", median(runs, translate, work, before=no_snapshot)))
     subprocess.run(translate, cwd=work, env=ENV, check=True, capture_output=True)
     rows.append(("lock2nix, inputs unchanged", median(runs, translate, work)))
+    rows.append(("lock2nix --pre-commit, unchanged (configured)", hook_row(runs, work, cache)))
     rows.append(("python -c pass", median(runs, [sys.executable, "-c", "pass"], work)))
     toml = [sys.executable, "-c", "import sys,tomli;tomli.load(open(sys.argv[1],'rb'))", "poetry.lock"]
     rows.append(("tomli parse of the lock", median(runs, toml, work)))
@@ -259,6 +275,8 @@ def main() -> None:
         ("lock2nix / tomli parse", lambda: ratio(ours, "tomli parse of the lock"), "<= 3", lambda v: v <= 3),
         ("no-op / python -c pass", lambda: ratio("lock2nix, inputs unchanged", "python -c pass"), "<= 3",
          lambda v: v <= 3),
+        ("hook's no-op / python -c pass",
+         lambda: ratio("lock2nix --pre-commit, unchanged (configured)", "python -c pass"), "<= 3", lambda v: v <= 3),
         ("peak memory / parse process", lambda: ratio(ours, "tomli parse of the lock", "rss_mib"), "<= 2",
          lambda v: v <= 2),
         ("cold run (s)", lambda: rows["lock2nix, cold (empty cache, network)"].wall, "<= 10", lambda v: v <= 10),

@@ -480,7 +480,7 @@ def seeds() -> list[Seed]:
             if not locks:
                 continue
             lock = locks[0]
-            out.append(Seed(case, lock, (lock, *companions(lock))))
+            out.append(Seed(case, lock, (lock, *map(Path, companions(lock)))))
     return out
 
 

@@ -108,7 +108,7 @@ def test_interrupted_run_leaves_previous_output(project, recorded_cache) -> None
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     # Slow the write down so the kill lands mid-write.
     code = (
-        "import time, lock2nix.cli as c\n"
+        "import time, lock2nix.cli, lock2nix.cli.command as c\n"
         "orig = c.write_atomic\n"
         "def slow(path, text):\n"
         "    import os\n"
@@ -116,7 +116,7 @@ def test_interrupted_run_leaves_previous_output(project, recorded_cache) -> None
         "    os.fsync = lambda fd: (time.sleep(30), real_fsync(fd))\n"
         "    orig(path, text)\n"
         "c.write_atomic = slow\n"
-        "raise SystemExit(c.main(['--offline', '--cache-dir', %r, '--force', 'poetry.lock', '-o', 'overlay.nix']))\n"
+        "raise SystemExit(lock2nix.cli.main(['--offline', '--cache-dir', %r, '--force', 'poetry.lock', '-o', 'overlay.nix']))\n"
     ) % str(recorded_cache)
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=project, env=env)
     deadline = time.time() + 60

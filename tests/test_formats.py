@@ -102,5 +102,5 @@ def test_companions_follow_the_content(tmp_path) -> None:
     for fmt in ("uv.lock", "pylock.toml"):
         lock = tmp_path / "ci.lock"
         lock.write_text(REAL[fmt].read_text(encoding="utf-8"))
-        assert companions(lock, lock.read_text()) == [tmp_path / "pyproject.toml"]
+        assert companions(lock, lock.read_text()) == [str(tmp_path / "pyproject.toml")]
     assert companions(tmp_path / "notes.lock", "hello = 1\n") == []

@@ -173,7 +173,7 @@ def test_root_project_read_from_pyproject_beside_the_lock(tmp_path) -> None:
     assert lock.root.build_system.backend == "flit_core.buildapi"
     assert lock.root.is_package
     assert str(tmp_path / "pyproject.toml") in lock.inputs
-    assert companions(tmp_path / "Pipfile.lock") == [tmp_path / "pyproject.toml"]
+    assert companions(tmp_path / "Pipfile.lock") == [str(tmp_path / "pyproject.toml")]
 
 
 def test_root_project_read_from_setup_cfg(tmp_path) -> None:
@@ -376,7 +376,7 @@ def test_unknown_source_via_cli(tmp_path) -> None:
 def test_found_in_the_current_directory(tmp_path, monkeypatch) -> None:
     (tmp_path / "Pipfile.lock").write_text(lock_json())
     monkeypatch.chdir(tmp_path)
-    assert find_lock(tmp_path) == Path("Pipfile.lock")
+    assert find_lock(tmp_path) == "Pipfile.lock"
 
 
 def test_stdin(tmp_path) -> None:
@@ -406,7 +406,7 @@ def test_stale_lock_is_translated_with_a_warning(tmp_path, capsys) -> None:
     lock = parse_text(text, tmp_path)
     assert [p.name for p in lock.packages] == ["six"]
     assert str(tmp_path / "Pipfile") in lock.inputs
-    assert companions(tmp_path / "Pipfile.lock") == [tmp_path / "Pipfile"]
+    assert companions(tmp_path / "Pipfile.lock") == [str(tmp_path / "Pipfile")]
     err = capsys.readouterr().err
     assert "lock2nix: warning: Pipfile.lock is out of date with" in err and "pipenv lock" in err
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .errors import Lock2NixError
 
-if TYPE_CHECKING:
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the pre-commit hook imports this module on every commit: typing is left out
+    from typing import Any
+
     from jsonschema.exceptions import ValidationError
 
 SCHEMAS = Path(__file__).with_name("schemas")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .errors import Lock2NixError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the pre-commit hook reads its configuration with this module: typing is left out
+    from typing import Any
 
 
 def load_toml(name: str, text: str) -> dict[str, Any]:

@@ -7,21 +7,25 @@ it imports nothing but the standard library; the parsers are in
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
-from typing import Literal
 
 from .errors import Lock2NixError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing and pathlib are left out of the no-op run's imports
+    from typing import Literal
+
 __all__ = [
     "KNOWN_LOCKS", "READABLE", "Format", "UnsupportedInput", "companions", "detect_format", "find_lock",
-    "format_of_content",
+    "format_of_content", "format_of_name",
 ]
 
-#: The formats, by the name lock2nix gives each (``Lock.format``).
-Format = Literal[
-    "poetry.lock", "Pipfile.lock", "uv.lock", "pylock.toml", "environment.yml", "conda-lock.yml", "@EXPLICIT"
-]
+if TYPE_CHECKING:
+    #: The formats, by the name lock2nix gives each (``Lock.format``).
+    Format = Literal[
+        "poetry.lock", "Pipfile.lock", "uv.lock", "pylock.toml", "environment.yml", "conda-lock.yml", "@EXPLICIT"
+    ]
 
 # File names lock2nix finds on its own, in order of preference.
 # (conda-lock.yml before the environment.yml it is usually locked from: it is exact.)
@@ -39,37 +43,44 @@ class UnsupportedInput(Lock2NixError):
     """An input lock2nix cannot read (yet)."""
 
 
-def find_lock(directory: Path) -> Path:
+# Paths are strings here (os.path): pathlib would be an eighth of the
+# pre-commit hook's run on unchanged inputs.
+
+
+def find_lock(directory: str | os.PathLike[str]) -> str:
+    """The path of the lock lock2nix finds in ``directory`` on its own."""
     for name in KNOWN_LOCKS:
-        candidate = directory / name
-        if candidate.is_file():
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate):
             # Relative to the current directory when found there, so messages
             # and the model name the file as the user sees it.
-            return Path(name) if directory == Path.cwd() else candidate
+            return name if os.path.abspath(directory) == os.getcwd() else candidate
     raise UnsupportedInput(
         f"no lock file found (looked for {', '.join(KNOWN_LOCKS)}); pass the lock file to translate",
-        file=str(directory),
+        file=os.fspath(directory),
     )
 
 
-def companions(lock: Path, text: str = "") -> list[Path]:
+def companions(lock: str | os.PathLike[str], text: str = "") -> list[str]:
     """Files beside ``lock`` that its translation also reads (``text``: the lock's, to tell its format)."""
+    lock = os.fspath(lock)
+    directory = os.path.dirname(lock)
     try:
-        fmt: Format | None = detect_format(lock.name, text)
+        fmt: Format | None = detect_format(os.path.basename(lock), text)
     except UnsupportedInput:
         fmt = None
     if fmt in ("poetry.lock", "uv.lock", "pylock.toml"):
-        pyproject = lock.parent / "pyproject.toml"
-        return [pyproject] if pyproject.is_file() else []
-    if fmt == "environment.yml":
+        names: tuple[str, ...] = ("pyproject.toml",)
+    elif fmt == "environment.yml":
         return _requirement_files(lock)
-    if fmt == "Pipfile.lock":
+    elif fmt == "Pipfile.lock":
         # The Pipfile is checked against the lock's hash; the editable project
         # itself ("-e .") is read from the others when present (setup.py is
         # only looked at, never read).
         names = ("Pipfile", "pyproject.toml", "setup.cfg")
-        return [p for p in (lock.parent / n for n in names) if p.is_file()]
-    return []
+    else:
+        return []
+    return [p for p in (os.path.join(directory, n) for n in names) if os.path.isfile(p)]
 
 
 _PYLOCK_NAME = re.compile(r"pylock\.([^.]+\.)?toml")
@@ -89,6 +100,14 @@ def detect_format(name: str, text: str) -> Format:
     The content tells every format (``Pipfile.lock.example``, ``ci.lock``,
     stdin); the name only spares the look for the names tools write.
     """
+    found = format_of_name(name) or format_of_content(text)
+    if found is None:
+        raise UnsupportedInput(f"unrecognised lock file format; lock2nix reads {READABLE}", file=name)
+    return found
+
+
+def format_of_name(name: str) -> Format | None:
+    """The format of a file with a name a tool writes (its content need not be read), or ``None``."""
     base = name.rsplit("/", 1)[-1]
     for suffix, fmt in _BY_NAME:
         if base.endswith(suffix):
@@ -97,10 +116,7 @@ def detect_format(name: str, text: str) -> Format:
         return "pylock.toml"
     if base in ("environment.yml", "environment.yaml"):
         return "environment.yml"
-    found = format_of_content(text)
-    if found is None:
-        raise UnsupportedInput(f"unrecognised lock file format; lock2nix reads {READABLE}", file=name)
-    return found
+    return None
 
 
 def format_of_content(text: str) -> Format | None:
@@ -129,24 +145,25 @@ def _top_keys(head: str) -> dict[str, str]:
     return {m.group(1): m.group(2).strip() for m in re.finditer(r"(?m)^\s*([A-Za-z0-9_-]+)\s*=\s*(.*)$", top)}
 
 
-def _requirement_files(environment: Path) -> list[Path]:
+def _requirement_files(environment: str) -> list[str]:
     """Requirements files an environment's ``pip:`` section includes (``-r file``), that exist.
 
     A cheap scan, so that an unchanged environment is recognised without
     parsing YAML; nested ``-r`` lines are followed too.
     """
-    found: list[Path] = []
+    found: list[str] = []
     pending = [(environment, True)]
     while pending and len(found) < 100:
         file, is_yaml = pending.pop(0)
         try:
-            text = file.read_text(encoding="utf-8")
+            with open(file, encoding="utf-8") as f:
+                text = f.read()
         except (OSError, UnicodeDecodeError):
             continue
         prefix = r"^\s*-\s+" if is_yaml else r"^\s*"
         for match in re.finditer(prefix + r"(?:-r|--requirement)(?:=|\s+)(\S+)", text, re.MULTILINE):
-            target = file.parent / match.group(1).strip("'\"")
-            if target.is_file() and target not in found:
+            target = os.path.normpath(os.path.join(os.path.dirname(file), match.group(1).strip("'\"")))
+            if os.path.isfile(target) and target not in found:
                 found.append(target)
                 pending.append((target, False))
     return found

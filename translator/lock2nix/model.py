@@ -15,12 +15,13 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.tags import Tag
 from packaging.utils import NormalizedName, parse_wheel_filename
 
-from .formats import Format
+if TYPE_CHECKING:
+    from .formats import Format
 
 MAIN_GROUP = "main"
 

@@ -7,12 +7,12 @@ atomically.  Running it twice changes nothing.
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from .. import __version__
@@ -30,9 +30,9 @@ HOOK_FILES = (
 )
 
 
-def init(args: argparse.Namespace) -> int:
+def init(args: SimpleNamespace) -> int:
     cwd = Path.cwd()
-    lock = Path(args.lock) if args.lock else find_lock(cwd)
+    lock = Path(args.lock if args.lock else find_lock(cwd))
     if not lock.is_file():
         raise Lock2NixError("no such file", file=str(lock))
     output = Path(args.output) if args.output else lock.parent / "overlay.nix"

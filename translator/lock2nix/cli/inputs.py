@@ -3,23 +3,35 @@
 The overlay's header records a digest of the tool's version, the options and
 every input's bytes. When an existing overlay records the digest of the
 inputs as they are now, there is nothing to do: the pre-commit hook's run on
-an unchanged project stops here, having imported nothing heavy.
+an unchanged project stops here, having imported nothing heavy (paths are
+strings until a translation needs more: pathlib alone would be an eighth of
+that run).
 """
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
+import os
 import sys
-from pathlib import Path
-from typing import NamedTuple
 
 from .. import __version__
 from ..errors import Lock2NixError
-from ..formats import companions, find_lock
-from .config import candidate_files
+from ..formats import companions, find_lock, format_of_name
 
-__all__ = ["DIGEST_PREFIX", "Inputs", "input_digest", "read_inputs", "recorded_digest"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = [
+    "CONFIG_FILE", "DIGEST_PREFIX", "PYPROJECT", "Inputs", "candidate_files", "input_digest", "read_inputs",
+    "recorded_digest",
+]
+
+#: lock2nix's own configuration file, beside the lock.
+CONFIG_FILE = "lock2nix.toml"
+#: The project file, which may configure lock2nix in ``[tool.lock2nix]``.
+PYPROJECT = "pyproject.toml"
 
 #: How the overlay's header records the input digest.
 DIGEST_PREFIX = "lock2nix-inputs: "
@@ -27,14 +39,29 @@ DIGEST_PREFIX = "lock2nix-inputs: "
 _HEADER_LINES = 12
 
 
-class Inputs(NamedTuple):
+class Inputs:
     """The files one translation reads, as bytes, by name: the lock first."""
 
-    #: The lock as the user gave it (``-``: stdin).
-    lock_name: str
-    #: Where the lock's companions and configuration are.
-    directory: Path
-    files: tuple[tuple[str, bytes], ...]
+    __slots__ = ("files", "lock")
+
+    def __init__(self, lock: str, files: tuple[tuple[str, bytes], ...]) -> None:
+        #: The lock's path as given or found (``-``: stdin).
+        self.lock = lock
+        self.files = files
+
+    @property
+    def lock_name(self) -> str:
+        """The lock as the user gave it (``-``: stdin), as pathlib spells it: messages and the model name it so."""
+        from pathlib import Path
+
+        return self.lock if self.lock == "-" else str(Path(self.lock))
+
+    @property
+    def directory(self) -> Path:
+        """Where the lock's companions and configuration are."""
+        from pathlib import Path
+
+        return Path.cwd() if self.lock == "-" else Path(self.lock).parent
 
     @property
     def lock_data(self) -> bytes:
@@ -61,32 +88,42 @@ def read_inputs(lock: str | None) -> Inputs:
     """Read the lock (None: the one in the current directory; ``-``: stdin), its companions and configuration."""
     files: list[tuple[str, bytes]]
     if lock == "-":
-        lock_name = "-"
-        directory = Path.cwd()
+        lock_path = "-"
+        directory = os.getcwd()
         files = [("-", sys.stdin.buffer.read())]
     else:
-        lock_path = Path(lock) if lock else find_lock(Path.cwd())
-        lock_name = str(lock_path)
-        directory = lock_path.parent
+        lock_path = lock or find_lock(os.getcwd())
+        directory = os.path.dirname(lock_path)
         data = _read(lock_path)
-        files = [(lock_path.name, data)]
-        text = data.decode("utf-8", "replace")  # only to tell the format; parsing refuses non-UTF-8
-        files.extend((companion.name, _read(companion)) for companion in companions(lock_path, text))
+        name = _name(lock_path)
+        files = [(name, data)]
+        # Decoded only when the name does not tell the format; parsing refuses non-UTF-8.
+        text = "" if format_of_name(name) else data.decode("utf-8", "replace")
+        files.extend((_name(companion), _read(companion)) for companion in companions(lock_path, text))
     for config_file in candidate_files(directory):
-        if all(name != config_file.name for name, _ in files):
-            files.append((config_file.name, _read(config_file)))
-    return Inputs(lock_name, directory, tuple(files))
+        if all(name != _name(config_file) for name, _ in files):
+            files.append((_name(config_file), _read(config_file)))
+    return Inputs(lock_path, tuple(files))
 
 
-def _read(path: Path) -> bytes:
+def _name(path: str) -> str:
+    """The file name of ``path``, as pathlib's ``name`` (a trailing slash does not hide it)."""
+    return os.path.basename(path.rstrip("/") or path)
+
+
+def _read(path: str) -> bytes:
     try:
-        return path.read_bytes()
+        with open(path, "rb") as f:
+            return f.read()
     except FileNotFoundError:
-        raise Lock2NixError("no such file", file=str(path)) from None
+        message = "no such file"
     except IsADirectoryError:
-        raise Lock2NixError("is a directory, not a lock file", file=str(path)) from None
+        message = "is a directory, not a lock file"
     except OSError as exc:
-        raise Lock2NixError(f"cannot read: {exc.strerror}", file=str(path)) from None
+        message = f"cannot read: {exc.strerror}"
+    from pathlib import Path  # only for the message: it names the file as pathlib spells it
+
+    raise Lock2NixError(message, file=str(Path(path)))
 
 
 def input_digest(
@@ -100,13 +137,22 @@ def input_digest(
         h.update(b"allow-insecure-hashes\0")
     for name, data in inputs.files:
         h.update(name.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
-    return "sha256-" + base64.b64encode(h.digest()).decode()
+    return "sha256-" + binascii.b2a_base64(h.digest(), newline=False).decode()
 
 
-def recorded_digest(output: Path) -> str | None:
+def candidate_files(directory: str | os.PathLike[str]) -> list[str]:
+    """Files that may configure a lock in ``directory`` (they are inputs of its overlay), named
+    as pathlib would: messages name them so."""
+    directory = os.fspath(directory)
+    here = directory in ("", os.curdir)
+    paths = [name if here else os.path.join(directory, name) for name in (CONFIG_FILE, PYPROJECT)]
+    return [p for p in paths if os.path.isfile(p)]
+
+
+def recorded_digest(output: str | os.PathLike[str]) -> str | None:
     """The input digest in an existing overlay's header, if any."""
     try:
-        with output.open("r", encoding="utf-8") as f:
+        with open(output, encoding="utf-8") as f:
             for _ in range(_HEADER_LINES):
                 line = f.readline()
                 if not line.startswith("#"):

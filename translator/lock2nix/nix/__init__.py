@@ -8,9 +8,10 @@ check, does not pay for it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is left out of the no-op run's imports
+    from typing import Any
 
-if TYPE_CHECKING:
     from .emitter import (
         LINE_WIDTH,
         Call,

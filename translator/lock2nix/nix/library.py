@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
-from pathlib import Path
 
 from .. import __version__
 
-LIB = Path(__file__).with_name("lib")
+# A path string, not pathlib's: the pre-commit hook's run on unchanged inputs imports this module.
+LIB = os.path.join(os.path.dirname(__file__), "lib")
 FILE_NAME = "lock2nix-lib.nix"
 _IMPORT = re.compile(r"import \./([a-z0-9-]+\.nix)")
 
@@ -27,12 +28,12 @@ def helpers() -> dict[str, tuple[str, ...]]:
     overlay's ``packages`` function)."""
     import json  # here: the pre-commit hook's no-op run imports this module, not the table
 
-    table = json.loads((LIB / "helpers.json").read_text(encoding="utf-8"))
+    table = json.loads(_read(os.path.join(LIB, "helpers.json")))
     return {key: tuple(names) for key, names in table.items() if key != "comment"}
 
 
 def _inlined(name: str) -> str:
-    text = (LIB / name).read_text(encoding="utf-8").rstrip("\n")
+    text = _read(os.path.join(LIB, name)).rstrip("\n")
     text = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
     return _IMPORT.sub(lambda m: "(\n" + _indent(_inlined(m.group(1)), "  ") + "\n)", text)
 
@@ -95,10 +96,16 @@ def is_current(text: str | None) -> bool:
 def _sources() -> str:
     """A digest of this lock2nix's version and library sources."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(LIB.iterdir()):
-        digest.update(f"\0{path.name}\0".encode())
-        digest.update(path.read_bytes())
+    for name in sorted(os.listdir(LIB)):
+        digest.update(f"\0{name}\0".encode())
+        with open(os.path.join(LIB, name), "rb") as f:
+            digest.update(f.read())
     return digest.hexdigest()[:16]
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 def _short_digest(text: str) -> str:

@@ -45,7 +45,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 from urllib.parse import unquote, urlsplit
 
 from .. import conda_names
@@ -53,7 +53,6 @@ from .._index_url import PYPI_SIMPLE_URL
 from .._warnings import warn
 from ..conda_names import Constraint
 from ..errors import Lock2NixError
-from ..formats import Format
 from ..model import (
     MAIN_GROUP,
     Artifact,
@@ -66,6 +65,9 @@ from ..model import (
     Package,
 )
 from ._conda import Reader, both, directory_name, entry_name, load_yaml
+
+if TYPE_CHECKING:
+    from ..formats import Format
 
 CONDA_LOCK: Final = "conda-lock.yml"
 EXPLICIT: Final = "@EXPLICIT"
