@@ -148,7 +148,8 @@ def test_unchanged_inputs_are_answered_without_argparse(tmp_path: Path, recorded
         shutil.copy(SMALL / name, tmp_path / name)
     argv = ["--offline", "--cache-dir", str(recorded_cache), "poetry.lock", "-o", "overlay.nix"]
     first_rc, first = _run_traced(argv, tmp_path)
-    assert first_rc == 0 and "argparse" in first  # the translation: what follows can fail
+    assert first_rc == 0 and "lock2nix.cli.pipeline" in first  # the translation: what follows can fail
+    assert "argparse" not in first  # a plain command line is read once, by .quick
 
     rc, modules = _run_traced(argv, tmp_path)
     assert rc == 0
@@ -162,6 +163,10 @@ def test_unchanged_inputs_are_answered_without_argparse(tmp_path: Path, recorded
     rc, modules = _run_traced(["--check", *argv], tmp_path)
     assert rc == 1 and "lock2nix.cli.command" in modules
 
+    # What .quick leaves to argparse still reads as before: an abbreviation.
+    rc, modules = _run_traced(["--che", *argv], tmp_path)
+    assert rc == 1 and "argparse" in modules
+
 
 def test_the_hooks_run_on_unchanged_inputs_is_answered_without_argparse(tmp_path: Path, recorded_cache: Path) -> None:
     """``lock2nix --pre-commit`` with the overlays configured in pyproject.toml, as ``lock2nix init`` sets it up."""
@@ -173,7 +178,7 @@ def test_the_hooks_run_on_unchanged_inputs_is_answered_without_argparse(tmp_path
     env = {"LOCK2NIX_CACHE_DIR": str(recorded_cache)}
     argv = ["--pre-commit", "--offline"]
     rc, modules = _run_traced(argv, tmp_path, env)
-    assert rc == 1 and "argparse" in modules  # written: a hook that changed files fails the commit
+    assert rc == 1 and "lock2nix.cli.pipeline" in modules  # written: a hook that changed files fails the commit
     assert (tmp_path / "nix" / "overlay.nix").is_file() and (tmp_path / "nix" / "lock2nix-lib.nix").is_file()
 
     rc, modules = _run_traced(argv, tmp_path, env)

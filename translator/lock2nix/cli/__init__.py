@@ -2,8 +2,8 @@
 
 The pre-commit hook runs it on every commit, nearly always on inputs that
 have not changed. That run is answered first, by :mod:`.quick`, with no more
-than the standard library's os and hashlib; every other run reads its
-arguments with argparse, in :mod:`.command`.
+than the standard library's os and hashlib; every other run goes on in
+:mod:`.command`, with argparse for the command lines :mod:`.quick` leaves to it.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ __all__ = ["main"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    from .quick import unchanged
+    from .quick import read
 
-    if unchanged(args):
+    reading = read(args)
+    if reading is not None and reading.unchanged:
         return 0
     from .command import run
 
-    return run(args)
+    return run(args, reading)

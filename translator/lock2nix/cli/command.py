@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import sys
@@ -15,7 +14,13 @@ from typing import Literal
 from .. import __version__, _files
 from ..errors import Lock2NixError
 from ..nix import library
-from .current import Target, check, is_current, library_current, read_text, targets
+from .current import Check, check, is_current, library_current, read_text, targets
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+    from .quick import Reading
 
 # The modules of the slow paths (init, pipeline, staleness) are imported
 # where they run.
@@ -28,6 +33,8 @@ EXIT_ERROR = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # here: the command lines .quick reads are not read again
+
     parser = argparse.ArgumentParser(
         prog="lock2nix",
         description="Translate a Python lock file (poetry.lock, Pipfile.lock, uv.lock, PEP 751 pylock.toml, "
@@ -104,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def build_init_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="lock2nix init",
         description="Configure lock2nix for this project: the lock -> overlay pair in [tool.lock2nix] "
@@ -127,19 +136,26 @@ def build_init_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run(argv: Sequence[str]) -> int:
-    """Run the command line ``argv`` (without the program name); return the exit code."""
+def run(argv: Sequence[str], reading: Reading | None = None) -> int:
+    """Run the command line ``argv`` (without the program name); return the exit code.
+
+    ``reading`` is :mod:`.quick`'s of the same ``argv``, with the inputs it read:
+    the arguments as argparse reads them (tests/test_cli_quick.py), not read again.
+    """
     argv = list(argv)
     # The lock model and overlay are large and live until exit: with the default
     # thresholds, full collections rescan them ever more often and a 20,000-package
     # lock took 30% longer per package than a 5,000 one (bench/bench_scale.py).
     gc.set_threshold(10_000, 50, 100)
     is_init = argv[:1] == ["init"]
-    # Into a SimpleNamespace, the record .quick makes of a command line: .current reads both alike.
-    parser = build_init_parser() if is_init else build_parser()
-    args = parser.parse_args(argv[1:] if is_init else argv, namespace=SimpleNamespace())
+    if reading is not None:
+        args, checks = reading.args, reading.checks
+    else:
+        # Into a SimpleNamespace, the record .quick makes of a command line: .current reads both alike.
+        parser = build_init_parser() if is_init else build_parser()
+        args, checks = parser.parse_args(argv[1:] if is_init else argv, namespace=SimpleNamespace()), None
     try:
-        return _run(args)
+        return _run(args, checks)
     except Lock2NixError as exc:
         print(f"lock2nix: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
@@ -176,12 +192,15 @@ def one_line(message: str) -> str:
 Outcome = Literal["unchanged", "written", "stale", "current", "printed"]
 
 
-def _run(args: SimpleNamespace) -> int:
+def _run(args: SimpleNamespace, checks: list[Check] | None) -> int:
     if args.command == "init":
         from .init import init
 
         return init(args)
-    outcomes = [_translate(target, args) for target in targets(args)]
+    if checks is None:  # each target's inputs are read as its turn comes
+        outcomes = [_translate(check(target, args), args) for target in targets(args)]
+    else:
+        outcomes = [_translate(checked, args) for checked in checks]
     if args.check:
         return EXIT_STALE if "stale" in outcomes else EXIT_OK
     if args.pre_commit:
@@ -190,9 +209,8 @@ def _run(args: SimpleNamespace) -> int:
     return EXIT_OK
 
 
-def _translate(target: Target, args: SimpleNamespace) -> Outcome:
+def _translate(checked: Check, args: SimpleNamespace) -> Outcome:
     """Translate one lock, unless the output records the digest of these very inputs."""
-    checked = check(target, args)
     if is_current(checked, args):
         return "current" if args.check else "unchanged"
     # Not imported at the top: the pipeline brings packaging, the index

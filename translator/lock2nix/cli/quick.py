@@ -6,7 +6,8 @@ more than that work, so this module reads the plain command lines itself: a
 lock, and the options of the main command each spelled out in full
 (``--option value`` or ``--option=value``). Anything else (an abbreviation,
 ``-h``, ``init``, stdin, a value argparse would refuse) is left to argparse
-in :mod:`.command`, as is every run with work to do or an error to report.
+in :mod:`.command`, which also goes on with every run that has work to do
+(taking the reading and the inputs read here) or an error to report.
 ``tests/test_cli_quick.py`` checks that what is read here reads the same
 with argparse, option by option.
 """
@@ -15,13 +16,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from .current import check, is_current, targets
+from .current import Check, check, is_current, targets
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["CHOICES", "DEFAULTS", "FLAGS", "VALUED", "recognise", "unchanged"]
+__all__ = ["CHOICES", "DEFAULTS", "FLAGS", "VALUED", "Reading", "read", "recognise"]
 
 #: Options taking a value, by option string: the attribute argparse stores it in.
 VALUED = {
@@ -44,15 +45,34 @@ DEFAULTS = {
 }
 
 
-def unchanged(argv: Sequence[str]) -> bool:
-    """Whether ``argv`` is a plain command line whose every overlay records its inputs as they are now."""
+class Reading:
+    """A plain command line as read here, and the check of each translation it asks for."""
+
+    __slots__ = ("args", "checks")
+
+    def __init__(self, args: SimpleNamespace, checks: list[Check]) -> None:
+        self.args = args
+        self.checks = checks
+
+    @property
+    def unchanged(self) -> bool:
+        """Whether every overlay records its inputs as they are now: nothing to do."""
+        return all(is_current(checked, self.args) for checked in self.checks)
+
+
+def read(argv: Sequence[str]) -> Reading | None:
+    """``argv`` and its translations' checks, when it is a plain command line; else None.
+
+    A run with work to do goes on from here (:func:`.command.run`): its
+    arguments and inputs are not read a second time.
+    """
     args = recognise(argv)
-    if args is None or args.force or args.emit != "overlay":
-        return False
+    if args is None:
+        return None
     try:
-        return all(is_current(check(target, args), args) for target in targets(args))
+        return Reading(args, [check(target, args) for target in targets(args)])
     except Exception:  # argparse's run reads the inputs again and reports the error as one line
-        return False
+        return None
 
 
 def recognise(argv: Sequence[str]) -> SimpleNamespace | None:
