@@ -15,12 +15,13 @@ some sdist is not in the cache.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final, Literal, get_args
@@ -28,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any, Final, Literal, get_args
 from .. import _http
 from ..errors import Lock2NixError
 from ..model import ArchiveSource, Artifact, BuildSystem, IndexSource, Lock, Package
+from . import tar
 from ._workers import AT_ONCE, Workers
 from .cache import JsonCache
 from .download import DownloadError, RemoteFile
@@ -353,28 +355,35 @@ def _read_one(session: Any, req: SdistRequest) -> BuildRequirements:
     kind = _archive_kind(req.filename)
     try:
         with RemoteFile(session, req.url, head=_HEAD_ONLY_ABOVE, timeout=_TIMEOUT) as remote:
-            return _read_zip(remote, req) if kind == "zip" else _read_tar(remote, req)
+            if kind == "zip":
+                return _read_zip(remote, req)
+            with contextlib.suppress(tar.Unsupported):
+                return _read_tar(remote, req, fast=True)
+        # What the fast reader leaves to tarfile: the file again, read by tarfile.
+        with RemoteFile(session, req.url, head=_HEAD_ONLY_ABOVE, timeout=_TIMEOUT) as remote:
+            return _read_tar(remote, req, fast=False)
     except (requests.RequestException, Urllib3Error, OSError) as e:
         raise SdistError(f"could not download {req.filename} from {req.url}: {e}") from None
 
 
-def _read_tar(remote: RemoteFile, req: SdistRequest) -> BuildRequirements:
+def _read_tar(remote: RemoteFile, req: SdistRequest, *, fast: bool) -> BuildRequirements:
     """The build system of the tar sdist ``remote``.
 
     A large one (more than ``_HEAD_ONLY_ABOVE``) stops at its top-level
     pyproject.toml when that declares the build system: those bytes are not
     checked against the lock's sha256 (the rest of the file never comes);
     Nix checks the whole file it builds from. Without a declared build
-    system, setup.py and setup.cfg need the whole listing.
+    system, setup.py and setup.cfg need the whole listing. ``fast``: with
+    :mod:`.tar`'s reader, which raises :class:`.tar.Unsupported` for what it
+    leaves to tarfile.
     """
     import requests
     from urllib3.exceptions import HTTPError as Urllib3Error
 
     listing = _ListingBuilder()
     try:
-        with _open_tar(remote) as tar:
-            declared = _scan_tar(tar, listing, declared_stops=remote.size > _HEAD_ONLY_ABOVE)
-    except (requests.RequestException, Urllib3Error, DownloadError):
+        declared = _scan_tar(remote, listing, declared_stops=remote.size > _HEAD_ONLY_ABOVE, fast=fast)
+    except (requests.RequestException, Urllib3Error, DownloadError, tar.Unsupported):
         raise
     except _unreadable() as e:
         _check_sha256(remote, req)  # a damaged download is not the sdist's fault
@@ -475,13 +484,23 @@ def read_sdist(path: Path, filename: str) -> BuildRequirements:
             with zipfile.ZipFile(path) as archive:
                 listing = _list_zip(archive)
         else:
-            builder = _ListingBuilder()
-            with open(path, "rb") as file, _open_tar(file) as tar:
-                _scan_tar(tar, builder, declared_stops=False)
-            listing = builder.build()
+            listing = _list_tar_file(path)
     except _unreadable() as e:
         raise SdistError(f"could not read {filename}: {e}") from None
     return _interpret(listing, filename)
+
+
+def _list_tar_file(path: Path) -> _Listing:
+    """The listing of the tar sdist at ``path``: with :mod:`.tar`'s reader, or tarfile's where it must."""
+    for fast in (True, False):
+        builder = _ListingBuilder()
+        try:
+            with open(path, "rb") as file:
+                _scan_tar(file, builder, declared_stops=False, fast=fast)
+        except tar.Unsupported:
+            continue
+        return builder.build()
+    raise AssertionError("tarfile's reading raises no Unsupported")  # pragma: no cover
 
 
 def _member_parts(name: str) -> tuple[str, ...] | None:
@@ -533,27 +552,58 @@ def _open_tar(file: Any) -> tarfile.TarFile:
     return tarfile.open(fileobj=file, mode="r|*")
 
 
-def _scan_tar(tar: tarfile.TarFile, builder: _ListingBuilder, *, declared_stops: bool) -> BuildRequirements | None:
-    """Add each member of ``tar`` to ``builder``, reading each wanted member as it comes by.
+def _scan_tar(file: Any, builder: _ListingBuilder, *, declared_stops: bool, fast: bool) -> BuildRequirements | None:
+    """Add each member of the tar archive in ``file`` to ``builder``, with the content it wants.
 
     With ``declared_stops`` the scan stops at a top-level pyproject.toml that
     declares the build system, and returns that (else None). The top level
     is the first member's directory: the usual layout, where reading the
-    rest could only confirm it.
+    rest could only confirm it. ``fast``: a gzip stream (nearly every sdist)
+    is read by :mod:`.tar`'s reader, which raises :class:`.tar.Unsupported`
+    for what it leaves to tarfile; the others are read by tarfile.
     """
+    import zlib
+
+    if not (fast and file.peek(2)[:2] == _GZIP_MAGIC):
+        with _open_tar(file) as archive:
+            return _take(_tarfile_members(archive, builder), builder, declared_stops=declared_stops)
+    stream = _Inflated(file.read)
+
+    def skip(size: int) -> int:
+        start = stream.tell()
+        return stream.seek(size, io.SEEK_CUR) - start
+
+    def wanted(name: str, is_dir: bool) -> bool:
+        parts = _member_parts(name)
+        return parts is not None and builder.wants_content(parts, is_dir)
+
+    try:
+        found = tar.members(stream.read, skip, wanted, _MAX_MEMBER_SIZE)
+        return _take(found, builder, declared_stops=declared_stops)
+    except zlib.error as e:  # damaged: tarfile reports it as it would have
+        raise tar.Unsupported(str(e)) from None
+
+
+def _tarfile_members(archive: tarfile.TarFile, builder: _ListingBuilder) -> Iterator[tar.Member]:
+    """The members of ``archive`` as :func:`.tar.members` gives them, read by tarfile."""
+    for member in archive:
+        parts = _member_parts(member.name)
+        wanted = parts is not None and builder.wants_content(parts, member.isdir())
+        yield tar.Member(member.name, member.isdir(), _tar_content(archive, member) if wanted else None)
+
+
+def _take(found: Iterator[tar.Member], builder: _ListingBuilder, *, declared_stops: bool) -> BuildRequirements | None:
     top: str | None = None
-    for member in tar:
+    for member in found:
         parts = _member_parts(member.name)
         if parts is None:
             continue
-        is_dir = member.isdir()
         if top is None:
-            top = parts[0] if len(parts) > 1 or is_dir else ""
-        content = _tar_content(tar, member) if builder.wants_content(parts, is_dir) else None
-        builder.add(parts, is_dir, content)
-        if declared_stops and content is not None and parts in ((top, "pyproject.toml"), ("pyproject.toml",)):
+            top = parts[0] if len(parts) > 1 or member.is_dir else ""
+        builder.add(parts, member.is_dir, member.content)
+        if declared_stops and member.content is not None and parts in ((top, "pyproject.toml"), ("pyproject.toml",)):
             try:
-                declared = _build_system_table(content)
+                declared = _build_system_table(member.content)
             except ValueError:
                 continue  # unreadable: the whole listing decides
             if declared is not None:
