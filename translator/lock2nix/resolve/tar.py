@@ -43,6 +43,9 @@ _PAX_UNSUPPORTED = ("hdrcharset", "GNU.sparse.")
 _PAX_RECORD = re.compile(rb"(\d+) ([^=\n]+)=")
 _OTHER_NUMBERS = ((100, 108), (108, 116), (116, 124), (136, 148), (329, 337), (337, 345))
 _PLAIN_OCTAL = re.compile(rb" *[0-7]* *(?:\0.*)?", re.DOTALL)
+# Mode, uid, gid (7 digits and a NUL each), size and mtime (11 and a NUL); device numbers.
+_USUAL_NUMBERS = re.compile(rb"(?:[0-7]{7}\0){3}(?:[0-7]{11}\0){2}")
+_USUAL_DEVICES = re.compile(rb"(?:[0-7]{7}\0|\0{8}){2}")
 
 
 class Unsupported(Exception):
@@ -112,10 +115,12 @@ def _header(buf: bytes) -> tuple[str, bytes, int, bool] | None:
     if checksum != unsigned and checksum != unsigned - 256 * sum(b > 127 for b in buf[:148] + buf[156:]):
         raise Unsupported("bad checksum")
     # Mode, uid, gid, mtime, device numbers: tarfile refuses a header with bad
-    # ones. The usual spelling is checked by a pattern; any other, as tarfile reads it.
-    for start, end in _OTHER_NUMBERS:
-        if not _PLAIN_OCTAL.fullmatch(buf, start, end):
-            _number(buf[start:end])
+    # ones. The spelling tarfile and GNU tar write is checked by one pattern;
+    # any other, field by field, as tarfile reads it.
+    if not (_USUAL_NUMBERS.fullmatch(buf, 100, 148) and _USUAL_DEVICES.fullmatch(buf, 329, 345)):
+        for start, end in _OTHER_NUMBERS:
+            if not _PLAIN_OCTAL.fullmatch(buf, start, end):
+                _number(buf[start:end])
     size = _number(buf[124:136])
     kind = buf[156:157]
     name = _text(buf[0:100])
