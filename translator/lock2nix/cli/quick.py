@@ -77,7 +77,7 @@ def read(argv: Sequence[str]) -> Reading | None:
 
 def recognise(argv: Sequence[str]) -> SimpleNamespace | None:
     """``argv`` read as argparse reads it, when it is a plain command line; else None."""
-    if argv[:1] == ["init"]:
+    if list(argv[:1]) == ["init"]:
         return None
     values = dict(DEFAULTS)
     tokens = iter(argv)
