@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,9 +108,9 @@ def one_package_variant(lock: Path) -> str:
     return text[: match.start(2)] + match.group(2) + ",!=0.0.0" + text[match.end(2):]
 
 
-def hook_row(runs: int, work: Path, cache: Path) -> Run:
+def hook_setup(work: Path, cache: Path) -> tuple[list[str], Path, dict[str, str]]:
     """The pre-commit hook's run as ``lock2nix init`` sets it up: ``lock2nix --pre-commit``, reading
-    the overlay from ``[tool.lock2nix]`` in pyproject.toml, on inputs that have not changed."""
+    the overlay from ``[tool.lock2nix]`` in pyproject.toml (command, directory, environment)."""
     hook = work / "hook"
     hook.mkdir()
     shutil.copy(work / "poetry.lock", hook / "poetry.lock")
@@ -119,7 +120,20 @@ def hook_row(runs: int, work: Path, cache: Path) -> Run:
     command = [lock2nix(), "--pre-commit"]
     env = {"LOCK2NIX_CACHE_DIR": str(cache)}
     subprocess.run(command, cwd=hook, env={**ENV, **env}, capture_output=True)  # exits 1: it wrote the overlay
-    return median(runs, command, hook, env)
+    return command, hook, env
+
+
+def interleaved(runs: int, steps: list[tuple[str, Callable[[], Run]]]) -> list[tuple[str, Run]]:
+    """The median of each step, the steps taken in turn, round after round: a ratio
+    of two rows compares runs of the same moments (the machine's load moves by a third)."""
+    results: dict[str, list[Run]] = {name: [] for name, _ in steps}
+    for _ in range(runs):
+        for name, step in steps:
+            results[name].append(step())
+    return [
+        (name, Run(statistics.median(r.wall for r in rs), statistics.median(r.rss_mib for r in rs)))
+        for name, rs in results.items()
+    ]
 
 
 def poetry_rows(runs: int, peers: bool) -> list[tuple[str, Run]]:
@@ -138,25 +152,33 @@ def poetry_rows(runs: int, peers: bool) -> list[tuple[str, Run]]:
         state["flip"] = not state["flip"]
         (work / "poetry.lock").write_text(variant if state["flip"] else original)
 
-    rows = [("lock2nix, one package changed", median(runs, translate, work, before=flip))]
-
-    def no_snapshot() -> None:
+    def one_package() -> Run:
         flip()
-        shutil.rmtree(cache / "snapshots", ignore_errors=True)
+        return measure(translate, work)
 
-    rows.append(("lock2nix, full (no snapshot)", median(runs, translate, work, before=no_snapshot)))
-    subprocess.run(translate, cwd=work, env=ENV, check=True, capture_output=True)
-    rows.append(("lock2nix, inputs unchanged", median(runs, translate, work)))
-    rows.append(("lock2nix --pre-commit, unchanged (configured)", hook_row(runs, work, cache)))
-    rows.append(("python -c pass", median(runs, [sys.executable, "-c", "pass"], work)))
+    hook, hook_dir, hook_env = hook_setup(work, cache)
     toml = [sys.executable, "-c", "import sys,tomli;tomli.load(open(sys.argv[1],'rb'))", "poetry.lock"]
-    rows.append(("tomli parse of the lock", median(runs, toml, work)))
+    steps: list[tuple[str, Callable[[], Run]]] = [
+        ("lock2nix, one package changed", one_package),
+        # The overlay the step before wrote is current: the no-op.
+        ("lock2nix, inputs unchanged", lambda: measure(translate, work)),
+        ("lock2nix --pre-commit, unchanged (configured)", lambda: measure(hook, hook_dir, hook_env)),
+        ("python -c pass", lambda: measure([sys.executable, "-c", "pass"], work)),
+        ("tomli parse of the lock", lambda: measure(toml, work)),
+    ]
     if peers:
         bin_dir = peer("poetry", "poetry", "poetry-plugin-export")
         export = [str(bin_dir / "poetry"), "export", "--without-hashes", "-f", "requirements.txt", "-o", "req.txt"]
         env = {"POETRY_CACHE_DIR": str(work / "poetry-cache"), "POETRY_VIRTUALENVS_CREATE": "false"}
         subprocess.run(export, cwd=work, env={**ENV, **env}, check=True, capture_output=True)
-        rows.append(("poetry export", median(runs, export, work, env)))
+        steps.append(("poetry export", lambda: measure(export, work, env)))
+    rows = interleaved(runs, steps)
+
+    def no_snapshot() -> None:
+        flip()
+        shutil.rmtree(cache / "snapshots", ignore_errors=True)
+
+    rows.insert(1, ("lock2nix, full (no snapshot)", median(runs, translate, work, before=no_snapshot)))
     shutil.rmtree(work, ignore_errors=True)
     return rows
 

@@ -135,3 +135,57 @@ def test_pyproject_without_tool_table_is_no_configuration(project, recorded_cach
     with (project / "pyproject.toml").open("a") as f:
         f.write('\n[tool.other]\nnote = "lock2nix"\n')
     assert 'prefer = "wheel";' in generate(project, recorded_cache)
+
+
+# --- the configured overlays, remembered for the hook's run --------------------------------------
+
+
+def test_the_configured_overlays_are_remembered_by_the_configurations_bytes(tmp_path, monkeypatch) -> None:
+    from lock2nix.cli import config
+
+    monkeypatch.chdir(tmp_path)
+    memo_dir = tmp_path / "cache" / "configured"
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\nname = "x"\n\n[tool.lock2nix]\noverlays = [\n'
+        '  { lock = "poetry.lock", output = "nix/overlay.nix", prefer = "sdist" },\n'
+        '  { lock = "sub/uv.lock", output = "sub/overlay.nix" },\n]\n'
+    )
+
+    def pairs(**memo: str) -> list[tuple[str, str, str | None]]:
+        return [(t.lock, t.output, t.prefer) for t in config.overlay_targets(".", **memo)]
+
+    parsed = pairs()
+    assert parsed == [("poetry.lock", "nix/overlay.nix", "sdist"), ("sub/uv.lock", "sub/overlay.nix", None)]
+    assert pairs(memo_dir=str(memo_dir)) == parsed
+    [memo] = memo_dir.iterdir()
+
+    # Remembered: no TOML is read while the file stays the same.
+    monkeypatch.setattr(config, "load_toml", lambda *a: pytest.fail("parsed again"))
+    assert pairs(memo_dir=str(memo_dir)) == parsed
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+
+    # A changed configuration is read again, under another name.
+    pyproject.write_text(pyproject.read_text().replace("sdist", "wheel"))
+    assert pairs(memo_dir=str(memo_dir))[0] == ("poetry.lock", "nix/overlay.nix", "wheel")
+    assert len(list(memo_dir.iterdir())) == 2
+
+    # A damaged memo is read as none.
+    for damaged in (b"", b"\x00garbage", __import__("marshal").dumps(("not", "pairs"))):
+        for path in memo_dir.iterdir():
+            path.write_bytes(damaged)
+        assert pairs(memo_dir=str(memo_dir))[0] == ("poetry.lock", "nix/overlay.nix", "wheel")
+
+
+def test_a_wrong_configuration_is_never_remembered(tmp_path, monkeypatch) -> None:
+    from lock2nix.cli import config
+    from lock2nix.errors import Lock2NixError
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "lock2nix.toml").write_text('overlays = [{ lock = "poetry.lock" }]\n')
+    memo_dir = tmp_path / "memo"
+    for _ in range(2):
+        with pytest.raises(Lock2NixError, match="output"):
+            config.overlay_targets(".", memo_dir=str(memo_dir))
+    assert not memo_dir.exists()

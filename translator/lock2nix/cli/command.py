@@ -14,7 +14,7 @@ from typing import Literal
 from .. import __version__, _files
 from ..errors import Lock2NixError
 from ..nix import library
-from .current import Check, check, is_current, library_current, read_text, targets
+from .current import Check, cache_dir, check, is_current, library_current, read_text, targets
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -228,7 +228,7 @@ def _translate(checked: Check, args: SimpleNamespace) -> Outcome:
             scope=args.scope,
             inline=checked.inline,
             digest=checked.digest,
-            cache_dir=_cache_dir(args),
+            cache_dir=Path(cache_dir(args)),
             offline=args.offline,
             detect=not args.no_detect,
             allow_insecure_hashes=args.allow_insecure_hashes,
@@ -263,16 +263,6 @@ def _deliver(
     if pre_commit:
         print(f"lock2nix: regenerated {output}", file=sys.stderr)
     return "written"
-
-
-def _cache_dir(args: SimpleNamespace) -> Path:
-    if args.cache_dir is not None:
-        return Path(args.cache_dir)
-    env = os.environ.get("LOCK2NIX_CACHE_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "lock2nix"
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -7,9 +7,13 @@ is an error naming the file and key rather than a setting silently ignored.
 
 from __future__ import annotations
 
+import hashlib
+import marshal  # built in, unlike json or pickle: the memo of the configured overlays is read on every commit
 import os
+import sys
 from types import MappingProxyType
 
+from .. import __version__
 from .._toml import load_toml
 from ..errors import Lock2NixError
 from .inputs import CONFIG_FILE, PYPROJECT, candidate_files
@@ -93,14 +97,27 @@ def load(directory: str | os.PathLike[str], texts: Mapping[str, str] | None = No
     return _config(path, data)
 
 
-def overlay_targets(directory: str | os.PathLike[str]) -> tuple[OverlayTarget, ...]:
+def overlay_targets(
+    directory: str | os.PathLike[str], *, memo_dir: str | None = None
+) -> tuple[OverlayTarget, ...]:
     """The configured lock -> overlay pairs, read without validating the rest.
 
     This is the pre-commit hook's path on every commit, so the schema (and
     jsonschema's import) is only used when the pairs themselves look wrong;
-    the whole file is validated when an overlay is regenerated.
+    the whole file is validated when an overlay is regenerated. With
+    ``memo_dir``, the pairs are kept there under a digest of the configuration
+    files, and read from there while those files stay byte for byte the same:
+    that run then imports no TOML reader (tomli's import alone was a seventh of it).
     """
-    found = _configured(directory)
+    files = [(path, _read(path)) for path in candidate_files(directory)]
+    if not files:
+        return ()
+    memo = None if memo_dir is None else os.path.join(memo_dir, _digest(files))
+    known = None if memo is None else _remembered(memo)
+    if known is not None:
+        return known
+    texts = {os.path.basename(path): _decoded(path, data) for path, data in files}
+    found = _configured(directory, texts)
     if not found:
         return ()
     if len(found) > 1:
@@ -111,7 +128,60 @@ def overlay_targets(directory: str | os.PathLike[str]) -> tuple[OverlayTarget, .
         isinstance(i, dict) and isinstance(i.get("lock"), str) and isinstance(i.get("output"), str) for i in items
     ):
         return load(directory).overlays  # validation names the problem
-    return _overlays(path, items)
+    targets = _overlays(path, items)
+    if memo is not None:
+        _remember(memo, targets)
+    return targets
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise Lock2NixError(f"cannot read: {exc}", file=path) from None
+
+
+def _decoded(path: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Lock2NixError(f"cannot read: {exc}", file=path) from None
+
+
+def _digest(files: list[tuple[str, bytes]]) -> str:
+    """A name for what ``files`` configure: the tool's version, each file's name and bytes."""
+    h = hashlib.sha256(f"lock2nix {__version__} python {sys.version_info[:2]}".encode())
+    for path, data in files:
+        h.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0" + str(len(data)).encode() + b"\0" + data)
+    return h.hexdigest()[:32]
+
+
+def _remembered(memo: str) -> tuple[OverlayTarget, ...] | None:
+    """The pairs kept in ``memo``; None when there are none, or they are not what :func:`_remember` writes."""
+    try:
+        with open(memo, "rb") as f:
+            pairs = marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(pairs, tuple) or not all(
+        isinstance(p, tuple) and len(p) == 3 and isinstance(p[0], str) and isinstance(p[1], str)
+        and (p[2] is None or isinstance(p[2], str))
+        for p in pairs
+    ):
+        return None
+    return tuple(OverlayTarget(*p) for p in pairs)
+
+
+def _remember(memo: str, targets: tuple[OverlayTarget, ...]) -> None:
+    import contextlib  # here, with what writes: a run that finds the pairs writes nothing
+    from pathlib import Path
+
+    from .._files import write_atomic
+
+    data = marshal.dumps(tuple((t.lock, t.output, t.prefer) for t in targets))
+    with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+        write_atomic(Path(memo), data, parents=True)
 
 
 def _configured(directory: str | os.PathLike[str], texts: Mapping[str, str] | None = None) -> list[tuple[str, Any]]:

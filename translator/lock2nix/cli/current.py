@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from .._options import Prefer
 
-__all__ = ["Check", "Target", "check", "is_current", "library_current", "read_text", "targets"]
+__all__ = ["Check", "Target", "cache_dir", "check", "is_current", "library_current", "read_text", "targets"]
 
 
 class Target:
@@ -45,7 +45,7 @@ def targets(args: SimpleNamespace) -> list[Target]:
         from .config import overlay_targets
 
         # Relative, so messages name files as the user sees them.
-        configured = overlay_targets(os.curdir)
+        configured = overlay_targets(os.curdir, memo_dir=os.path.join(cache_dir(args), "configured"))
         if configured:
             return [Target(t.lock, t.output, t.prefer) for t in configured]
     for flag in ("check", "pre_commit"):
@@ -55,6 +55,17 @@ def targets(args: SimpleNamespace) -> list[Target]:
                 "[tool.lock2nix] / lock2nix.toml"
             )
     return [Target(args.lock, args.output or None)]
+
+
+def cache_dir(args: SimpleNamespace) -> str:
+    """lock2nix's cache: ``--cache-dir``, else $LOCK2NIX_CACHE_DIR, else the user's cache directory."""
+    if args.cache_dir is not None:
+        return str(args.cache_dir)
+    env = os.environ.get("LOCK2NIX_CACHE_DIR")
+    if env:
+        return env
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "lock2nix")
 
 
 class Check:
