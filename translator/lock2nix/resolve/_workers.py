@@ -1,7 +1,7 @@
 """Where the fetches of a cold run run: in worker processes where that is safe, else in threads.
 
 Reading an sdist's build system, or an index page of a large project, is
-mostly Python work (tarfile parses the header of each member, a hundred
+mostly Python work (the header of each member is read, a hundred
 thousand in a large lock's sdists; a page is JSON of thousands of files),
 which the threads of one process can only do one at a time. So many fetches
 run in worker processes. They are forked from this process: they start with

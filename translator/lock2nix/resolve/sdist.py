@@ -6,7 +6,8 @@ files do not record them. lock2nix therefore reads each such sdist once at
 translate time, up to its top-level ``pyproject.toml`` when that comes early
 in a large archive, else all of it, takes ``[build-system]`` and remembers the
 answer on disk, keyed by the sdist's sha256 (the same bytes always declare the
-same build system).
+same build system). Tar archives are listed by :mod:`.tar`, which reads of
+each header only what the listing needs, and by tarfile where it must.
 
 A warm run must not pay for the HTTP stack (lock2nix runs as a pre-commit
 hook), so ``requests`` and the archive and TOML readers are imported only when

@@ -86,14 +86,14 @@ def members(
         name, kind, size, is_dir = header
         if kind == _GLOBAL_TYPE:
             # Keywords for every member that follows: none this reader uses may be among them.
-            if {"path", "size"} & _pax_records(_data(read, skip, size)).keys():
+            if {"path", "size"} & _pax_records(_data(read, size)).keys():
                 raise Unsupported("a global PAX header naming every member")
             following = _header(read(BLOCK))
             if following is None or following[1] == _GLOBAL_TYPE:
                 raise Unsupported("no member after a global PAX header")
             name, kind, size, is_dir = following
         if kind in _EXTENSIONS:
-            name, kind, size, is_dir = _extended(read, skip, kind, size)
+            name, kind, size, is_dir = _extended(read, kind, size)
         is_file = kind in _REGULAR_TYPES
         content = None
         if is_file and size <= limit and wanted(name, is_dir):
@@ -134,13 +134,11 @@ def _header(buf: bytes) -> tuple[str, bytes, int, bool] | None:
     return name, kind, size, is_dir
 
 
-def _extended(
-    read: Callable[[int], bytes], skip: Callable[[int], int], kind: bytes, size: int
-) -> tuple[str, bytes, int, bool]:
+def _extended(read: Callable[[int], bytes], kind: bytes, size: int) -> tuple[str, bytes, int, bool]:
     """The member an extended header (PAX, or GNU's long name or link) describes."""
     if kind == b"S":
         raise Unsupported("a GNU sparse file")
-    data = _data(read, skip, size)
+    data = _data(read, size)
     name, next_kind, next_size, is_dir = _following(read)
     if kind == _LONGNAME:
         name = _text(data)
@@ -168,7 +166,7 @@ def _following(read: Callable[[int], bytes]) -> tuple[str, bytes, int, bool]:
     return follows
 
 
-def _data(read: Callable[[int], bytes], skip: Callable[[int], int], size: int) -> bytes:
+def _data(read: Callable[[int], bytes], size: int) -> bytes:
     """An extended header's data with its padding: tarfile reads a long name, and
     PAX records, up to the first NUL of the padded blocks."""
     return _read_exactly(read, _blocks(size))
