@@ -15,6 +15,7 @@ from .. import __version__, _files
 from ..errors import Lock2NixError
 from ..nix import library
 from .current import Check, cache_dir, check, is_current, library_current, read_text, targets
+from .quick import CHOICES, DEFAULTS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -50,19 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", help="write here (atomically) instead of stdout")
     parser.add_argument(
         "--emit",
-        choices=("overlay", "model", "pylock"),
-        default="overlay",
+        choices=CHOICES["emit"],
+        default=DEFAULTS["emit"],
         help="what to write: the nixpkgs overlay (default), the lock model as JSON, or a PEP 751 pylock.toml",
     )
     parser.add_argument(
         "--prefer",
-        choices=("wheel", "sdist"),
+        choices=CHOICES["prefer"],
         default=None,
         help="build from wheels when a compatible one exists (default), or from sdists",
     )
     parser.add_argument(
         "--scope",
-        choices=("project", "global"),
+        choices=CHOICES["scope"],
         default=None,
         help="where the locked packages live: in the projects' own package set, leaving nixpkgs' sets as "
         "they are (project, the default), or also in every interpreter's set of nixpkgs (global)",
@@ -123,7 +124,7 @@ def build_init_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-o", "--output", default=None, help="the overlay to keep current (default: overlay.nix beside the lock)"
     )
-    parser.add_argument("--prefer", choices=("wheel", "sdist"), default=None, help="record a wheel/sdist preference")
+    parser.add_argument("--prefer", choices=CHOICES["prefer"], default=None, help="record a wheel/sdist preference")
     parser.add_argument(
         "--hook-repo",
         default=None,

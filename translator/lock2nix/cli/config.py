@@ -191,11 +191,7 @@ def _configured(directory: str | os.PathLike[str], texts: Mapping[str, str] | No
         name = os.path.basename(path)
         text = texts.get(name) if texts else None
         if text is None:
-            try:
-                with open(path, encoding="utf-8") as f:
-                    text = f.read()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise Lock2NixError(f"cannot read: {exc}", file=path) from None
+            text = _decoded(path, _read(path))
         if name == CONFIG_FILE:
             found.append((path, load_toml(path, text)))
         elif "lock2nix" in text:  # cheap test before parsing a pyproject.toml

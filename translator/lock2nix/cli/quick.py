@@ -29,7 +29,7 @@ VALUED = {
     "-o": "output", "--output": "output", "--emit": "emit", "--prefer": "prefer", "--scope": "scope",
     "--cache-dir": "cache_dir",
 }
-#: The values argparse accepts, for the options restricted to some.
+#: The values of the options restricted to some (:mod:`.command`'s parser takes its choices from here).
 CHOICES = {"emit": ("overlay", "model", "pylock"), "prefer": ("wheel", "sdist"), "scope": ("project", "global")}
 #: Options without a value, by option string.
 FLAGS = {
@@ -37,7 +37,7 @@ FLAGS = {
     "--allow-insecure-hashes": "allow_insecure_hashes", "--check": "check", "--pre-commit": "pre_commit",
     "--force": "force",
 }
-#: Every attribute of the main command's arguments, as argparse defaults it.
+#: Every attribute of the main command's arguments, as argparse defaults it (``emit``'s default is from here).
 DEFAULTS = {
     "lock": None, "output": None, "emit": "overlay", "prefer": None, "scope": None, "inline": False,
     "offline": False, "no_detect": False, "allow_insecure_hashes": False, "cache_dir": None, "check": False,

@@ -529,6 +529,12 @@ class _ListingBuilder:
         # parsed; of the other files it is enough to know they exist.
         return not is_dir and len(parts) <= 2 and parts[-1] == "pyproject.toml"
 
+    @classmethod
+    def wants(cls, name: str, is_dir: bool) -> bool:
+        """Whether the content of the member named ``name`` is kept (a tar reader asks as it goes)."""
+        parts = _member_parts(name)
+        return parts is not None and cls.wants_content(parts, is_dir)
+
     def add(self, parts: tuple[str, ...], is_dir: bool, content: bytes | None) -> None:
         if len(parts) > 1 or is_dir:
             self.top_dirs.add(parts[0])
@@ -574,12 +580,8 @@ def _scan_tar(file: Any, builder: _ListingBuilder, *, declared_stops: bool, fast
         start = stream.tell()
         return stream.seek(size, io.SEEK_CUR) - start
 
-    def wanted(name: str, is_dir: bool) -> bool:
-        parts = _member_parts(name)
-        return parts is not None and builder.wants_content(parts, is_dir)
-
     try:
-        found = tar.members(stream.read, skip, wanted, _MAX_MEMBER_SIZE)
+        found = tar.members(stream.read, skip, builder.wants, _MAX_MEMBER_SIZE)
         return _take(found, builder, declared_stops=declared_stops)
     except zlib.error as e:  # damaged: tarfile reports it as it would have
         raise tar.Unsupported(str(e)) from None
@@ -588,8 +590,7 @@ def _scan_tar(file: Any, builder: _ListingBuilder, *, declared_stops: bool, fast
 def _tarfile_members(archive: tarfile.TarFile, builder: _ListingBuilder) -> Iterator[tar.Member]:
     """The members of ``archive`` as :func:`.tar.members` gives them, read by tarfile."""
     for member in archive:
-        parts = _member_parts(member.name)
-        wanted = parts is not None and builder.wants_content(parts, member.isdir())
+        wanted = builder.wants(member.name, member.isdir())
         yield tar.Member(member.name, member.isdir(), _tar_content(archive, member) if wanted else None)
 
 
