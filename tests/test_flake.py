@@ -268,7 +268,7 @@ def test_filtered_source_builds_the_wheel(env, tmp_path) -> None:
     for needed in ("lock2nix/nix/lib/default.nix", "lock2nix/nix/lib/helpers.json", "lock2nix/overlays/lock2nix.nix",
                    "lock2nix/schemas/lock-model.schema.json"):
         assert needed in package
-    assert "lock2nix=lock2nix.cli:main" in entry_points.replace(" ", "")
+    assert "lock2nix=lock2nix.cli:console_main" in entry_points.replace(" ", "")
     requires = [canonicalize_name(Requirement(line.split(":", 1)[1]).name)
                 for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
     assert sorted(requires) == sorted(pyproject_dependencies(work / "pyproject.toml"))

@@ -224,3 +224,52 @@ def test_a_freed_value_does_not_lend_its_fingerprint_to_the_next_with_its_id() -
     reused = [o for o in others if id(o) == address]
     assert reused, "no object took the freed address"
     assert snapshot.fingerprint(reused[0]) != fingerprint
+
+
+def saved(snapshot: Snapshot, cache: Path) -> Snapshot:
+    """``snapshot`` written to the file of a lock named ``poetry.lock`` in ``cache``, and that file loaded."""
+    snapshot.path = Snapshot.load(cache, Path("poetry.lock")).path
+    snapshot.save()
+    return Snapshot.load(cache, Path("poetry.lock"))
+
+
+def test_entries_are_read_from_the_file_as_they_are_taken_and_copied_when_it_is_written(tmp_path) -> None:
+    first = Snapshot()
+    values = {f"k{i}": {"text": "x" * i, "i": i} for i in range(50)}
+    for key, value in values.items():
+        first.put("kind", digest(key), value)
+    loaded = saved(first, tmp_path)
+    # Loading reads the index only: every entry is where the file has it, not its pickle.
+    assert all(isinstance(where, tuple) for where, _, _ in loaded.entries["kind"].values())
+    taken = {key: loaded.get("kind", digest(key)) for key in list(values)[::2]}
+    assert taken == {key: values[key] for key in list(values)[::2]}
+    assert all(isinstance(where, tuple) for where, _, _ in loaded.used["kind"].values()), "not held once taken"
+    loaded.put("kind", digest("new"), "a value computed in this run")
+    # Written again: the entries taken (copied from the old file), and the new one; the rest dropped.
+    again = saved(loaded, tmp_path)
+    assert loaded._file is None, "closed once saved"
+    assert {key: again.get("kind", digest(key)) for key in taken} == taken
+    assert again.get("kind", digest("new")) == "a value computed in this run"
+    assert not again.holds("kind", digest("k1"))
+    again.close()
+
+
+def test_a_snapshot_file_cut_short_gives_the_same_output(tmp_path, recorded_cache) -> None:
+    lock = stage_poetry_case("jfilter__split-folders__small-lock21", tmp_path)
+    cache = fresh_cache(recorded_cache, tmp_path)
+    expected = run(lock, cache)
+    [path] = snapshots(cache)
+    data = path.read_bytes()
+    index_end = index_size(path)
+    # The index whole, the entries cut in the middle: those past the cut are computed again.
+    path.write_bytes(data[: index_end + (len(data) - index_end) // 2])
+    assert run(lock, cache) == expected
+    assert path.stat().st_size == len(data), "written whole again"
+    assert run(lock, cache) == expected
+
+
+def index_size(path: Path) -> int:
+    """Where the snapshot file's index ends and its entries start."""
+    with path.open("rb") as f:
+        assert isinstance(pickle.load(f), dict)
+        return f.tell()

@@ -12,9 +12,12 @@ it printed, which a run that reuses it prints again. The file is written after
 a successful translation, with only the entries that translation used, and
 belongs to the lock2nix version that wrote it (another version starts afresh).
 
-The file is a pickle: loading a whole lock's model from it costs a fraction of
-decoding JSON, and it lives in the user's own cache directory, trusted as
-Python's bytecode cache beside it is.
+The file is an index (a pickle) followed by each entry's pickle: loading a
+whole lock's model from it costs a fraction of decoding JSON, and it lives in
+the user's own cache directory, trusted as Python's bytecode cache beside it
+is. An entry is read from the file when it is taken and copied from it when
+the file is written again, so the run never holds the whole file: it was a
+tenth of a one-package change's peak memory.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import os
 import pickle
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from . import __version__, _warnings
 from ._files import write_atomic
@@ -36,7 +40,7 @@ __all__ = ["Snapshot", "digest"]
 
 _T = TypeVar("_T")
 #: Changed when what the entries hold changes within one lock2nix version.
-_LAYOUT = 3
+_LAYOUT = 4
 
 
 def digest(*parts: Any) -> str:
@@ -52,10 +56,12 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-#: One entry as the file holds it: the value's pickle, the value's
+#: Where an entry's pickle is in the file: (offset after the index, length).
+_Span = tuple[int, int]
+#: One entry: the value's pickle (or where the file has it), the value's
 #: fingerprint, and the warnings computing it printed. Kept as a pickle, an
 #: entry the next run reuses is written back without being pickled again.
-_Entry = tuple[bytes, str, tuple[str, ...]]
+_Entry = tuple[bytes | _Span, str, tuple[str, ...]]
 
 
 @dataclass
@@ -70,6 +76,9 @@ class Snapshot:
     #: The fingerprints of the values this run took from or put into the
     #: snapshot, by ``id``, with a weak reference telling whether the id is still the value's.
     _fingerprints: dict[int, tuple[Callable[[], Any], str]] = field(default_factory=dict, repr=False)
+    #: The file the entries' spans are in (open until saved or closed), and where its entries start.
+    _file: IO[bytes] | None = field(default=None, repr=False)
+    _start: int = 0
 
     @classmethod
     def load(cls, cache_dir: Path, lock_file: Path) -> Snapshot:
@@ -77,12 +86,16 @@ class Snapshot:
         name = hashlib.sha256(str(lock_file.resolve()).encode()).hexdigest()[:24]
         path = Path(cache_dir) / "snapshots" / f"{name}.pickle"
         try:
-            with path.open("rb") as f:  # read as it is unpickled: the file is not held whole beside its entries
-                data = pickle.load(f)
+            f = path.open("rb")
+        except OSError:
+            return cls(path)
+        try:
+            data = pickle.load(f)  # the index only: it ends where the entries start
             if data.get("lock2nix") == (__version__, _LAYOUT) and isinstance(data.get("entries"), dict):
-                return cls(path, data["entries"])
-        except Exception:  # a missing or damaged cache file only means starting afresh
+                return cls(path, data["entries"], _file=f, _start=f.tell())
+        except Exception:  # a damaged cache file only means starting afresh
             pass
+        f.close()
         return cls(path)
 
     def holds(self, kind: str, key: str) -> bool:
@@ -97,10 +110,10 @@ class Snapshot:
         entry = self.entries.get(kind, {}).get(key)
         if entry is None:
             return None
-        data, fingerprint, warnings = entry
+        where, fingerprint, warnings = entry
         try:
-            value = pickle.loads(data)
-        except Exception:  # an entry another build of this version wrote: computed afresh
+            value = pickle.loads(self._pickle(where))
+        except Exception:  # a damaged file, an entry another build of this version wrote: computed afresh
             return None
         self.used.setdefault(kind, {})[key] = entry
         self._remember(value, fingerprint)
@@ -154,12 +167,45 @@ class Snapshot:
         return value
 
     def save(self) -> None:
-        """Write the entries this translation used (unchanged: nothing to write)."""
-        if self.path is None or not (self.added or self._dropped()):
-            return
-        content = {"lock2nix": (__version__, _LAYOUT), "entries": self.used}
-        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            write_atomic(self.path, lambda f: pickle.dump(content, f, protocol=5), parents=True)
+        """Write the entries this translation used (unchanged: nothing to write), and close the file."""
+        try:
+            if self.path is not None and (self.added or self._dropped()):
+                with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+                    write_atomic(self.path, self._write, parents=True)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the file the entries are read from (after this, only what was taken is known)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _write(self, f: IO[bytes]) -> None:
+        index: dict[str, dict[str, _Entry]] = {}
+        order: list[bytes | _Span] = []
+        offset = 0
+        for kind, entries in self.used.items():
+            for key, (where, fingerprint, warnings) in entries.items():
+                length = len(where) if isinstance(where, bytes) else where[1]
+                index.setdefault(kind, {})[key] = ((offset, length), fingerprint, warnings)
+                order.append(where)
+                offset += length
+        pickle.dump({"lock2nix": (__version__, _LAYOUT), "entries": index}, f, protocol=5)
+        for where in order:  # one at a time: the file is never held whole
+            f.write(self._pickle(where))
+
+    def _pickle(self, where: bytes | _Span) -> bytes:
+        """An entry's pickle: held, or read from the file."""
+        if isinstance(where, bytes):
+            return where
+        offset, length = where
+        if self._file is None:
+            raise OSError("the snapshot's file is closed")
+        data = os.pread(self._file.fileno(), length, self._start + offset)
+        if len(data) != length:
+            raise OSError("the snapshot's file is cut short")
+        return data
 
     def _dropped(self) -> bool:
         """Whether the file holds entries this run did not use."""

@@ -8,13 +8,14 @@ than the standard library's os and hashlib; every other run goes on in
 
 from __future__ import annotations
 
+import os
 import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["main"]
+__all__ = ["console_main", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -27,3 +28,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .command import run
 
     return run(args, reading)
+
+
+def console_main() -> None:
+    """The ``lock2nix`` script: :func:`main`, then out of the process without
+    freeing its objects one by one.
+
+    A translation leaves its model and overlay, about 300,000 objects for a
+    309-package lock, and freeing them at exit was a tenth of a one-package
+    change's run (mypy leaves likewise). Nothing is lost: outputs are written
+    and closed by then, worker pools shut down, and the streams are flushed here.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a reader that went away (lock2nix LOCK | head)
+        code = code or 1
+    os._exit(code)

@@ -18,7 +18,7 @@ from .._options import Prefer, Scope
 from ..errors import Lock2NixError
 from ..generate import Options, generate
 from ..local_sources import apply_local_sources, resolve_except_skipped
-from ..overrides import curated, user_fixes
+from ..overrides import Fixes, curated, user_fixes
 from ..snapshot import Snapshot
 from . import config
 from .inputs import DIGEST_PREFIX, Inputs
@@ -63,6 +63,16 @@ def render(request: Request) -> str:
     detect = request.detect and settings.detect_build_systems is not False
     # What the last translation of this lock computed: only what changed is redone.
     snapshot = Snapshot.load(request.cache_dir, Path(inputs.lock_name))
+    try:
+        return _render(request, settings, fixes, prefer, detect, snapshot)
+    finally:
+        snapshot.close()  # saved (and so closed) only after a translation that went through
+
+
+def _render(
+    request: Request, settings: config.Config, fixes: Fixes, prefer: Prefer, detect: bool, snapshot: Snapshot
+) -> str:
+    inputs = request.inputs
     lock = parsers.parse(
         inputs.lock_name, inputs.lock_data, directory=inputs.directory,
         allow_insecure_hashes=request.allow_insecure_hashes, snapshot=snapshot,
