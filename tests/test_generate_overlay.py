@@ -90,3 +90,36 @@ def test_the_library_beside_or_inline_gives_the_same_derivations(tmp_path, recor
         drvs.append(eval_json(f"let ps = {lock_set(pkgs, 'python312')}; in map (n: if ps.${{n}} == null then null else ps.${{n}}.drvPath) "
                               f"{pkgs}.lock2nixProjects.split-folders.lockedNames"))
     assert drvs[0] == drvs[1] and any(drvs[0])
+
+
+def test_the_entries_put_in_at_the_end_give_the_text_the_emitter_lays_out(tmp_path, recorded_cache) -> None:
+    import dataclasses
+
+    from lock2nix import parsers, resolve
+    from lock2nix.generate import Options, overlay, plan
+
+    lock_file = CASE / "poetry.lock"
+    lock = parsers.parse(str(lock_file), lock_file.read_bytes(), directory=CASE)
+    lock = resolve.resolve(lock, resolve.Settings(cache_dir=recorded_cache, offline=True, detect_build_systems=False))
+    parts = plan(lock, Options(header=("a header",)))
+    assert any(isinstance(value, overlay.nix.Entry) for value in parts.packages.values())
+    # Laid out around marks, the entries put in at the end: the text of the whole laid out at once.
+    assert overlay.render(parts) == overlay._render(parts)
+    # A mark in the rest of the text (the emitter refuses one in strings and comments, not in
+    # raw code): laid out at once.
+    marked = dataclasses.replace(parts, projects={**parts.projects, "raw": overlay.nix.Expr('"\0"')})
+    assert overlay.render(marked) == overlay._render(marked)
+    assert "\0" in overlay.render(marked)
+
+
+def test_lock2nix_digests_are_sha256() -> None:
+    import hashlib
+
+    from lock2nix._digest import sha256
+
+    for data in (b"", b"lock2nix", bytes(range(256)) * 1000):
+        assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+    h = sha256()
+    h.update(b"lock")
+    h.update(b"2nix")
+    assert h.digest() == hashlib.sha256(b"lock2nix").digest()

@@ -10,7 +10,6 @@ so resolution never sees it.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +52,8 @@ def _local_source(path: Path, lock_dir: Path, config: str, name: str) -> Source:
             f"src {str(path)!r} is neither a directory nor a wheel or sdist ({', '.join(_ARCHIVE_SUFFIXES)})",
             file=config, entry=entry,
         )
+    import hashlib  # OpenSSL's, for what may be large (lock2nix._digest)
+
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return ArchiveSource(artifact=Artifact(filename=path.name, hashes={"sha256": digest}), path=relative)
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import os
 import pickle
 import weakref
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from . import __version__, _warnings
+from ._digest import sha256
 from ._files import write_atomic
 
 __all__ = ["Snapshot", "digest"]
@@ -53,7 +53,7 @@ def digest(*parts: Any) -> str:
 
 
 def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:32]
+    return sha256(data).hexdigest()[:32]
 
 
 #: Where an entry's pickle is in the file: (offset after the index, length).
@@ -83,7 +83,7 @@ class Snapshot:
     @classmethod
     def load(cls, cache_dir: Path, lock_file: Path) -> Snapshot:
         """The snapshot of ``lock_file`` (empty when there is none, or it is damaged)."""
-        name = hashlib.sha256(str(lock_file.resolve()).encode()).hexdigest()[:24]
+        name = sha256(str(lock_file.resolve()).encode()).hexdigest()[:24]
         path = Path(cache_dir) / "snapshots" / f"{name}.pickle"
         try:
             f = path.open("rb")

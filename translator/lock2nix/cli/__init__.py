@@ -2,7 +2,7 @@
 
 The pre-commit hook runs it on every commit, nearly always on inputs that
 have not changed. That run is answered first, by :mod:`.quick`, with no more
-than the standard library's os and hashlib; every other run goes on in
+than the standard library's os and CPython's sha256; every other run goes on in
 :mod:`.command`, with argparse for the command lines :mod:`.quick` leaves to it.
 """
 

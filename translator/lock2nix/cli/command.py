@@ -243,38 +243,56 @@ def _translate(checked: Check, args: SimpleNamespace) -> Outcome:
             allow_insecure_hashes=args.allow_insecure_hashes,
         )
     )
-    return _deliver(text, output, library_file, check=args.check, pre_commit=args.pre_commit)
-
-
-def _deliver(
-    text: str, output: Path | None, library_file: Path | None, *, check: bool, pre_commit: bool
-) -> Outcome:
-    """Print ``text``, or write it to ``output`` unless it holds it already (with ``check``: say so);
-    the Nix library beside it likewise."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return "printed"
-    current_text = read_text(str(output))
+    data = text.encode()
+    del text  # held once, as it is written: a large overlay's text is megabytes
+    return _deliver(data, output, library_file, check=args.check, pre_commit=args.pre_commit)
+
+
+def _deliver(data: bytes, output: Path, library_file: Path | None, *, check: bool, pre_commit: bool) -> Outcome:
+    """Write ``data`` to ``output`` unless it holds it already (with ``check``: say so);
+    the Nix library beside it likewise."""
+    holds = _holds(output, data)
     library_is_current = library_current(None if library_file is None else str(library_file))
-    if current_text == text and library_is_current:
+    if holds and library_is_current:
         return "current" if check else "unchanged"
     if check:
         from .staleness import summary
 
-        why = summary(current_text, text) if current_text != text else f"{library_file} is another lock2nix's library"
+        why = summary(read_text(str(output)), data.decode()) if not holds else (
+            f"{library_file} is another lock2nix's library"
+        )
         print(f"lock2nix: {output} is stale: {why}; run lock2nix to regenerate", file=sys.stderr)
         return "stale"
     # The library first: an overlay never imports a library older than itself.
     if library_file is not None and not library_is_current:
         write_atomic(library_file, library.bundle())
-    write_atomic(output, text)
+    write_atomic(output, data)
     if pre_commit:
         print(f"lock2nix: regenerated {output}", file=sys.stderr)
     return "written"
 
 
-def write_atomic(path: Path, text: str) -> None:
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the file at ``path`` has exactly ``data`` (read a block at a time, not held beside it)."""
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size != len(data):
+                return False
+            view, at = memoryview(data), 0
+            while block := f.read(1 << 16):
+                if view[at : at + len(block)] != block:
+                    return False
+                at += len(block)
+            return at == len(data)
+    except OSError:
+        return False
+
+
+def write_atomic(path: Path, text: str | bytes) -> None:
     """Replace the output file completely or not at all."""
     try:
         _files.write_atomic(path, text, durable=True)

@@ -7,13 +7,13 @@ is an error naming the file and key rather than a setting silently ignored.
 
 from __future__ import annotations
 
-import hashlib
 import marshal  # built in, unlike json or pickle: the memo of the configured overlays is read on every commit
 import os
 import sys
 from types import MappingProxyType
 
 from .. import __version__
+from .._digest import sha256
 from .._toml import load_toml
 from ..errors import Lock2NixError
 from .inputs import CONFIG_FILE, PYPROJECT, candidate_files
@@ -151,7 +151,7 @@ def _decoded(path: str, data: bytes) -> str:
 
 def _digest(files: list[tuple[str, bytes]]) -> str:
     """A name for what ``files`` configure: the tool's version, each file's name and bytes."""
-    h = hashlib.sha256(f"lock2nix {__version__} python {sys.version_info[:2]}".encode())
+    h = sha256(f"lock2nix {__version__} python {sys.version_info[:2]}".encode())
     for path, data in files:
         h.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0" + str(len(data)).encode() + b"\0" + data)
     return h.hexdigest()[:32]

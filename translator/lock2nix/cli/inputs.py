@@ -11,11 +11,11 @@ that run).
 from __future__ import annotations
 
 import binascii
-import hashlib
 import os
 import sys
 
 from .. import __version__
+from .._digest import sha256
 from ..errors import Lock2NixError
 from ..formats import companions, find_lock, format_of_name
 
@@ -130,7 +130,7 @@ def input_digest(
     inputs: Inputs, *, prefer: str | None, emit: str, detect: bool, insecure: bool, scope: str | None, inline: bool
 ) -> str:
     """What the output depends on: tool version, options and every input's bytes."""
-    h = hashlib.sha256()
+    h = sha256()
     h.update(f"lock2nix {__version__}\0prefer={prefer}\0emit={emit}\0detect={detect}\0".encode())
     h.update(f"scope={scope}\0inline={inline}\0".encode())
     if insecure:

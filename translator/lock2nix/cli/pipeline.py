@@ -16,7 +16,7 @@ from typing import Literal
 from .. import __version__, parsers, resolve
 from .._options import Prefer, Scope
 from ..errors import Lock2NixError
-from ..generate import Options, generate
+from ..generate import Options, overlay, plan
 from ..local_sources import apply_local_sources, resolve_except_skipped
 from ..overrides import Fixes, curated, user_fixes
 from ..snapshot import Snapshot
@@ -106,10 +106,13 @@ def _render(
         pythons=settings.pythons,
         conda_check=settings.conda_versions,
     )
+    lock_file = lock.file
     try:
-        text = generate(lock, options, snapshot)
+        parts = plan(lock, options, snapshot)
+        del lock  # the model is not needed to join the parts: freed, it makes room for the text
+        text = overlay.render(parts)
     except Lock2NixError as exc:  # e.g. text the emitter refuses: name the lock it came from
-        raise exc.at(file=lock.file) from None
+        raise exc.at(file=lock_file) from None
     snapshot.save()
     return text
 

@@ -49,6 +49,16 @@ class Options:
 def generate(lock: Lock, options: Options, snapshot: Snapshot | None = None) -> str:
     """The overlay's text; what ``snapshot`` holds from an earlier run of this
     lock is reused where everything that shapes it is the same."""
+    return overlay.render(plan(lock, options, snapshot))
+
+
+def plan(lock: Lock, options: Options, snapshot: Snapshot | None = None) -> overlay.Parts:
+    """The overlay in parts: each package's text, the projects and environments.
+
+    They hold none of the lock model: a caller that lets go of the model
+    before :func:`overlay.render` joins the parts (the overlay's text is made
+    whole a few times over) keeps the run's peak memory lower.
+    """
     graph = Graph(lock)
     writer = PackageWriter(lock, graph, options.fixes or curated(), options.lock_dir, snapshot or Snapshot())
     bindings, packages = writer.entries()
@@ -75,18 +85,16 @@ def generate(lock: Lock, options: Options, snapshot: Snapshot | None = None) -> 
             build_attributes.update(project.build_attributes(member, writer))
         projects[member.name] = project.spec(member, lock, writer, options.pythons)
     environments = dict([conda.environment(lock, options.pythons, options.conda_check)]) if lock.environment else {}
-    return overlay.render(
-        overlay.Parts(
-            header=options.header,
-            scope=options.scope,
-            settings=overlay.settings(options.prefer, options.output_name, writer.fixes, build_attributes),
-            bindings=tuple(bindings),
-            packages=packages,
-            projects=projects,
-            environments=environments,
-            inline=options.inline,
-        )
+    return overlay.Parts(
+        header=options.header,
+        scope=options.scope,
+        settings=overlay.settings(options.prefer, options.output_name, writer.fixes, build_attributes),
+        bindings=tuple(bindings),
+        packages=packages,
+        projects=projects,
+        environments=environments,
+        inline=options.inline,
     )
 
 
-__all__ = ["Options", "generate"]
+__all__ = ["Options", "generate", "plan"]

@@ -4,6 +4,7 @@ expressions use them (the emitter records every name an expression uses)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -40,6 +41,40 @@ def settings(
 
 
 def render(parts: Parts) -> str:
+    """The overlay's text.
+
+    The package set's entries, laid out already, are most of a large overlay's
+    text. The emitter lays out the overlay around a short mark for each (a
+    set or let holding an entry is never written on one line, so the layout
+    is the same), and the entries go in once, at the end: nested in the
+    overlay's blocks they were copied a dozen times over, and those copies
+    made the run's peak memory.
+    """
+    texts: list[str] = []
+
+    def marked(value: object) -> object:
+        if not isinstance(value, nix.Entry):
+            return value
+        texts.append(value.text)
+        return nix.Entry(f"{_MARK}{len(texts) - 1}{_MARK}", value.uses)
+
+    marks = dataclasses.replace(
+        parts,
+        bindings=tuple((name, marked(value)) for name, value in parts.bindings),
+        packages={name: marked(value) for name, value in parts.packages.items()},
+    )
+    pieces = _render(marks).split(_MARK)
+    if len(pieces) != 2 * len(texts) + 1:  # a mark in the rest (strings and comments refuse one; raw code)
+        return _render(parts)
+    pieces[1::2] = [texts[int(i)] for i in pieces[1::2]]
+    return "".join(pieces)
+
+
+#: Around the number of an entry's text in the overlay laid out by :func:`render`.
+_MARK = "\0"
+
+
+def _render(parts: Parts) -> str:
     package_set = _package_set(parts)
     call: dict[object, object] = {nix.Inherit(None, ("final", "prev")): None}
     if parts.scope != "project":

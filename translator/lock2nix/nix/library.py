@@ -9,11 +9,11 @@ into the overlay. Either way it is one expression: ``lib/default.nix`` with each
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 
 from .. import __version__
+from .._digest import sha256
 
 # A path string, not pathlib's: the pre-commit hook's run on unchanged inputs imports this module.
 LIB = os.path.join(os.path.dirname(__file__), "lib")
@@ -95,7 +95,7 @@ def is_current(text: str | None) -> bool:
 @functools.lru_cache(maxsize=1)
 def _sources() -> str:
     """A digest of this lock2nix's version and library sources."""
-    digest = hashlib.sha256(__version__.encode())
+    digest = sha256(__version__.encode())
     for name in sorted(os.listdir(LIB)):
         digest.update(f"\0{name}\0".encode())
         with open(os.path.join(LIB, name), "rb") as f:
@@ -109,4 +109,4 @@ def _read(path: str) -> str:
 
 
 def _short_digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return sha256(text.encode()).hexdigest()[:16]

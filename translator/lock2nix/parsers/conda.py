@@ -30,7 +30,6 @@ silently. The file is validated with ``schemas/conda-environment.schema.json``.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import posixpath
 import re
 import shlex
@@ -584,6 +583,8 @@ class _Translator:
             name = name or found_name
             if name is None:
                 raise self.reader.error(f"cannot tell the project name of {target!r}", where)
+            import hashlib  # OpenSSL's, for what may be large (lock2nix._digest)
+
             digest = hashlib.sha256(location.read_bytes()).hexdigest()
             source = ArchiveSource(artifact=Artifact(filename=location.name, hashes={"sha256": digest}), path=relative)
             self._python_member(

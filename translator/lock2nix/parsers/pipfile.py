@@ -29,7 +29,6 @@ lock is an environment only (like Poetry's ``package-mode = false``).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import posixpath
 import re
@@ -42,6 +41,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import InvalidName, NormalizedName, canonicalize_name
 
 from .. import _markers as markers
+from .._digest import sha256
 from .._index_url import PYPI_SIMPLE_URL, normalize_index_url
 from .._toml import load_toml
 from .._warnings import warn
@@ -495,6 +495,8 @@ def _local_archive(raw: Mapping[str, Any], path: str, directory: Path, fail: Any
     if not hashes:
         local = directory / path
         try:
+            import hashlib  # OpenSSL's, for what may be large (lock2nix._digest)
+
             digest = hashlib.sha256(local.read_bytes()).hexdigest()
         except OSError:
             raise fail(f"the lock records no hash for {path!r} and the file is not there to hash") from None
@@ -581,7 +583,7 @@ def pipfile_hash(pipfile: Mapping[str, Any]) -> str:
         if key not in ("source", "requires", "packages", "dev-packages", "pipenv", "scripts")
     )
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return sha256(text.encode("utf-8")).hexdigest()
 
 
 def _check_pipfile_hash(reader: _Reader, meta: Mapping[str, Any], pipfile: Path) -> None:

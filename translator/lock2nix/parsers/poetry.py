@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -795,6 +794,8 @@ def _local_file(directory: Path, path: str, filename: str, artifacts: list[Artif
     if artifacts:
         raise PoetryLockError(f"{entry}: a file source needs exactly one hashed file")
     try:
+        import hashlib  # OpenSSL's, for what may be large (lock2nix._digest)
+
         digest = hashlib.sha256((directory / path).read_bytes()).hexdigest()
     except OSError:
         raise PoetryLockError(

@@ -11,13 +11,13 @@ a reader sees the old entry or the new one, never half of one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .._digest import sha256
 from .._files import write_atomic
 
 __all__ = ["JsonCache", "digest_name"]
@@ -64,4 +64,4 @@ class JsonCache:
 
 def digest_name(key: str, length: int) -> str:
     """A file name for an entry keyed by text: the first ``length`` hex digits of its sha256."""
-    return hashlib.sha256(key.encode()).hexdigest()[:length]
+    return sha256(key.encode()).hexdigest()[:length]

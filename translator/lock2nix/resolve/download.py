@@ -12,7 +12,6 @@ request (a cold run reads hundreds of files). Every byte that comes is hashed.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Generator, Iterator
 from typing import Any
@@ -38,6 +37,8 @@ class RemoteFile:
         self._session = session
         self._url = url
         self._timeout = timeout
+        import hashlib  # OpenSSL's, for what may be large (lock2nix._digest)
+
         self._digest = hashlib.sha256()
         self._buffer = bytearray()
         self.size = 0

@@ -15,7 +15,6 @@ what it serves (remembered by URL in the cache).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -413,6 +412,8 @@ def url_sha256(url: str, cache_dir: Path, *, offline: bool) -> str:
             f"the lock records no hash for {url}, and pinning it needs one download, "
             "which --offline forbids; run without --offline"
         )
+    import hashlib  # OpenSSL's, for what may be large (lock2nix._digest)
+
     import requests  # only when something is downloaded
 
     digest = hashlib.sha256()
