@@ -44,8 +44,11 @@ def snapshots(cache: Path) -> list[Path]:
     return sorted((cache / "snapshots").glob("*.pickle"))
 
 
-def entries(path: Path) -> dict[str, dict[str, tuple[bytes, str, tuple[str, ...]]]]:
-    return pickle.loads(path.read_bytes())["entries"]
+def entries(path: Path) -> dict[str, dict[str, tuple[object, str, tuple[str, ...]]]]:
+    snapshot = Snapshot.read(path)
+    snapshot.close()
+    assert snapshot.entries, f"{path} holds no snapshot"
+    return snapshot.entries
 
 
 @pytest.mark.parametrize("case", [c for c in POETRY_CASES if c not in NOT_RECORDED] + PIPFILE_CASES + UV_KEYS)
@@ -233,7 +236,7 @@ def saved(snapshot: Snapshot, cache: Path) -> Snapshot:
     return Snapshot.load(cache, Path("poetry.lock"))
 
 
-def test_entries_are_read_from_the_file_as_they_are_taken_and_copied_when_it_is_written(tmp_path) -> None:
+def test_entries_are_read_from_the_file_as_they_are_taken(tmp_path) -> None:
     first = Snapshot()
     values = {f"k{i}": {"text": "x" * i, "i": i} for i in range(50)}
     for key, value in values.items():
@@ -245,9 +248,9 @@ def test_entries_are_read_from_the_file_as_they_are_taken_and_copied_when_it_is_
     assert taken == {key: values[key] for key in list(values)[::2]}
     assert all(isinstance(where, tuple) for where, _, _ in loaded.used["kind"].values()), "not held once taken"
     loaded.put("kind", digest("new"), "a value computed in this run")
-    # Written again: the entries taken (copied from the old file), and the new one; the rest dropped.
+    # Written again: the entries taken, and the new one; the rest dropped.
     again = saved(loaded, tmp_path)
-    assert loaded._file is None, "closed once saved"
+    assert loaded._fd is None, "closed once saved"
     assert {key: again.get("kind", digest(key)) for key in taken} == taken
     assert again.get("kind", digest("new")) == "a value computed in this run"
     assert not again.holds("kind", digest("k1"))
@@ -260,16 +263,61 @@ def test_a_snapshot_file_cut_short_gives_the_same_output(tmp_path, recorded_cach
     expected = run(lock, cache)
     [path] = snapshots(cache)
     data = path.read_bytes()
-    index_end = index_size(path)
-    # The index whole, the entries cut in the middle: those past the cut are computed again.
-    path.write_bytes(data[: index_end + (len(data) - index_end) // 2])
-    assert run(lock, cache) == expected
-    assert path.stat().st_size == len(data), "written whole again"
-    assert run(lock, cache) == expected
+    # An append cut short: the file does not end with an index. Ignored, and written anew.
+    for damaged in (data[: len(data) // 2], data + b"half of an entry", data[:-1]):
+        path.write_bytes(damaged)
+        assert run(lock, cache) == expected
+        assert path.read_bytes() == data, "written anew"
 
 
-def index_size(path: Path) -> int:
-    """Where the snapshot file's index ends and its entries start."""
-    with path.open("rb") as f:
-        assert isinstance(pickle.load(f), dict)
-        return f.tell()
+def test_a_run_that_changed_a_few_entries_appends_them(tmp_path) -> None:
+    first = Snapshot()
+    for i in range(20):
+        first.put("kind", digest(i), "x" * 1000 + str(i))
+    loaded = saved(first, tmp_path)
+    path, before = loaded.path, os.stat(loaded.path)
+    assert path is not None
+    for i in range(10):  # half of them used again
+        assert loaded.get("kind", digest(i)) == "x" * 1000 + str(i)
+    loaded.put("kind", digest("new"), "computed in this run")
+    again = saved(loaded, tmp_path)
+    after = os.stat(path)
+    assert (after.st_ino, after.st_size > before.st_size) == (before.st_ino, True), "appended to the same file"
+    assert again.get("kind", digest("new")) == "computed in this run"
+    assert [again.get("kind", digest(i)) for i in range(10)] == ["x" * 1000 + str(i) for i in range(10)]
+    assert not again.holds("kind", digest(15))
+    again.close()
+
+
+def test_a_file_of_mostly_unused_entries_is_written_anew(tmp_path, monkeypatch) -> None:
+    from lock2nix import snapshot as snapshot_module
+
+    monkeypatch.setattr(snapshot_module, "_COMPACT_FROM", 0)
+    first = Snapshot()
+    for i in range(20):
+        first.put("kind", digest(i), "x" * 1000 + str(i))
+    loaded = saved(first, tmp_path)
+    assert loaded.path is not None
+    before = os.stat(loaded.path)
+    assert loaded.get("kind", digest(0)) is not None  # one of twenty used
+    again = saved(loaded, tmp_path)
+    assert again.path is not None
+    after = os.stat(again.path)
+    assert after.st_ino != before.st_ino and after.st_size < before.st_size / 10
+    assert again.get("kind", digest(0)) == "x" * 1000 + "0"
+    again.close()
+
+
+def test_a_file_written_since_it_was_loaded_is_written_anew_not_appended_to(tmp_path) -> None:
+    first = Snapshot()
+    first.put("kind", digest("a"), "a")
+    loaded = saved(first, tmp_path)
+    assert loaded.get("kind", digest("a")) == "a"
+    # Another lock2nix wrote the file meanwhile (here: its entry b).
+    other = Snapshot.load(tmp_path, Path("poetry.lock"))
+    other.put("kind", digest("b"), "b")
+    other.save()
+    loaded.put("kind", digest("c"), "c")
+    final = saved(loaded, tmp_path)
+    assert [final.get("kind", digest(k)) for k in "abc"] == ["a", None, "c"], "this run's entries, whole"
+    final.close()

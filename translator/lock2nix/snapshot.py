@@ -12,12 +12,16 @@ it printed, which a run that reuses it prints again. The file is written after
 a successful translation, with only the entries that translation used, and
 belongs to the lock2nix version that wrote it (another version starts afresh).
 
-The file is an index (a pickle) followed by each entry's pickle: loading a
-whole lock's model from it costs a fraction of decoding JSON, and it lives in
-the user's own cache directory, trusted as Python's bytecode cache beside it
-is. An entry is read from the file when it is taken and copied from it when
-the file is written again, so the run never holds the whole file: it was a
-tenth of a one-package change's peak memory.
+The file holds each entry's pickle, then an index of them (a pickle, with
+the lock2nix version that wrote it), then where the index is. Loading a whole
+lock's model from it costs a fraction of decoding JSON, and it lives in the
+user's own cache directory, trusted as Python's bytecode cache beside it is.
+An entry is read from the file when it is taken, so a run never holds the
+whole file (it was a tenth of a one-package change's peak memory). A run that
+computed a few entries appends them and a new index to the file instead of
+writing it again; once entries no run uses are most of it, it is written anew
+with those used only. A file whose end is not an index (an append cut short,
+another version's file) is ignored: the run starts afresh.
 """
 
 from __future__ import annotations
@@ -40,7 +44,13 @@ __all__ = ["Snapshot", "digest"]
 
 _T = TypeVar("_T")
 #: Changed when what the entries hold changes within one lock2nix version.
-_LAYOUT = 4
+_LAYOUT = 5
+#: The file's last bytes: the index's offset and length (8 bytes each, little-endian), then this.
+_MAGIC = b"lock2nix"
+_TRAILER = 16 + len(_MAGIC)
+#: A file is written anew, with only the entries used, once it is larger than
+#: twice those and this: appended entries no run uses any more are dropped.
+_COMPACT_FROM = 1 << 20
 
 
 def digest(*parts: Any) -> str:
@@ -56,7 +66,7 @@ def _sha256(data: bytes) -> str:
     return sha256(data).hexdigest()[:32]
 
 
-#: Where an entry's pickle is in the file: (offset after the index, length).
+#: Where an entry's pickle is in the file: (offset, length).
 _Span = tuple[int, int]
 #: One entry: the value's pickle (or where the file has it), the value's
 #: fingerprint, and the warnings computing it printed. Kept as a pickle, an
@@ -76,26 +86,37 @@ class Snapshot:
     #: The fingerprints of the values this run took from or put into the
     #: snapshot, by ``id``, with a weak reference telling whether the id is still the value's.
     _fingerprints: dict[int, tuple[Callable[[], Any], str]] = field(default_factory=dict, repr=False)
-    #: The file the entries' spans are in (open until saved or closed), and where its entries start.
-    _file: IO[bytes] | None = field(default=None, repr=False)
-    _start: int = 0
+    #: The file the entries' spans are in (open until saved or closed), with its
+    #: identity and size when loaded: an append goes to that very file, or none is made.
+    _fd: int | None = field(default=None, repr=False)
+    _file_id: tuple[int, int, int] = (0, 0, 0)
 
     @classmethod
     def load(cls, cache_dir: Path, lock_file: Path) -> Snapshot:
         """The snapshot of ``lock_file`` (empty when there is none, or it is damaged)."""
         name = sha256(str(lock_file.resolve()).encode()).hexdigest()[:24]
-        path = Path(cache_dir) / "snapshots" / f"{name}.pickle"
+        return cls.read(Path(cache_dir) / "snapshots" / f"{name}.pickle")
+
+    @classmethod
+    def read(cls, path: Path) -> Snapshot:
+        """The snapshot in the file ``path`` (empty when there is none, or it is damaged)."""
         try:
-            f = path.open("rb")
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError:
             return cls(path)
         try:
-            data = pickle.load(f)  # the index only: it ends where the entries start
-            if data.get("lock2nix") == (__version__, _LAYOUT) and isinstance(data.get("entries"), dict):
-                return cls(path, data["entries"], _file=f, _start=f.tell())
+            stat = os.fstat(fd)
+            trailer = os.pread(fd, _TRAILER, stat.st_size - _TRAILER) if stat.st_size >= _TRAILER else b""
+            if trailer[16:] == _MAGIC:
+                offset, length = int.from_bytes(trailer[:8], "little"), int.from_bytes(trailer[8:16], "little")
+                if offset + length + _TRAILER == stat.st_size:
+                    data = pickle.loads(os.pread(fd, length, offset))
+                    if data.get("lock2nix") == (__version__, _LAYOUT) and isinstance(data.get("entries"), dict):
+                        file_id = (stat.st_dev, stat.st_ino, stat.st_size)
+                        return cls(path, data["entries"], _fd=fd, _file_id=file_id)
         except Exception:  # a damaged cache file only means starting afresh
             pass
-        f.close()
+        os.close(fd)
         return cls(path)
 
     def holds(self, kind: str, key: str) -> bool:
@@ -171,38 +192,85 @@ class Snapshot:
         try:
             if self.path is not None and (self.added or self._dropped()):
                 with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-                    write_atomic(self.path, self._write, parents=True)
+                    if not self._append(self.path):
+                        write_atomic(self.path, self._write, parents=True)
         finally:
             self.close()
 
     def close(self) -> None:
         """Close the file the entries are read from (after this, only what was taken is known)."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def _append(self, path: Path) -> bool:
+        """Append the new entries and an index of those used to the loaded file;
+        False when it must be written anew instead (none loaded, or mostly unused)."""
+        used = sum(len(where) if isinstance(where, bytes) else where[1] for where, _, _ in self._used_entries())
+        if self._fd is None or self._file_id[2] > 2 * used + _COMPACT_FROM:
+            return False
+        import fcntl  # only where a file is appended to
+
+        end = self._file_id[2]
+        tail = bytearray()
+
+        def place(where: bytes) -> int:
+            tail.extend(where)
+            return end + len(tail) - len(where)
+
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # another lock2nix appending to the same file waits
+            stat = os.fstat(fd)
+            if (stat.st_dev, stat.st_ino, stat.st_size) != self._file_id:
+                return False  # written since it was loaded: written anew
+            index = self._index(place, copy=False)
+            _write_all(fd, bytes(tail) + self._indexed(index, end + len(tail)))
+        finally:
+            os.close(fd)
+        return True
 
     def _write(self, f: IO[bytes]) -> None:
+        written = 0
+
+        def place(where: bytes) -> int:
+            nonlocal written
+            f.write(where)
+            written += len(where)
+            return written - len(where)
+
+        index = self._index(place, copy=True)
+        f.write(self._indexed(index, written))
+
+    def _index(self, place: Callable[[bytes], int], *, copy: bool) -> dict[str, dict[str, _Entry]]:
+        """The index of the entries used. ``place`` writes an entry's pickle and says where:
+        it is given those computed in this run, and with ``copy`` those read from the file too."""
         index: dict[str, dict[str, _Entry]] = {}
-        order: list[bytes | _Span] = []
-        offset = 0
         for kind, entries in self.used.items():
             for key, (where, fingerprint, warnings) in entries.items():
-                length = len(where) if isinstance(where, bytes) else where[1]
-                index.setdefault(kind, {})[key] = ((offset, length), fingerprint, warnings)
-                order.append(where)
-                offset += length
-        pickle.dump({"lock2nix": (__version__, _LAYOUT), "entries": index}, f, protocol=5)
-        for where in order:  # one at a time: the file is never held whole
-            f.write(self._pickle(where))
+                if isinstance(where, bytes):
+                    where = (place(where), len(where))
+                elif copy:
+                    where = (place(self._pickle(where)), where[1])
+                index.setdefault(kind, {})[key] = (where, fingerprint, warnings)
+        return index
+
+    def _indexed(self, index: dict[str, dict[str, _Entry]], offset: int) -> bytes:
+        """``index`` pickled, where it goes at ``offset``, then the trailer saying so."""
+        data = pickle.dumps({"lock2nix": (__version__, _LAYOUT), "entries": index}, protocol=5)
+        return data + offset.to_bytes(8, "little") + len(data).to_bytes(8, "little") + _MAGIC
+
+    def _used_entries(self) -> list[_Entry]:
+        return [entry for entries in self.used.values() for entry in entries.values()]
 
     def _pickle(self, where: bytes | _Span) -> bytes:
         """An entry's pickle: held, or read from the file."""
         if isinstance(where, bytes):
             return where
         offset, length = where
-        if self._file is None:
+        if self._fd is None:
             raise OSError("the snapshot's file is closed")
-        data = os.pread(self._file.fileno(), length, self._start + offset)
+        data = os.pread(self._fd, length, offset)
         if len(data) != length:
             raise OSError("the snapshot's file is cut short")
         return data
@@ -210,6 +278,12 @@ class Snapshot:
     def _dropped(self) -> bool:
         """Whether the file holds entries this run did not use."""
         return any(len(self.used.get(kind, ())) != len(entries) for kind, entries in self.entries.items())
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _same(value: _T) -> _T:
