@@ -23,11 +23,9 @@ def write_atomic(
     creates missing directories (caches).  An existing file keeps its mode;
     a new one is 0644 (mkstemp's private default suits neither caches nor overlays).
     """
-    import tempfile  # off the import path of runs that write nothing
-
     if parents:
         path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_beside(path)
     try:
         with os.fdopen(fd, "wb") as f:
             if callable(text):
@@ -43,3 +41,17 @@ def write_atomic(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _create_beside(path: Path) -> tuple[int, str]:
+    """A new file beside ``path``, named after it, opened for writing: what
+    ``tempfile.mkstemp`` makes (a random name, created exclusively, private)
+    without importing tempfile, which brings shutil with bz2 and lzma and
+    random: 4 ms and 0.8 MiB of the pre-commit hook's run."""
+    for _ in range(100):
+        tmp = os.path.join(path.parent, f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")

@@ -68,6 +68,7 @@ class PackageWriter:
 
     def __post_init__(self) -> None:
         self._lock_path = Path(self.lock.file).parent
+        self._build_inputs_of: dict[tuple[str, ...], tuple[build_systems.BuildInput, ...]] = {}
         #: Build system of each package that may be built from source, by key.
         self.source_builds = {
             package.key: source_build(
@@ -177,12 +178,16 @@ class PackageWriter:
         ]
         return facts
 
-    def _build_inputs(self, package: Package) -> list[build_systems.BuildInput]:
+    def _build_inputs(self, package: Package) -> tuple[build_systems.BuildInput, ...]:
         """The build system a package declares, mapped to the package set (kept in the snapshot)."""
         if package.build_system is None:
-            return build_systems.for_package(package, self._lock_path)  # reads a local pyproject.toml
-        key = digest("build-inputs", __version__, package.build_system.requires)
-        return self.snapshot.memo("build-inputs", key, lambda: build_systems.for_package(package, self._lock_path))
+            return tuple(build_systems.for_package(package, self._lock_path))  # reads a local pyproject.toml
+        requires = package.build_system.requires
+        if requires not in self._build_inputs_of:  # most locks' sdists share a few build systems
+            key = digest("build-inputs", __version__, requires)
+            inputs = self.snapshot.memo("build-inputs", key, lambda: build_systems.from_requirements(requires))
+            self._build_inputs_of[requires] = tuple(inputs)
+        return self._build_inputs_of[requires]
 
     # --- one package -------------------------------------------------------------
 
