@@ -110,16 +110,3 @@ def test_the_entries_put_in_at_the_end_give_the_text_the_emitter_lays_out(tmp_pa
     marked = dataclasses.replace(parts, projects={**parts.projects, "raw": overlay.nix.Expr('"\0"')})
     assert overlay.render(marked) == overlay._render(marked)
     assert "\0" in overlay.render(marked)
-
-
-def test_lock2nix_digests_are_sha256() -> None:
-    import hashlib
-
-    from lock2nix._digest import sha256
-
-    for data in (b"", b"lock2nix", bytes(range(256)) * 1000):
-        assert sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
-    h = sha256()
-    h.update(b"lock")
-    h.update(b"2nix")
-    assert h.digest() == hashlib.sha256(b"lock2nix").digest()

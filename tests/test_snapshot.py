@@ -196,10 +196,10 @@ def test_a_derived_value_has_a_fingerprint_of_its_own_without_being_pickled(monk
     from lock2nix import snapshot as snapshot_module
     from lock2nix.model import Dependency
 
-    hashed = snapshot_module._sha256
+    hashed = snapshot_module._key
     # The value's own content is never what is hashed: only its source's and the changes.
     monkeypatch.setattr(
-        snapshot_module, "_sha256", lambda data: pytest.fail("pickled") if b"in-the-value" in data else hashed(data)
+        snapshot_module, "_key", lambda data: pytest.fail("pickled") if b"in-the-value" in data else hashed(data)
     )
     source = Dependency(name="a")
 

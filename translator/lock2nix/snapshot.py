@@ -37,14 +37,14 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from . import __version__, _warnings
-from ._digest import sha256
+from ._digest import blake2b, sha256
 from ._files import write_atomic
 
 __all__ = ["Snapshot", "digest"]
 
 _T = TypeVar("_T")
 #: Changed when what the entries hold changes within one lock2nix version.
-_LAYOUT = 5
+_LAYOUT = 6
 #: The file's last bytes: the index's offset and length (8 bytes each, little-endian), then this.
 _MAGIC = b"lock2nix"
 _TRAILER = 16 + len(_MAGIC)
@@ -59,11 +59,11 @@ def digest(*parts: Any) -> str:
     ``parts`` are pickled, so they hold no sets (their order varies between
     processes); the model's frozen dataclasses pickle in a fixed order.
     """
-    return _sha256(pickle.dumps(parts, protocol=5))
+    return _key(pickle.dumps(parts, protocol=5))
 
 
-def _sha256(data: bytes) -> str:
-    return sha256(data).hexdigest()[:32]
+def _key(data: bytes) -> str:
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 #: Where an entry's pickle is in the file: (offset, length).
@@ -144,7 +144,7 @@ class Snapshot:
 
     def put(self, kind: str, key: str, value: Any, warnings: tuple[str, ...] = ()) -> None:
         data = pickle.dumps(value, protocol=5)
-        fingerprint = _sha256(data)
+        fingerprint = _key(data)
         self._remember(value, fingerprint)
         self.used.setdefault(kind, {})[key] = (data, fingerprint, warnings)
         self.added = True
@@ -154,7 +154,7 @@ class Snapshot:
         known = self._fingerprints.get(id(value))
         if known is not None and known[0]() is value:
             return known[1]
-        fingerprint = _sha256(pickle.dumps(value, protocol=5))
+        fingerprint = _key(pickle.dumps(value, protocol=5))
         self._remember(value, fingerprint)
         return fingerprint
 
