@@ -35,7 +35,8 @@ class Graph:
                 continue
             self.by_name.setdefault(package.name, []).append(package)
         for versions in self.by_name.values():
-            versions.sort(key=lambda p: wheels.version_key(p.version), reverse=True)
+            if len(versions) > 1:  # most names: one version, none to parse
+                versions.sort(key=lambda p: wheels.version_key(p.version), reverse=True)
             for package in versions:
                 self.direct[package.key] = [
                     (name, cond) for name, cond in self.edges(package.dependencies) if name != package.name

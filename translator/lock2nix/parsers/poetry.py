@@ -14,6 +14,7 @@ groups, they are computed by walking the graph from the root's groups.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import posixpath
@@ -119,7 +120,7 @@ def parse(
         file=name,
         format="poetry.lock",
         format_version=str(lock_version) if lock_version is not None else None,
-        packages=tuple(sorted(packages, key=lambda p: (p.name, _version_key(p.version), p.variant or ""))),
+        packages=_in_order(packages),
         root=root,
         python_marker=python_marker,
         requires_python=requires_python,
@@ -944,6 +945,14 @@ def _check_hashes_attributable(reader: _Reader, packages: list[Package]) -> None
 
 def _replace(obj: Any, **changes: Any) -> Any:
     return dataclasses.replace(obj, **changes)
+
+
+def _in_order(packages: list[Package]) -> tuple[Package, ...]:
+    """By name, then version and variant: the versions of names locked once are not parsed."""
+    locked = collections.Counter(p.name for p in packages)
+    return tuple(
+        sorted(packages, key=lambda p: (p.name, _version_key(p.version) if locked[p.name] > 1 else (), p.variant or ""))
+    )
 
 
 def _version_key(version: str) -> Any:
