@@ -214,7 +214,11 @@ def _env(var: str) -> nix.Expr:
 
 def render(condition: Condition) -> nix.Expr:
     if condition is True:
-        return nix.Expr("true")
+        return _TRUE
     if condition is False:
-        return nix.Expr("false")
+        return _FALSE
     return condition
+
+
+#: Made once: most edges have no condition, and the key of every package's text renders each.
+_TRUE, _FALSE = nix.Expr("true"), nix.Expr("false")
