@@ -225,7 +225,11 @@ class Snapshot:
             if (stat.st_dev, stat.st_ino, stat.st_size) != self._file_id:
                 return False  # written since it was loaded: written anew
             index = self._index(place, copy=False)
-            _write_all(fd, bytes(tail) + self._indexed(index, end + len(tail)))
+            try:
+                _write_all(fd, bytes(tail) + self._indexed(index, end + len(tail)))
+            except OSError:  # a full disk: the file as it was, rather than ending in half an append
+                os.ftruncate(fd, end)
+                raise
         finally:
             os.close(fd)
         return True
