@@ -321,3 +321,47 @@ def test_a_file_written_since_it_was_loaded_is_written_anew_not_appended_to(tmp_
     final = saved(loaded, tmp_path)
     assert [final.get("kind", digest(k)) for k in "abc"] == ["a", None, "c"], "this run's entries, whole"
     final.close()
+
+
+def test_a_stand_in_has_the_fingerprint_and_warnings_of_what_it_stands_for(tmp_path, capsys) -> None:
+    first = Snapshot()
+    whole = {"files": list(range(100)), "name": "x"}
+    first.put("whole", digest("w"), whole, ("it warned",))
+    first.put_stand_in("part", digest("p"), {"name": "x"}, whole)
+    loaded = saved(first, tmp_path)
+    capsys.readouterr()
+    part = loaded.stand_in("part", digest("p"), "whole", digest("w"))
+    assert part == {"name": "x"}
+    assert loaded.fingerprint(part) == first.fingerprint(whole)
+    assert capsys.readouterr().err.count("it warned") == 1, "the whole's warnings, printed once"
+    assert loaded.whole(part) == whole and loaded.whole(whole) is whole
+    assert capsys.readouterr().err == "", "not printed again when the whole is read"
+    assert loaded.stand_in("part", digest("p"), "whole", digest("missing")) is None
+    # Both kept for the next run, the whole without having been read.
+    again = saved(loaded, tmp_path)
+    assert again.holds("part", digest("p")) and again.holds("whole", digest("w"))
+    again.close()
+
+
+def test_packages_taken_as_outlines_are_written_whole(tmp_path, recorded_cache) -> None:
+    lock = stage_poetry_case("sinaptik-ai__pandas-ai__2024-10-large", tmp_path)
+    cache = fresh_cache(recorded_cache, tmp_path)
+    run(lock, cache)  # keeps each package, and its outline, for the next run
+    [path] = snapshots(cache)
+    assert entries(path)["outline"], "outlines kept"
+    # Another directory for the overlay: every package's text is written again (its lock_dir
+    # changed), each from the package its outline stands for.
+    (lock.parent / "nix").mkdir()
+
+    def overlay_in_nix(cache: Path) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "lock2nix", "--offline", "--force", "--cache-dir", str(cache), lock.name,
+             "-o", "nix/o.nix"],
+            cwd=lock.parent, capture_output=True, text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        return (lock.parent / "nix" / "o.nix").read_text() + result.stderr
+
+    with_outlines = overlay_in_nix(cache)
+    assert "lancedb" in with_outlines.rpartition("}\n")[2], "the warnings of the packages taken"
+    assert with_outlines == overlay_in_nix(fresh_cache(recorded_cache, tmp_path / "without"))

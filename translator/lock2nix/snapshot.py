@@ -39,6 +39,7 @@ from typing import IO, Any, TypeVar
 from . import __version__, _warnings
 from ._digest import blake2b, sha256
 from ._files import write_atomic
+from .errors import Lock2NixError
 
 __all__ = ["Snapshot", "digest"]
 
@@ -90,6 +91,8 @@ class Snapshot:
     #: identity and size when loaded: an append goes to that very file, or none is made.
     _fd: int | None = field(default=None, repr=False)
     _file_id: tuple[int, int, int] = (0, 0, 0)
+    #: The stand-ins taken (see :meth:`stand_in`), by ``id``: what they stand for.
+    _stand_ins: dict[int, tuple[Callable[[], Any], str, str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, cache_dir: Path, lock_file: Path) -> Snapshot:
@@ -128,18 +131,10 @@ class Snapshot:
 
         The warnings computing it printed are printed again.
         """
-        entry = self.entries.get(kind, {}).get(key)
-        if entry is None:
-            return None
-        where, fingerprint, warnings = entry
-        try:
-            value = pickle.loads(self._pickle(where))
-        except Exception:  # a damaged file, an entry another build of this version wrote: computed afresh
-            return None
-        self.used.setdefault(kind, {})[key] = entry
-        self._remember(value, fingerprint)
-        for message in warnings:
-            _warnings.warn(message)
+        value = self._read(kind, key)
+        if value is not None:
+            for message in self.entries[kind][key][2]:
+                _warnings.warn(message)
         return value
 
     def put(self, kind: str, key: str, value: Any, warnings: tuple[str, ...] = ()) -> None:
@@ -148,6 +143,52 @@ class Snapshot:
         self._remember(value, fingerprint)
         self.used.setdefault(kind, {})[key] = (data, fingerprint, warnings)
         self.added = True
+
+    def put_stand_in(self, kind: str, key: str, value: Any, whole: Any) -> None:
+        """Keep ``value``, a part of ``whole`` enough for some use, as ``whole``'s stand-in (see :meth:`stand_in`)."""
+        self.used.setdefault(kind, {})[key] = (pickle.dumps(value, protocol=5), self.fingerprint(whole), ())
+        self.added = True
+
+    def stand_in(self, kind: str, key: str, whole_kind: str, whole_key: str) -> Any | None:
+        """The stand-in of ``kind`` under ``key`` for the value of ``whole_kind`` under
+        ``whole_key``, or None when either is missing; both are kept for the next run.
+
+        The stand-in has the whole value's fingerprint, the whole value's warnings
+        are printed again, and :meth:`whole` gives it, read only then.
+        """
+        whole = self.entries.get(whole_kind, {}).get(whole_key)
+        value = None if whole is None else self._read(kind, key)
+        if whole is None or value is None:
+            return None
+        self.used.setdefault(whole_kind, {})[whole_key] = whole
+        self._stand_ins[id(value)] = (_reference(value), whole_kind, whole_key)
+        for message in whole[2]:
+            _warnings.warn(message)
+        return value
+
+    def whole(self, value: _T) -> _T:
+        """The value the stand-in ``value`` stands for (any other value: itself)."""
+        known = self._stand_ins.get(id(value))
+        if known is None or known[0]() is not value:
+            return value
+        whole = self._read(known[1], known[2])
+        if whole is None:
+            raise Lock2NixError(f"lock2nix's snapshot of this lock is damaged; delete {self.path} and run again")
+        return whole  # type: ignore[no-any-return]
+
+    def _read(self, kind: str, key: str) -> Any | None:
+        """The value of ``kind`` under ``key`` (None: missing or unreadable), kept for the next run."""
+        entry = self.entries.get(kind, {}).get(key)
+        if entry is None:
+            return None
+        where, fingerprint, _ = entry
+        try:
+            value = pickle.loads(self._pickle(where))
+        except Exception:  # a damaged file, an entry another build of this version wrote: computed afresh
+            return None
+        self.used.setdefault(kind, {})[key] = entry
+        self._remember(value, fingerprint)
+        return value
 
     def fingerprint(self, value: Any) -> str:
         """A digest of ``value`` (of its pickle), remembered for values this snapshot gave or kept."""
@@ -165,13 +206,7 @@ class Snapshot:
         return value
 
     def _remember(self, value: Any, fingerprint: str) -> None:
-        # A weak reference: a value the translation is done with is freed, and
-        # an id reused by another value is told apart by the dead reference.
-        try:
-            ref: Callable[[], Any] = weakref.ref(value)
-        except TypeError:  # a tuple, a dict: kept alive instead
-            ref = functools.partial(_same, value)
-        self._fingerprints[id(value)] = (ref, fingerprint)
+        self._fingerprints[id(value)] = (_reference(value), fingerprint)
 
     def memo(
         self, kind: str, key: str, compute: Callable[[], _T], keep: Callable[[_T], bool] = lambda _: True
@@ -288,6 +323,15 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def _reference(value: Any) -> Callable[[], Any]:
+    """What tells whether an ``id`` is still ``value``'s: a weak reference, so that a value
+    the translation is done with is freed and an id reused by another is told apart."""
+    try:
+        return weakref.ref(value)
+    except TypeError:  # a tuple, a dict: kept alive instead
+        return functools.partial(_same, value)
 
 
 def _same(value: _T) -> _T:

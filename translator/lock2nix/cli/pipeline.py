@@ -16,7 +16,7 @@ from typing import Literal
 from .. import __version__, parsers, resolve
 from .._options import Prefer, Scope
 from ..errors import Lock2NixError
-from ..generate import Options, overlay, plan
+from ..generate import Options, outline, overlay, plan
 from ..local_sources import apply_local_sources, resolve_except_skipped
 from ..overrides import CURATED_FILE, Fixes, curated, user_fixes
 from ..snapshot import Snapshot, digest
@@ -89,7 +89,11 @@ def _render(
     resolve_settings = resolve.Settings(
         cache_dir=request.cache_dir, offline=request.offline, detect_build_systems=detect
     )
-    lock = resolve_except_skipped(lock, fixes, lambda partial: resolve.resolve(partial, resolve_settings, snapshot))
+    # The overlay's plan reads an outline of most packages (generate.outline).
+    lighter = outline if request.emit == "overlay" else None
+    lock = resolve_except_skipped(
+        lock, fixes, lambda partial: resolve.resolve(partial, resolve_settings, snapshot, lighter)
+    )
     if request.emit == "model":
         snapshot.save()
         return json.dumps(lock.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

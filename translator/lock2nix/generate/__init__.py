@@ -20,7 +20,7 @@ from ..overrides import Fixes, curated
 from ..snapshot import Snapshot
 from . import conda, overlay, project
 from .graph import Graph
-from .package import PackageWriter
+from .package import PackageWriter, outline
 
 
 @dataclass(frozen=True)
@@ -97,4 +97,4 @@ def plan(lock: Lock, options: Options, snapshot: Snapshot | None = None) -> over
     )
 
 
-__all__ = ["Options", "generate", "plan"]
+__all__ = ["Options", "generate", "outline", "plan"]

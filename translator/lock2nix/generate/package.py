@@ -129,7 +129,8 @@ class PackageWriter:
 
     def _name(self, name: str, bindings: list[str]) -> tuple[list[tuple[str, object]], object]:
         """The let bindings and the attribute that define ``name`` in the package set."""
-        versions = self.graph.by_name[name]
+        # Written: all of each package, not the outline the plan may have read (see outline).
+        versions = [self.snapshot.whole(p) for p in self.graph.by_name[name]]
         skip = self.skipped(name)
         if skip is not None:
             # Not overridden: the package set's own (nixpkgs') package stays.
@@ -440,6 +441,18 @@ def _builds_from_source(package: Package) -> bool:
     if isinstance(source, ArchiveSource):
         return not source.artifact.is_wheel
     return isinstance(source, (VcsSource, DirectorySource))
+
+
+def outline(package: Package, requires_python: str | None) -> Package:
+    """What the overlay's plan reads of a resolved package, in a lock whose
+    Requires-Python is ``requires_python``: all of it but its wheels, of which
+    it asks only whether one installs (the first that does stands for them).
+    Only a package's own text, written from all of it, lists them."""
+    source = package.source
+    if not isinstance(source, IndexSource) or len(source.wheels) <= 1:
+        return package
+    usable = next((w for w in source.wheels if wheels.any_usable((w,), requires_python)), None)
+    return dataclasses.replace(package, source=dataclasses.replace(source, wheels=(usable,) if usable else ()))
 
 
 def _has_wheel(package: Package, requires_python: str | None) -> bool:

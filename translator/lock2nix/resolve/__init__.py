@@ -14,6 +14,7 @@ and every package built from an sdist the build system it declares.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .. import _warnings
@@ -31,7 +32,14 @@ class Settings:
     detect_build_systems: bool = True
 
 
-def resolve(lock: Lock, settings: Settings, snapshot: Snapshot | None = None) -> Lock:
+#: A lighter form of a resolved package, enough for what the caller does with
+#: most packages, given the lock's Requires-Python (see :func:`resolve`).
+Outline = Callable[[Package, str | None], Package]
+
+
+def resolve(
+    lock: Lock, settings: Settings, snapshot: Snapshot | None = None, outline: Outline | None = None
+) -> Lock:
     """The lock with every source complete.
 
     Packages the ``snapshot`` resolved in an earlier run, from the same parsed
@@ -39,6 +47,13 @@ def resolve(lock: Lock, settings: Settings, snapshot: Snapshot | None = None) ->
     come from metadata (restricted to the names it locks) or that is a conda
     environment is resolved as a whole. A git branch or tag is asked for its
     commit on every run (it moves), so its package is never taken from the snapshot.
+
+    With ``outline``, a package taken from the snapshot comes as its outline
+    where the snapshot holds one: a stand-in (:meth:`Snapshot.stand_in`) the
+    caller replaces with the package where it needs all of it. The generator
+    reads all of a package only where it writes it, the rest of the time a
+    wheel or two of its dozens: unpickling every file of every package was a
+    twentieth of a one-package change.
     """
     if snapshot is None or lock.dependencies_from is not None or lock.environment is not None:
         return _resolve(lock, settings)
@@ -46,7 +61,11 @@ def resolve(lock: Lock, settings: Settings, snapshot: Snapshot | None = None) ->
         None if _moving(p) else digest("resolved", settings.detect_build_systems, snapshot.fingerprint(p))
         for p in lock.packages
     ]
-    known: list[Package | None] = [None if key is None else snapshot.get("resolved", key) for key in keys]
+    outline_keys = [None if key is None else digest("outline", key, lock.requires_python) for key in keys]
+    known: list[Package | None] = [
+        None if key is None else _known(snapshot, key, outline_key if outline is not None else None)
+        for key, outline_key in zip(keys, outline_keys, strict=True)
+    ]
     missing = tuple(p for p, k in zip(lock.packages, known, strict=True) if k is None)
     # The steps only ever change packages: with none left, there is nothing to run.
     rest = dataclasses.replace(lock, packages=missing)
@@ -63,7 +82,34 @@ def resolve(lock: Lock, settings: Settings, snapshot: Snapshot | None = None) ->
             if k is None and key is not None:
                 mine = tuple(m for m in printed if package.entry and package.entry in m)
                 snapshot.put("resolved", key, package, mine)
+    if outline is not None:
+        _keep_outlines(snapshot, outline, lock.requires_python, zip(keys, outline_keys, packages, strict=True))
     return dataclasses.replace(done, packages=packages)
+
+
+def _keep_outlines(
+    snapshot: Snapshot,
+    outline: Outline,
+    requires_python: str | None,
+    packages: Iterable[tuple[str | None, str | None, Package]],
+) -> None:
+    """Keep, for the next run, the outline of each package kept whole and not already outlined."""
+    kept, outlined = snapshot.used.get("resolved", {}), snapshot.used.get("outline", {})
+    for key, outline_key, package in packages:
+        if key in kept and outline_key is not None and outline_key not in outlined:
+            lighter = outline(package, requires_python)
+            if lighter is not package:
+                snapshot.put_stand_in("outline", outline_key, lighter, package)
+
+
+def _known(snapshot: Snapshot, key: str, outline_key: str | None) -> Package | None:
+    """The package the snapshot resolved under ``key``: its outline, where it holds one under ``outline_key``."""
+    if outline_key is not None:
+        lighter: Package | None = snapshot.stand_in("outline", outline_key, "resolved", key)
+        if lighter is not None:
+            return lighter
+    found: Package | None = snapshot.get("resolved", key)
+    return found
 
 
 def _moving(package: Package) -> bool:
