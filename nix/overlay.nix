@@ -5,7 +5,7 @@
 # Use: import <nixpkgs> { overlays = [ (import ./overlay.nix) ]; }
 # lock2nixProjects.<project> has python (its .pkgs holds the locked packages), package,
 # tests, runtimeEnv and devEnv.
-# lock2nix-inputs: sha256-4duNSYB4UdxzrKsXDHVkEmCxtgF2pwa5yFFi6SbyK2s=
+# lock2nix-inputs: sha256-VaOt0j5yMVcvWOpnIw9Ix6C/HczFAbJYRQRL0mox6x0=
 final: prev:
 let
   lock2nix = import ./lock2nix-lib.nix { inherit (prev) lib; version = "0.2.0"; };

@@ -823,9 +823,11 @@ def _tell_apart(
     installed: its own (lock 2.1), else the markers of the requirements that
     name its source (lock 2.0 records none per package).
     """
+    locked = collections.Counter(p.name for p in packages)
     by_version: dict[str, list[int]] = {}
     for i, package in enumerate(packages):
-        by_version.setdefault(f"{package.name}@{canonicalize_version(package.version)}", []).append(i)
+        if locked[package.name] > 1:  # only a name locked more than once can clash: no version parsed for the rest
+            by_version.setdefault(f"{package.name}@{canonicalize_version(package.version)}", []).append(i)
     clashes = [indices for indices in by_version.values() if len(indices) > 1]
     if not clashes:
         return packages
