@@ -61,9 +61,11 @@ def resolve(
         None if _moving(p) else digest("resolved", settings.detect_build_systems, snapshot.fingerprint(p))
         for p in lock.packages
     ]
-    outline_keys = [None if key is None else digest("outline", key, lock.requires_python) for key in keys]
+    outline_keys = [
+        None if key is None or outline is None else digest("outline", key, lock.requires_python) for key in keys
+    ]
     known: list[Package | None] = [
-        None if key is None else _known(snapshot, key, outline_key if outline is not None else None)
+        None if key is None else _known(snapshot, key, outline_key)
         for key, outline_key in zip(keys, outline_keys, strict=True)
     ]
     missing = tuple(p for p, k in zip(lock.packages, known, strict=True) if k is None)
