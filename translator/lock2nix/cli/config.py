@@ -16,7 +16,7 @@ from .. import __version__
 from .._digest import sha256
 from .._toml import load_toml
 from ..errors import Lock2NixError
-from .inputs import CONFIG_FILE, PYPROJECT, candidate_files
+from .inputs import CONFIG_FILE, PYPROJECT, Target, candidate_files
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the pre-commit hook reads the overlays configured here on every commit: typing is left out
@@ -25,20 +25,9 @@ if TYPE_CHECKING:  # the pre-commit hook reads the overlays configured here on e
 
     from .._options import CondaVersions, Prefer, Scope
 
-__all__ = ["CONFIG_FILE", "PYPROJECT", "Config", "OverlayTarget", "load", "overlay_targets"]
+__all__ = ["CONFIG_FILE", "PYPROJECT", "Config", "load", "overlay_targets"]
 
 _NO_PACKAGES: Mapping[str, Any] = MappingProxyType({})
-
-
-class OverlayTarget:
-    """One configured lock -> overlay pair."""
-
-    __slots__ = ("lock", "output", "prefer")
-
-    def __init__(self, lock: str, output: str, prefer: Prefer | None = None) -> None:
-        self.lock = lock
-        self.output = output
-        self.prefer = prefer
 
 
 class Config:
@@ -56,7 +45,7 @@ class Config:
         pythons: tuple[str, ...] | None = None,
         scope: Scope | None = None,
         conda_versions: CondaVersions | None = None,
-        overlays: tuple[OverlayTarget, ...] = (),
+        overlays: tuple[Target, ...] = (),
         packages: Mapping[str, Any] = _NO_PACKAGES,
     ) -> None:
         self.file = file
@@ -99,7 +88,7 @@ def load(directory: str | os.PathLike[str], texts: Mapping[str, str] | None = No
 
 def overlay_targets(
     directory: str | os.PathLike[str], *, memo_dir: str | None = None
-) -> tuple[OverlayTarget, ...]:
+) -> tuple[Target, ...]:
     """The configured lock -> overlay pairs, read without validating the rest.
 
     This is the pre-commit hook's path on every commit, so the schema (and
@@ -157,7 +146,7 @@ def _digest(files: list[tuple[str, bytes]]) -> str:
     return h.hexdigest()[:32]
 
 
-def _remembered(memo: str) -> tuple[OverlayTarget, ...] | None:
+def _remembered(memo: str) -> tuple[Target, ...] | None:
     """The pairs kept in ``memo``; None when there are none, or they are not what :func:`_remember` writes."""
     try:
         with open(memo, "rb") as f:
@@ -170,10 +159,10 @@ def _remembered(memo: str) -> tuple[OverlayTarget, ...] | None:
         for p in pairs
     ):
         return None
-    return tuple(OverlayTarget(*p) for p in pairs)
+    return tuple(Target(*p) for p in pairs)
 
 
-def _remember(memo: str, targets: tuple[OverlayTarget, ...]) -> None:
+def _remember(memo: str, targets: tuple[Target, ...]) -> None:
     import contextlib  # here, with what writes: a run that finds the pairs writes nothing
     from pathlib import Path
 
@@ -201,11 +190,11 @@ def _configured(directory: str | os.PathLike[str], texts: Mapping[str, str] | No
     return found
 
 
-def _overlays(path: str, items: Iterable[Mapping[str, Any]]) -> tuple[OverlayTarget, ...]:
+def _overlays(path: str, items: Iterable[Mapping[str, Any]]) -> tuple[Target, ...]:
     """The overlay pairs configured in ``path``, relative to its directory."""
     base = os.path.dirname(path)
     return tuple(
-        OverlayTarget(os.path.join(base, i["lock"]), os.path.join(base, i["output"]), i.get("prefer")) for i in items
+        Target(os.path.join(base, i["lock"]), os.path.join(base, i["output"]), i.get("prefer")) for i in items
     )
 
 

@@ -15,7 +15,7 @@ import os
 
 from ..errors import Lock2NixError
 from ..nix import library
-from .inputs import Inputs, input_digest, read_inputs, recorded_digest
+from .inputs import Inputs, Target, input_digest, read_inputs, recorded_digest
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,19 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["Check", "Target", "cache_dir", "check", "is_current", "library_current", "read_text", "targets"]
 
 
-class Target:
-    """One lock → overlay translation."""
-
-    __slots__ = ("lock", "output", "prefer")
-
-    def __init__(self, lock: str | None, output: str | None, prefer: Prefer | None = None) -> None:
-        #: None: the lock in the current directory; "-": stdin.
-        self.lock = lock
-        self.output = output
-        #: From the configuration's overlay entry.
-        self.prefer = prefer
-
-
 def targets(args: SimpleNamespace) -> list[Target]:
     """The translations ``args`` asks for: the configured ones when it names neither lock nor output."""
     if args.lock is None and args.output is None:
@@ -47,7 +34,7 @@ def targets(args: SimpleNamespace) -> list[Target]:
         # Relative, so messages name files as the user sees them.
         configured = overlay_targets(os.curdir, memo_dir=os.path.join(cache_dir(args), "configured"))
         if configured:
-            return [Target(t.lock, t.output, t.prefer) for t in configured]
+            return list(configured)
     for flag in ("check", "pre_commit"):
         if getattr(args, flag) and not args.output:
             raise Lock2NixError(

@@ -23,8 +23,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from .._options import Prefer
+
 __all__ = [
-    "CONFIG_FILE", "DIGEST_PREFIX", "PYPROJECT", "Inputs", "candidate_files", "input_digest", "read_inputs",
+    "CONFIG_FILE", "DIGEST_PREFIX", "PYPROJECT", "Inputs", "Target", "candidate_files", "input_digest", "read_inputs",
     "recorded_digest",
 ]
 
@@ -37,6 +39,19 @@ PYPROJECT = "pyproject.toml"
 DIGEST_PREFIX = "lock2nix-inputs: "
 # The header is a dozen comment lines; the digest is among them.
 _HEADER_LINES = 12
+
+
+class Target:
+    """One lock -> overlay translation: named on the command line, or configured."""
+
+    __slots__ = ("lock", "output", "prefer")
+
+    def __init__(self, lock: str | None, output: str | None, prefer: Prefer | None = None) -> None:
+        #: None: the lock in the current directory; "-": stdin.
+        self.lock = lock
+        self.output = output
+        #: From the configuration's overlay entry.
+        self.prefer = prefer
 
 
 class Inputs:

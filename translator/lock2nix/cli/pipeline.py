@@ -56,15 +56,10 @@ def render(request: Request) -> str:
     """The overlay (or model, or pylock.toml) for ``request``'s inputs."""
     inputs = request.inputs
     settings = config.load(inputs.directory, inputs.companion_texts())
-    prefer: Prefer = request.prefer or settings.prefer or "wheel"
-    detect = request.detect and settings.detect_build_systems is not False
     # What the last translation of this lock computed: only what changed is redone.
     snapshot = Snapshot.load(request.cache_dir, Path(inputs.lock_name))
     try:
-        fixes = _curated(snapshot).with_user(
-            user_fixes(settings.packages, settings.origin, settings.file) if settings.file else ()
-        )
-        return _render(request, settings, fixes, prefer, detect, snapshot)
+        return _render(request, settings, snapshot)
     finally:
         snapshot.close()  # saved (and so closed) only after a translation that went through
 
@@ -76,10 +71,13 @@ def _curated(snapshot: Snapshot) -> Fixes:
     return snapshot.memo("curated", digest("curated", CURATED_FILE.read_bytes()), curated)
 
 
-def _render(
-    request: Request, settings: config.Config, fixes: Fixes, prefer: Prefer, detect: bool, snapshot: Snapshot
-) -> str:
+def _render(request: Request, settings: config.Config, snapshot: Snapshot) -> str:
     inputs = request.inputs
+    fixes = _curated(snapshot).with_user(
+        user_fixes(settings.packages, settings.origin, settings.file) if settings.file else ()
+    )
+    prefer: Prefer = request.prefer or settings.prefer or "wheel"
+    detect = request.detect and settings.detect_build_systems is not False
     lock = parsers.parse(
         inputs.lock_name, inputs.lock_data, directory=inputs.directory,
         allow_insecure_hashes=request.allow_insecure_hashes, snapshot=snapshot,

@@ -451,8 +451,8 @@ def outline(package: Package, requires_python: str | None) -> Package:
     source = package.source
     if not isinstance(source, IndexSource) or len(source.wheels) <= 1:
         return package
-    usable = next((w for w in source.wheels if wheels.any_usable((w,), requires_python)), None)
-    return dataclasses.replace(package, source=dataclasses.replace(source, wheels=(usable,) if usable else ()))
+    first_usable = wheels.usable_wheels(source.wheels, requires_python)[:1]
+    return dataclasses.replace(package, source=dataclasses.replace(source, wheels=first_usable))
 
 
 def _has_wheel(package: Package, requires_python: str | None) -> bool:
