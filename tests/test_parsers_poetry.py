@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from lock2nix.errors import Lock2NixError
-from lock2nix.model import ArchiveSource, DirectorySource, IndexSource, VcsSource
+from lock2nix.model import ArchiveSource, DirectorySource, IndexSource, Lock, VcsSource
 from lock2nix.parsers import parse
 from lock2nix.parsers.poetry import _layout, python_requirement
+from lock2nix.snapshot import Snapshot
 
 from .conftest import FIXTURES, POETRY_CASES
 
 POETRY = FIXTURES / "poetry"
+
+
+def wholly(lock: Lock, snapshot: Snapshot) -> Lock:
+    """``lock`` with the whole package of each stand-in the snapshot gave."""
+    return dataclasses.replace(lock, packages=tuple(snapshot.whole(p) for p in lock.packages))
 
 
 def load(case: str):
@@ -60,15 +67,20 @@ def test_every_package_has_hashed_artifacts_or_a_pinned_source(case) -> None:
 @pytest.mark.parametrize("case", POETRY_CASES)
 def test_every_lock_reads_the_same_entry_by_entry_and_whole(case) -> None:
     """With a snapshot, a lock is read entry by entry (lock 2.x); without, as one document."""
-    from lock2nix.snapshot import Snapshot
 
     lock = POETRY / case / "poetry.lock"
     whole = load(case)
     snapshot = Snapshot()
-    assert parse(str(lock), lock.read_bytes(), directory=lock.parent, snapshot=snapshot) == whole
+    first = parse(str(lock), lock.read_bytes(), directory=lock.parent, snapshot=snapshot)
+    assert first == whole
     again = Snapshot(None, snapshot.used)
-    assert parse(str(lock), lock.read_bytes(), directory=lock.parent, snapshot=again) == whole
+    reread = parse(str(lock), lock.read_bytes(), directory=lock.parent, snapshot=again)
     assert not again.added
+    # Packages with files come as stand-ins without them, each with its whole's fingerprint.
+    outlined = [p for p in reread.packages if again.whole(p) is not p]
+    assert all(not p.source.wheels and p.source.sdist is None for p in outlined)
+    assert [again.fingerprint(p) for p in reread.packages] == [snapshot.fingerprint(p) for p in first.packages]
+    assert wholly(reread, again) == whole
     # Real locks 2.x split at their table headers: their entries the snapshot holds are never parsed.
     if whole.format_version in ("2.0", "2.1"):
         assert _layout(lock.read_text(encoding="utf-8")) is not None
@@ -85,7 +97,6 @@ def test_a_damaged_lock_reads_entry_by_entry_as_it_reads_whole(tmp_path, seed) -
     also when the snapshot holds the entries of the undamaged lock."""
     import random
 
-    from lock2nix.snapshot import Snapshot
 
     rng = random.Random(seed)
     case = ("python-poetry__poetry-core__vendors-small", "jfilter__split-folders__small-lock21")[seed % 2]
@@ -107,9 +118,10 @@ def test_a_damaged_lock_reads_entry_by_entry_as_it_reads_whole(tmp_path, seed) -
 
     def outcome(snapshot):
         try:
-            return parse(str(lock), data, directory=lock.parent, snapshot=snapshot)
+            parsed = parse(str(lock), data, directory=lock.parent, snapshot=snapshot)
         except Lock2NixError as exc:
             return str(exc)
+        return parsed if snapshot is None else wholly(parsed, snapshot)
 
     undamaged = Snapshot()
     parse(str(lock), original.encode(), directory=lock.parent, snapshot=undamaged)
@@ -368,14 +380,13 @@ def test_layout_splits_the_lock_at_its_table_headers(text, expected) -> None:
     ],
 )
 def test_reading_entry_by_entry_gives_what_reading_the_whole_lock_gives(tmp_path, text) -> None:
-    from lock2nix.snapshot import Snapshot
 
     whole = parse("poetry.lock", text.encode(), directory=tmp_path)
     snapshot = Snapshot()
     assert parse("poetry.lock", text.encode(), directory=tmp_path, snapshot=snapshot) == whole
     # Again, every entry from the snapshot.
     again = Snapshot(None, snapshot.used)
-    assert parse("poetry.lock", text.encode(), directory=tmp_path, snapshot=again) == whole
+    assert wholly(parse("poetry.lock", text.encode(), directory=tmp_path, snapshot=again), again) == whole
     assert not again.added
 
 
@@ -388,7 +399,6 @@ def test_reading_entry_by_entry_gives_what_reading_the_whole_lock_gives(tmp_path
     ],
 )
 def test_a_part_that_is_not_toml_is_reported_at_its_line_in_the_lock(tmp_path, text, line) -> None:
-    from lock2nix.snapshot import Snapshot
 
     for snapshot in (None, Snapshot()):
         with pytest.raises(Lock2NixError, match=f"poetry.lock:{line}: invalid TOML"):
@@ -396,7 +406,6 @@ def test_a_part_that_is_not_toml_is_reported_at_its_line_in_the_lock(tmp_path, t
 
 
 def test_a_lock_without_packages_reads_with_a_snapshot(tmp_path) -> None:
-    from lock2nix.snapshot import Snapshot
 
     data = b'[metadata]\nlock-version = "2.1"\npython-versions = ">=3.10"\ncontent-hash = "x"\n'
     lock = parse("poetry.lock", data, directory=tmp_path, snapshot=Snapshot())

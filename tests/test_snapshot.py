@@ -96,6 +96,29 @@ def test_a_changed_entry_is_translated_again_the_rest_reused(tmp_path, recorded_
     assert len(set(after["resolved"]) & set(before["resolved"])) == len(before["resolved"]) - 1
 
 
+def test_an_entry_changed_only_in_its_edges_is_not_resolved_again(tmp_path, recorded_cache) -> None:
+    lock = stage_poetry_case("jfilter__split-folders__small-lock21", tmp_path)
+    cache = fresh_cache(recorded_cache, tmp_path)
+    original = lock.read_text()
+    run(lock, cache)
+    # The index and sdist caches gone: resolving any package again fails (--offline).
+    for entry in cache.iterdir():
+        if entry.name != "snapshots":
+            shutil.rmtree(entry)
+    edge = 'typing-extensions = {version = ">=4.6.0", markers = "python_version < \\"3.13\\""}'
+    assert edge in original
+    for text in (original.replace(edge, edge.replace(">=4.6.0", ">=4.6.1")), original):
+        lock.write_text(text)
+        changed = run(lock, cache)
+        assert changed == run(lock, fresh_cache(recorded_cache, tmp_path / "cold"))
+        shutil.rmtree(tmp_path / "cold")
+    # Its groups too: a package only "dev" needs, needed by "main" as well.
+    lock.write_text(original.replace('groups = ["dev"]\nmarkers = "python_version == \\"3.10\\""',
+                                     'groups = ["main", "dev"]\nmarkers = "python_version == \\"3.10\\""'))
+    assert lock.read_text() != original
+    assert run(lock, cache) == run(lock, fresh_cache(recorded_cache, tmp_path / "cold"))
+
+
 def test_a_damaged_or_foreign_snapshot_is_ignored(tmp_path, recorded_cache) -> None:
     lock = stage_poetry_case("jfilter__split-folders__small-lock21", tmp_path)
     cache = fresh_cache(recorded_cache, tmp_path)
@@ -204,7 +227,11 @@ def test_a_derived_value_has_a_fingerprint_of_its_own_without_being_pickled(monk
     source = Dependency(name="a")
 
     def derive(snapshot: Snapshot, change: str) -> Dependency:
-        return snapshot.derived(dataclasses.replace(source, extras=(f"{change}-in-the-value",)), source, change)
+        extras = (f"{change}-in-the-value",)
+        return snapshot.derived(
+            dataclasses.replace(source, extras=extras), source, change,
+            remake=lambda whole: dataclasses.replace(whole, extras=extras),
+        )
 
     first, second = Snapshot(), Snapshot()
     x = first.fingerprint(derive(first, "x"))
@@ -337,6 +364,12 @@ def test_a_stand_in_has_the_fingerprint_and_warnings_of_what_it_stands_for(tmp_p
     assert loaded.whole(part) == whole and loaded.whole(whole) is whole
     assert capsys.readouterr().err == "", "not printed again when the whole is read"
     assert loaded.stand_in("part", digest("p"), "whole", digest("missing")) is None
+    # A value made from a stand-in stands in for the same made from its whole.
+    renamed = loaded.derived({**part, "name": "y"}, part, "y", remake=lambda value: {**value, "name": "y"})
+    assert loaded.whole(renamed) == {**whole, "name": "y"}
+    assert loaded.fingerprint(renamed) != loaded.fingerprint(part)
+    plain = loaded.derived({"name": "z"}, {"name": "x"}, "z", remake=lambda value: {**value, "name": "z"})
+    assert loaded.whole(plain) is plain, "made from a value that is not a stand-in: whole already"
     # Both kept for the next run, the whole without having been read.
     again = saved(loaded, tmp_path)
     assert again.holds("part", digest("p")) and again.holds("whole", digest("w"))

@@ -58,15 +58,18 @@ def _local_source(path: Path, lock_dir: Path, config: str, name: str) -> Source:
     return ArchiveSource(artifact=Artifact(filename=path.name, hashes={"sha256": digest}), path=relative)
 
 
-def resolve_except_skipped(lock: Lock, fixes: Fixes, resolve: Callable[[Lock], Lock]) -> Lock:
-    """``resolve(lock)`` for the packages the overlay builds; skipped ones are kept as parsed."""
+def resolve_except_skipped(
+    lock: Lock, fixes: Fixes, resolve: Callable[[Lock], Lock], whole: Callable[[Package], Package] = lambda p: p
+) -> Lock:
+    """``resolve(lock)`` for the packages the overlay builds; skipped ones are kept as
+    parsed (``whole``: a package as parsed, for a parser's stand-in of it)."""
     versions: dict[str, list[str]] = {}
     for package in lock.packages:
         versions.setdefault(package.name, []).append(package.version)
     skipped = {name for name, locked in versions.items() if fixes.skip_of(name, locked) is not None}
     if not skipped:
         return resolve(lock)
-    kept: list[Package] = [p for p in lock.packages if p.name in skipped and not isinstance(p.source, NixpkgsSource)]
+    kept = [whole(p) for p in lock.packages if p.name in skipped and not isinstance(p.source, NixpkgsSource)]
     left_out = {p.key for p in kept}
     resolved = resolve(dataclasses.replace(lock, packages=tuple(p for p in lock.packages if p.key not in left_out)))
     order = {p.key: i for i, p in enumerate(lock.packages)}

@@ -44,6 +44,7 @@ from .errors import Lock2NixError
 __all__ = ["Snapshot", "digest"]
 
 _T = TypeVar("_T")
+_S = TypeVar("_S")
 #: Changed when what the entries hold changes within one lock2nix version.
 _LAYOUT = 6
 #: The file's last bytes: the index's offset and length (8 bytes each, little-endian), then this.
@@ -91,8 +92,9 @@ class Snapshot:
     #: identity and size when loaded: an append goes to that very file, or none is made.
     _fd: int | None = field(default=None, repr=False)
     _file_id: tuple[int, int, int] = (0, 0, 0)
-    #: The stand-ins taken (see :meth:`stand_in`), by ``id``: what they stand for.
-    _stand_ins: dict[int, tuple[Callable[[], Any], str, str]] = field(default_factory=dict, repr=False)
+    #: The stand-ins taken or derived (see :meth:`stand_in`), by ``id``: what
+    #: reads the value they stand for.
+    _stand_ins: dict[int, tuple[Callable[[], Any], Callable[[], Any]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, cache_dir: Path, lock_file: Path) -> Snapshot:
@@ -161,7 +163,7 @@ class Snapshot:
         if whole is None or value is None:
             return None
         self.used.setdefault(whole_kind, {})[whole_key] = whole
-        self._stand_ins[id(value)] = (_reference(value), whole_kind, whole_key)
+        self._stand_ins[id(value)] = (_reference(value), functools.partial(self._read, whole_kind, whole_key))
         for message in whole[2]:
             _warnings.warn(message)
         return value
@@ -171,7 +173,7 @@ class Snapshot:
         known = self._stand_ins.get(id(value))
         if known is None or known[0]() is not value:
             return value
-        whole = self._read(known[1], known[2])
+        whole = known[1]()
         if whole is None:
             raise Lock2NixError(f"lock2nix's snapshot of this lock is damaged; delete {self.path} and run again")
         return whole  # type: ignore[no-any-return]
@@ -199,10 +201,17 @@ class Snapshot:
         self._remember(value, fingerprint)
         return fingerprint
 
-    def derived(self, value: _T, source: Any, *changes: Any) -> _T:
+    def derived(self, value: _T, source: _S, *changes: Any, remake: Callable[[_S], _T]) -> _T:
         """``value``, made from ``source`` by ``changes`` alone, with a fingerprint
-        from theirs: equal fingerprints still mean equal values, and ``value`` is not pickled."""
+        from theirs: equal fingerprints still mean equal values, and ``value`` is not pickled.
+
+        ``remake`` makes ``value`` from ``source``: where ``source`` is a stand-in,
+        ``value`` is one too, and :meth:`whole` gives ``remake`` of ``source``'s whole.
+        """
         self._remember(value, digest("derived", self.fingerprint(source), *changes))
+        known = self._stand_ins.get(id(source))
+        if known is not None and known[0]() is source:
+            self._stand_ins[id(value)] = (_reference(value), lambda: remake(self.whole(source)))
         return value
 
     def _remember(self, value: Any, fingerprint: str) -> None:

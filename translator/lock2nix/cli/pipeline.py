@@ -90,7 +90,7 @@ def _render(request: Request, settings: config.Config, snapshot: Snapshot) -> st
     # The overlay's plan reads an outline of most packages (generate.outline).
     lighter = outline if request.emit == "overlay" else None
     lock = resolve_except_skipped(
-        lock, fixes, lambda partial: resolve.resolve(partial, resolve_settings, snapshot, lighter)
+        lock, fixes, lambda partial: resolve.resolve(partial, resolve_settings, snapshot, lighter), snapshot.whole
     )
     if request.emit == "model":
         snapshot.save()

@@ -103,7 +103,7 @@ def parse(
             lambda: _root_project(pyproject_name, pyproject, data.get("extras")),
         )
         inputs.append(pyproject_name)
-    packages = _tell_apart(reader, packages, raw_packages, pyproject)
+    packages = _tell_apart(reader, packages, raw_packages, pyproject, snapshot.whole if snapshot else _itself)
     if reader.hashes_only:
         _check_hashes_attributable(reader, packages)
 
@@ -365,9 +365,26 @@ def _remembered_package(
         data = _entry_data(text) if raw is None and text is not None else raw
         return _package(reader, data, legacy_files, directory)
 
-    return snapshot.memo(
+    outline_key = digest("parsed-outline", key)
+    outlined: Package | None = snapshot.stand_in("parsed-outline", outline_key, "parsed", key)
+    if outlined is not None:
+        return outlined
+    package = snapshot.memo(
         "parsed", key, compute, keep=lambda package: unpinned() == before and not _is_local(package.source)
     )
+    lighter = _outline(package)
+    if lighter is not package and key in snapshot.used.get("parsed", {}):  # kept: outlined for the next run
+        snapshot.put_stand_in("parsed-outline", outline_key, lighter, package)
+    return package
+
+
+def _outline(package: Package) -> Package:
+    """A parsed package as parsing and resolution read it when the snapshot
+    resolved it before: without its files (it is taken whole where they are read)."""
+    source = package.source
+    if not isinstance(source, IndexSource) or (source.sdist is None and len(source.wheels) <= 1):
+        return package
+    return dataclasses.replace(package, source=dataclasses.replace(source, sdist=None, wheels=()))
 
 
 def _is_local(source: model.Source) -> bool:
@@ -813,7 +830,11 @@ def _index_url(source: Mapping[str, Any], entry: str) -> str:
 
 
 def _tell_apart(
-    reader: _Reader, packages: list[Package], raw_packages: Callable[[], list[Any]], pyproject: Mapping[str, Any]
+    reader: _Reader,
+    packages: list[Package],
+    raw_packages: Callable[[], list[Any]],
+    pyproject: Mapping[str, Any],
+    whole: Callable[[Package], Package],
 ) -> list[Package]:
     """Packages locked more than once at one version, from different sources.
 
@@ -836,7 +857,7 @@ def _tell_apart(
     for indices in clashes:
         seen: dict[tuple[str, str], Package] = {}
         for i in indices:
-            package = packages[i]
+            package = whole(packages[i])  # its marker and variant are not those of a stand-in
             identity = _source_identity(package.source)
             if identity in seen:
                 raise reader.error(
@@ -943,6 +964,10 @@ def _check_hashes_attributable(reader: _Reader, packages: list[Package]) -> None
                 f"{package.name} together, so they cannot be told apart; re-lock with Poetry >= 1.0",
                 needle=f'name = "{package.name}"',
             )
+
+
+def _itself(package: Package) -> Package:
+    return package
 
 
 def _replace(obj: Any, **changes: Any) -> Any:
@@ -1147,7 +1172,9 @@ def _assign_groups(packages: list[Package], root: RootProject | None, snapshot: 
 
     def with_groups(package: Package, groups: frozenset[str]) -> Package:
         grouped: Package = _replace(package, groups=groups)
-        return grouped if snapshot is None else snapshot.derived(grouped, package, sorted(groups))
+        if snapshot is None:
+            return grouped
+        return snapshot.derived(grouped, package, sorted(groups), remake=lambda p: _replace(p, groups=groups))
 
     return [p if p.groups else with_groups(p, walked.get(p.name, frozenset())) for p in packages]
 

@@ -43,7 +43,8 @@ def resolve(
     """The lock with every source complete.
 
     Packages the ``snapshot`` resolved in an earlier run, from the same parsed
-    entry, are taken from it; the steps run for the others. A lock whose edges
+    entry, are taken from it, and so are the sources of entries that changed
+    elsewhere (see :class:`_Sources`); the steps run for the others. A lock whose edges
     come from metadata (restricted to the names it locks) or that is a conda
     environment is resolved as a whole. A git branch or tag is asked for its
     commit on every run (it moves), so its package is never taken from the snapshot.
@@ -55,8 +56,10 @@ def resolve(
     wheel or two of its dozens: unpickling every file of every package was a
     twentieth of a one-package change.
     """
-    if snapshot is None or lock.dependencies_from is not None or lock.environment is not None:
+    if snapshot is None:
         return _resolve(lock, settings)
+    if lock.dependencies_from is not None or lock.environment is not None:
+        return _resolve(_whole(lock, snapshot), settings)
     keys = [
         None if _moving(p) else digest("resolved", settings.detect_build_systems, snapshot.fingerprint(p))
         for p in lock.packages
@@ -68,25 +71,91 @@ def resolve(
         None if key is None else _known(snapshot, key, outline_key)
         for key, outline_key in zip(keys, outline_keys, strict=True)
     ]
-    missing = tuple(p for p, k in zip(lock.packages, known, strict=True) if k is None)
+    sources = _Sources(snapshot, settings)
+    # An entry that changed only where resolution does not look (its edges,
+    # marker, groups) keeps the resolution of its source.
+    again: dict[int, tuple[Package, tuple[str, ...]]] = {}
+    for i, (package, key, k) in enumerate(zip(lock.packages, keys, known, strict=True)):
+        if k is None and key is not None and (taken := sources.resolved_again(package)) is not None:
+            again[i] = taken
+    # What the parser gave may be a stand-in (see lock2nix.parsers.poetry): the steps read all of it.
+    missing = tuple(snapshot.whole(p) for i, p in enumerate(lock.packages) if known[i] is None and i not in again)
     # The steps only ever change packages: with none left, there is nothing to run.
     rest = dataclasses.replace(lock, packages=missing)
     with _warnings.recorded() as printed:
         done = _resolve(rest, settings) if missing else rest
     if len(done.packages) != len(missing):  # a step added or dropped packages: no shortcut
-        return _resolve(lock, settings)
+        return _resolve(_whole(lock, snapshot), settings)
     fresh = iter(done.packages)
-    packages = tuple(next(fresh) if k is None else k for k in known)
+    packages = tuple(k if k is not None else again[i][0] if i in again else next(fresh) for i, k in enumerate(known))
     # A package is kept with the warnings that name it; a warning that names
     # none of them keeps all from the snapshot, so that the next run prints it again.
     if all(any(p.entry and p.entry in message for p in missing) for message in printed):
-        for key, package, k in zip(keys, packages, known, strict=True):
+        for i, (key, package, k) in enumerate(zip(keys, packages, known, strict=True)):
             if k is None and key is not None:
-                mine = tuple(m for m in printed if package.entry and package.entry in m)
+                mine = again[i][1] if i in again else tuple(m for m in printed if package.entry and package.entry in m)
                 snapshot.put("resolved", key, package, mine)
+                sources.keep(key, lock.packages[i])
+    for key in keys:
+        if key is not None:
+            sources.keep(key)
+    sources.save()
     if outline is not None:
         _keep_outlines(snapshot, outline, lock.requires_python, zip(keys, outline_keys, packages, strict=True))
     return dataclasses.replace(done, packages=packages)
+
+
+class _Sources:
+    """What each resolved package's source resolved from, so that an entry
+    whose source is unchanged takes its resolution from the snapshot.
+
+    One snapshot entry for the lock maps the key of each package kept under
+    ``resolved`` to a digest of what resolution reads of it: name, version,
+    source and build system (a package's edges, marker and groups it never
+    reads). Reading the one entry costs little; a digest of every package's
+    source, every run, would not.
+    """
+
+    _KEY = digest("resolved-sources")
+
+    def __init__(self, snapshot: Snapshot, settings: Settings) -> None:
+        self._snapshot = snapshot
+        self._detect = settings.detect_build_systems
+        self._before: dict[str, str] = snapshot.get("resolved-sources", self._KEY) or {}
+        self._after: dict[str, str] = {}
+        self._by_source: dict[str, str] | None = None
+
+    def _digest(self, package: Package) -> str:
+        fingerprint = self._snapshot.fingerprint(self._snapshot.whole(package).source)
+        return digest("resolved-source", self._detect, package.name, package.version, package.variant,
+                      package.entry, fingerprint, package.build_system)
+
+    def resolved_again(self, package: Package) -> tuple[Package, tuple[str, ...]] | None:
+        """``package`` resolved as the snapshot's package of the same source
+        was, with the warnings that printed; None when it holds none."""
+        if self._by_source is None:
+            self._by_source = {source: key for key, source in self._before.items()}
+        wanted = self._digest(package)
+        before = self._by_source.get(wanted)
+        if before is None or not self._snapshot.holds("resolved", before):
+            return None
+        self._after[before] = wanted  # kept with the entry it was read from: the next run may lock it again
+        with _warnings.recorded() as printed:
+            resolved: Package | None = self._snapshot.get("resolved", before)
+        if resolved is None or resolved.version != package.version:
+            return None
+        return dataclasses.replace(package, source=resolved.source, build_system=resolved.build_system), tuple(printed)
+
+    def keep(self, key: str, parsed: Package | None = None) -> None:
+        """Keep what the package under ``key`` resolved from: ``parsed``, or what the snapshot had."""
+        if parsed is not None:
+            self._after[key] = self._digest(parsed)
+        elif key not in self._after and key in self._before:
+            self._after[key] = self._before[key]
+
+    def save(self) -> None:
+        if self._after != self._before:
+            self._snapshot.put("resolved-sources", self._KEY, self._after)
 
 
 def _keep_outlines(
@@ -112,6 +181,10 @@ def _known(snapshot: Snapshot, key: str, outline_key: str | None) -> Package | N
             return lighter
     found: Package | None = snapshot.get("resolved", key)
     return found
+
+
+def _whole(lock: Lock, snapshot: Snapshot) -> Lock:
+    return dataclasses.replace(lock, packages=tuple(snapshot.whole(p) for p in lock.packages))
 
 
 def _moving(package: Package) -> bool:
