@@ -445,14 +445,26 @@ def _builds_from_source(package: Package) -> bool:
 
 def outline(package: Package, requires_python: str | None) -> Package:
     """What the overlay's plan reads of a resolved package, in a lock whose
-    Requires-Python is ``requires_python``: all of it but its wheels, of which
-    it asks only whether one installs (the first that does stands for them).
-    Only a package's own text, written from all of it, lists them."""
+    Requires-Python is ``requires_python``: all of it but its files, of which
+    it asks only whether it has an sdist and whether a wheel installs (the
+    first that does stands for them), by their names. Only a package's own
+    text, written from all of it, gives their URLs and hashes."""
     source = package.source
-    if not isinstance(source, IndexSource) or len(source.wheels) <= 1:
+    if not isinstance(source, IndexSource) or (source.sdist is None and not source.wheels):
         return package
     first_usable = wheels.usable_wheels(source.wheels, requires_python)[:1]
-    return dataclasses.replace(package, source=dataclasses.replace(source, wheels=first_usable))
+    return dataclasses.replace(
+        package,
+        source=dataclasses.replace(
+            source,
+            sdist=None if source.sdist is None else _named(source.sdist),
+            wheels=tuple(_named(w) for w in first_usable),
+        ),
+    )
+
+
+def _named(artifact: Artifact) -> Artifact:
+    return Artifact(artifact.filename, {})
 
 
 def _has_wheel(package: Package, requires_python: str | None) -> bool:

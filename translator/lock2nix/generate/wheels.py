@@ -82,7 +82,6 @@ def _allowed(requires_python: str) -> tuple[Version, ...]:
 
 
 @functools.cache
-@functools.cache
 def relevant_requires_python(package: str | None, lock: str | None) -> str | None:
     """``package`` unless every Python the lock allows already satisfies it."""
     if package is None or lock is None:

@@ -365,8 +365,7 @@ def _remembered_package(
         data = _entry_data(text) if raw is None and text is not None else raw
         return _package(reader, data, legacy_files, directory)
 
-    outline_key = digest("parsed-outline", key)
-    outlined: Package | None = snapshot.stand_in("parsed-outline", outline_key, "parsed", key)
+    outlined: Package | None = snapshot.stand_in("parsed-outline", key, "parsed", key)
     if outlined is not None:
         return outlined
     package = snapshot.memo(
@@ -374,7 +373,7 @@ def _remembered_package(
     )
     lighter = _outline(package)
     if lighter is not package and key in snapshot.used.get("parsed", {}):  # kept: outlined for the next run
-        snapshot.put_stand_in("parsed-outline", outline_key, lighter, package)
+        snapshot.put_stand_in("parsed-outline", key, lighter, package)
     return package
 
 

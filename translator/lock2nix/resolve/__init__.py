@@ -64,9 +64,9 @@ def resolve(
         None if _moving(p) else digest("resolved", settings.detect_build_systems, snapshot.fingerprint(p))
         for p in lock.packages
     ]
-    outline_keys = [
-        None if key is None or outline is None else digest("outline", key, lock.requires_python) for key in keys
-    ]
+    # An outline depends on the lock's Requires-Python too: which wheels install.
+    python = digest("outline", lock.requires_python)
+    outline_keys = [None if key is None or outline is None else f"{key}:{python}" for key in keys]
     known: list[Package | None] = [
         None if key is None else _known(snapshot, key, outline_key)
         for key, outline_key in zip(keys, outline_keys, strict=True)
