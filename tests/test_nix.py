@@ -103,6 +103,17 @@ def test_calls_and_conditionals_parenthesise_arguments() -> None:
     assert eval_json(code) == {"x": [1, 2], "y": "yes"}
 
 
+def test_a_long_condition_is_broken_only_where_it_chains() -> None:
+    long = nix.string("x" * 120).code
+    leaf = nix.Chain(f"{long} != {long}", frozenset(), 1)  # a comparison: no operands to break at
+    chained = nix.Chain(f"{leaf.code} && true", frozenset(), 2, "&&", (leaf, nix.Expr("true")))
+    for cond, lines in ((leaf, 1), (chained, 2)):
+        code = nix.render({"y": nix.IfElse(cond, "yes", "no")})
+        assert eval_json(code) == {"y": "no"}
+        between = code.split(" if", 1)[1].split("then", 1)[0]
+        assert len([line for line in between.splitlines() if line.strip()]) == lines, code
+
+
 def test_comments_cannot_end_early() -> None:
     code = nix.render([nix.Commented(nix.Expr("1"), "note\nsecond line ${x}")])
     assert eval_json(code) == [1]

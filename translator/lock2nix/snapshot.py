@@ -168,12 +168,16 @@ class Snapshot:
             _warnings.warn(message)
         return value
 
+    def stands_in(self, value: object) -> bool:
+        """Whether ``value`` is a stand-in (see :meth:`stand_in`), without reading what it stands for."""
+        known = self._stand_ins.get(id(value))
+        return known is not None and known[0]() is value
+
     def whole(self, value: _T) -> _T:
         """The value the stand-in ``value`` stands for (any other value: itself)."""
-        known = self._stand_ins.get(id(value))
-        if known is None or known[0]() is not value:
+        if not self.stands_in(value):
             return value
-        whole = known[1]()
+        whole = self._stand_ins[id(value)][1]()
         if whole is None:
             raise Lock2NixError(f"lock2nix's snapshot of this lock is damaged; delete {self.path} and run again")
         return whole  # type: ignore[no-any-return]
@@ -209,8 +213,7 @@ class Snapshot:
         ``value`` is one too, and :meth:`whole` gives ``remake`` of ``source``'s whole.
         """
         self._remember(value, digest("derived", self.fingerprint(source), *changes))
-        known = self._stand_ins.get(id(source))
-        if known is not None and known[0]() is source:
+        if self.stands_in(source):
             self._stand_ins[id(value)] = (_reference(value), lambda: remake(self.whole(source)))
         return value
 

@@ -7,7 +7,6 @@ pre-commit hook's run on unchanged inputs never needs.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +93,8 @@ def _render(request: Request, settings: config.Config, snapshot: Snapshot) -> st
     )
     if request.emit == "model":
         snapshot.save()
+        import json  # the model's path only
+
         return json.dumps(lock.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     output = request.output
     out_dir = (output.parent if output is not None else Path.cwd()).resolve()

@@ -18,7 +18,7 @@ from ..errors import Lock2NixError
 from ..model import Lock
 from ..overrides import Fixes, curated
 from ..snapshot import Snapshot
-from . import conda, overlay, project
+from . import overlay, project
 from .graph import Graph
 from .package import PackageWriter, outline
 
@@ -84,7 +84,11 @@ def plan(lock: Lock, options: Options, snapshot: Snapshot | None = None) -> over
             packages[member.name] = project.package(member, writer)
             build_attributes.update(project.build_attributes(member, writer))
         projects[member.name] = project.spec(member, lock, writer, options.pythons)
-    environments = dict([conda.environment(lock, options.pythons, options.conda_check)]) if lock.environment else {}
+    environments: dict[str, object] = {}
+    if lock.environment is not None:
+        from . import conda  # conda environments only
+
+        environments = dict([conda.environment(lock, options.pythons, options.conda_check)])
     return overlay.Parts(
         header=options.header,
         scope=options.scope,

@@ -167,7 +167,7 @@ class PackageWriter:
                     [(t, markers.render(c).code) for t, c in edges],
                     {x: [(t, markers.render(c).code) for t, c in e] for x, e in extras.items()},
                     {t: self.graph.attribute(t) for t in sorted(targets)},
-                    self.source_builds.get(package.key),
+                    _build_facts(self.source_builds.get(package.key)),
                     self.fixes.for_package(name, package.version),
                 ]
             )
@@ -194,13 +194,7 @@ class PackageWriter:
 
     def condition(self, package: Package) -> Condition:
         """Where ``package`` is installed: its marker and its Requires-Python."""
-        requires_python = wheels.relevant_requires_python(package.requires_python, self.lock.requires_python)
-        return markers.conjunction(
-            [
-                markers.compile_marker(package.marker, ANY_EXTRA),
-                markers.compile_requires_python(requires_python),
-            ]
-        )
+        return _condition(package.marker, package.requires_python, self.lock.requires_python)
 
     def _guarded(self, package: Package) -> object:
         expr = self.package(package)
@@ -413,9 +407,14 @@ class PackageWriter:
             & by_name.keys()
             for name, versions in by_name.items()
         }
-        python = self.lock.requires_python
-        has_wheel = {name for name, versions in by_name.items() if all(_has_wheel(p, python) for p in versions)}
+        has_wheel = {name for name, versions in by_name.items() if all(self._has_wheel(p) for p in versions)}
         return build_cycles.plan(runtime, build, has_wheel)
+
+    def _has_wheel(self, package: Package) -> bool:
+        source = package.source
+        if isinstance(source, IndexSource) and self.snapshot.stands_in(package):
+            return bool(source.wheels)  # an outline keeps a wheel only where one installs (see outline)
+        return _has_wheel(package, self.lock.requires_python)
 
 
 #: Where the package set's attributes and let bindings sit in the overlay (the
@@ -432,6 +431,21 @@ def _lay_out(name: str, value: object, *, attribute: bool = False) -> dict[str, 
 
 def _entry(laid_out: dict[str, Any]) -> nix.Entry:
     return nix.Entry(laid_out["text"], frozenset(laid_out["uses"]))
+
+
+@functools.cache  # most packages of a lock share a few markers and Requires-Python
+def _condition(marker: str | None, requires_python: str | None, lock_requires_python: str | None) -> Condition:
+    relevant = wheels.relevant_requires_python(requires_python, lock_requires_python)
+    return markers.conjunction(
+        [markers.compile_marker(marker, ANY_EXTRA), markers.compile_requires_python(relevant)]
+    )
+
+
+def _build_facts(build: SourceBuild | None) -> object:
+    """``build`` as plain tuples: what a snapshot key pickles fast."""
+    if build is None:
+        return None
+    return tuple((b.requirement, b.attribute, b.marker) for b in build.inputs), build.fix
 
 
 def _builds_from_source(package: Package) -> bool:

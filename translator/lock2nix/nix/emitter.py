@@ -188,7 +188,9 @@ def names_used(value: object) -> frozenset[str]:
     return frozenset(found)
 
 
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+#: Compiled on first use (the surrogates' range makes it a millisecond): most
+#: text is printable ASCII, which holds none of these.
+_FORBIDDEN = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]"
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _NEEDS_ESCAPE = re.compile(r'[\\"\n\r\t]|\$\{')
 
@@ -203,7 +205,9 @@ def string(value: str) -> Expr:
 
 def check_text(value: str) -> None:
     """Refuse characters Nix strings cannot hold or that hide what is written."""
-    bad = _FORBIDDEN.search(value)
+    if value.isascii() and value.isprintable():
+        return
+    bad = re.search(_FORBIDDEN, value)
     if bad is None:
         return
     code = ord(bad.group())
@@ -560,7 +564,7 @@ def _if_block(value: IfElse, indent: str) -> str:
     while isinstance(branch, IfElse):
         room = LINE_WIDTH - len(inner) - len(keyword) - len(" then") - 1
         cond = branch.cond
-        if len(cond.code) <= room or not isinstance(cond, Chain):
+        if len(cond.code) <= room or not (isinstance(cond, Chain) and cond.operands):  # a long leaf stays whole
             text += f"\n{inner}{keyword} {cond.code} then"
         else:
             text += f"\n{inner}{keyword}\n{inner}{INDENT}{_chain_block(cond, inner + INDENT)}\n{inner}then"
