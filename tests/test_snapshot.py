@@ -284,6 +284,23 @@ def test_entries_are_read_from_the_file_as_they_are_taken(tmp_path) -> None:
     again.close()
 
 
+def test_entries_small_and_larger_than_a_read_are_read_back_in_any_order(tmp_path) -> None:
+    import random
+
+    from lock2nix import snapshot as snapshot_module
+
+    first = Snapshot()
+    sizes = [1, 10, 1000, snapshot_module._WINDOW - 40, snapshot_module._WINDOW, 3 * snapshot_module._WINDOW, 7]
+    values = {f"k{i}": bytes([i % 251]) * sizes[i % len(sizes)] for i in range(60)}
+    for key, value in values.items():
+        first.put("kind", digest(key), value)
+    loaded = saved(first, tmp_path)
+    order = list(values)
+    for shuffled in (order, order[::-1], random.Random(1).sample(order, len(order))):
+        assert [loaded.get("kind", digest(key)) for key in shuffled] == [values[key] for key in shuffled]
+    loaded.close()
+
+
 def test_a_snapshot_file_cut_short_gives_the_same_output(tmp_path, recorded_cache) -> None:
     lock = stage_poetry_case("jfilter__split-folders__small-lock21", tmp_path)
     cache = fresh_cache(recorded_cache, tmp_path)

@@ -53,6 +53,8 @@ _TRAILER = 16 + len(_MAGIC)
 #: A file is written anew, with only the entries used, once it is larger than
 #: twice those and this: appended entries no run uses any more are dropped.
 _COMPACT_FROM = 1 << 20
+#: How much is read from the file at a time (see Snapshot._window).
+_WINDOW = 1 << 16
 
 
 def digest(*parts: Any) -> str:
@@ -92,6 +94,9 @@ class Snapshot:
     #: identity and size when loaded: an append goes to that very file, or none is made.
     _fd: int | None = field(default=None, repr=False)
     _file_id: tuple[int, int, int] = (0, 0, 0)
+    #: The last bytes read from the file, and where they start: entries taken
+    #: one after another are read a block at a time, not a system call each.
+    _window: tuple[int, bytes] = (0, b"")
     #: The stand-ins taken or derived (see :meth:`stand_in`), by ``id``: what
     #: reads the value they stand for.
     _stand_ins: dict[int, tuple[Callable[[], Any], Callable[[], Any]]] = field(default_factory=dict, repr=False)
@@ -319,12 +324,16 @@ class Snapshot:
         if isinstance(where, bytes):
             return where
         offset, length = where
+        start, window = self._window
+        if start <= offset and offset + length <= start + len(window):
+            return window[offset - start : offset + length - start]
         if self._fd is None:
             raise OSError("the snapshot's file is closed")
-        data = os.pread(self._fd, length, offset)
-        if len(data) != length:
+        window = os.pread(self._fd, max(length, _WINDOW), offset)
+        if len(window) < length:
             raise OSError("the snapshot's file is cut short")
-        return data
+        self._window = (offset, window)
+        return window[:length]
 
     def _dropped(self) -> bool:
         """Whether the file holds entries this run did not use."""

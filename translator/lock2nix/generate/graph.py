@@ -50,13 +50,15 @@ class Graph:
     def edges(self, deps: Iterable[Dependency], extras_context: frozenset[str] = frozenset()) -> list[Edge]:
         """Locked targets of ``deps`` (with requested extras expanded) and their conditions."""
         out: list[Edge] = []
-        seen: set[tuple[str, str, tuple[str, ...]]] = set()
-        stack = [(d, markers.compile_marker(d.marker, extras_context)) for d in deps]
+        seen: set[tuple[str, bool | str, tuple[str, ...]]] = set()
+        # Edges to names the lock does not hold are dropped before their markers are compiled:
+        # most extras of most packages ask for what the lock leaves out.
+        stack = [(d, markers.compile_marker(d.marker, extras_context)) for d in deps if self._reaches(d)]
         while stack:
             dep, cond = stack.pop(0)
-            if cond is False or (dep.name not in self.by_name and dep.name not in self.provided):
+            if cond is False:
                 continue
-            key = (dep.name, str(cond), dep.extras)
+            key = (dep.name, cond if isinstance(cond, bool) else cond.code, dep.extras)
             if key in seen:
                 continue
             seen.add(key)
@@ -64,11 +66,16 @@ class Graph:
             for extra in dep.extras:
                 for target in self.by_name.get(dep.name, ()):
                     for extra_dep in target.extras.get(extra, ()):
+                        if not self._reaches(extra_dep):
+                            continue
                         extra_cond = markers.conjunction(
                             [cond, markers.compile_marker(extra_dep.marker, frozenset({extra}))]
                         )
                         stack.append((extra_dep, extra_cond))
         return out
+
+    def _reaches(self, dep: Dependency) -> bool:
+        return dep.name in self.by_name or dep.name in self.provided
 
     def package_edges(self, package: Package) -> list[Edge]:
         dropped = self.dropped.get(package.name, {})
