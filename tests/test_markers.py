@@ -174,3 +174,21 @@ def test_requires_python(spec, version, expected) -> None:
         f"pythonVersion = {nix_str(short)}; version = {nix_str(version)}; }}"
     )
     assert eval_json(f"let h = {helpers}; in with h; {code}") is expected
+
+
+def test_compiled_conditions_are_taken_from_the_last_translation() -> None:
+    first = markers.Compiled()
+    linux = first.marker('sys_platform == "linux"')
+    assert linux == markers.compile_marker('sys_platform == "linux"')
+    assert first.marker("extra == 'a'", frozenset({"a"})) is True
+    assert first.marker("extra == 'a'", frozenset({"b"})) is False
+    installed = first.installed('sys_platform == "linux"', ">=3.8", ">=3.9")  # 3.8 holds wherever the lock installs
+    assert installed == linux
+    # The next translation: what the first compiled is taken as it was, not compiled again.
+    planted = markers.Cond("plantedMarker env", frozenset({"env"}))
+    second = markers.Compiled({**first.used, ("marker", 'sys_platform == "linux"', ()): planted})
+    assert second.marker('sys_platform == "linux"') is planted
+    assert second.marker("extra == 'a'", frozenset({"b"})) is False
+    assert set(second.used) == {("marker", 'sys_platform == "linux"', ()), ("marker", "extra == 'a'", ("b",))}, (
+        "only what this translation used is kept for the next"
+    )

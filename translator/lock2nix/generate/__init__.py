@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import __version__
 from .._options import CondaVersions, Prefer, Scope
 from ..errors import Lock2NixError
 from ..model import Lock
 from ..overrides import Fixes, curated
-from ..snapshot import Snapshot
-from . import overlay, project
+from ..snapshot import Snapshot, digest
+from . import markers, overlay, project
 from .graph import Graph
 from .package import PackageWriter, outline
 
@@ -59,8 +60,13 @@ def plan(lock: Lock, options: Options, snapshot: Snapshot | None = None) -> over
     before :func:`overlay.render` joins the parts (the overlay's text is made
     whole a few times over) keeps the run's peak memory lower.
     """
-    graph = Graph(lock)
-    writer = PackageWriter(lock, graph, options.fixes or curated(), options.lock_dir, snapshot or Snapshot())
+    snapshot = snapshot or Snapshot()
+    # The conditions the last translation compiled (see markers.Compiled).
+    conditions_key = digest("conditions", __version__)
+    known = snapshot.get("conditions", conditions_key)
+    compiled = markers.Compiled(known)
+    graph = Graph(lock, compiled=compiled)
+    writer = PackageWriter(lock, graph, options.fixes or curated(), options.lock_dir, snapshot)
     bindings, packages = writer.entries()
     build_attributes = writer.build_attributes()
     projects: dict[str, object] = {}
@@ -84,6 +90,8 @@ def plan(lock: Lock, options: Options, snapshot: Snapshot | None = None) -> over
             packages[member.name] = project.package(member, writer)
             build_attributes.update(project.build_attributes(member, writer))
         projects[member.name] = project.spec(member, lock, writer, options.pythons)
+    if compiled.used != known:
+        snapshot.put("conditions", conditions_key, compiled.used)
     environments: dict[str, object] = {}
     if lock.environment is not None:
         from . import conda  # conda environments only

@@ -27,6 +27,8 @@ class Graph:
     #: Names nixpkgs provides (conda environments), with their Python attribute:
     #: edges to them are kept, and point at the package set's own package.
     provided: dict[str, str] = field(default_factory=dict)
+    #: Where the edges' markers, and the rest of the plan's conditions, are compiled.
+    compiled: markers.Compiled = field(default_factory=markers.Compiled)
 
     def __post_init__(self) -> None:
         for package in self.lock.packages:
@@ -53,7 +55,7 @@ class Graph:
         seen: set[tuple[str, bool | str, tuple[str, ...]]] = set()
         # Edges to names the lock does not hold are dropped before their markers are compiled:
         # most extras of most packages ask for what the lock leaves out.
-        stack = [(d, markers.compile_marker(d.marker, extras_context)) for d in deps if self._reaches(d)]
+        stack = [(d, self.compiled.marker(d.marker, extras_context)) for d in deps if self._reaches(d)]
         while stack:
             dep, cond = stack.pop(0)
             if cond is False:
@@ -69,7 +71,7 @@ class Graph:
                         if not self._reaches(extra_dep):
                             continue
                         extra_cond = markers.conjunction(
-                            [cond, markers.compile_marker(extra_dep.marker, frozenset({extra}))]
+                            [cond, self.compiled.marker(extra_dep.marker, frozenset({extra}))]
                         )
                         stack.append((extra_dep, extra_cond))
         return out

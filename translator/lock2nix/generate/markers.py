@@ -11,6 +11,7 @@ The compiled form of a marker is ``True``, ``False`` or an :class:`~lock2nix.nix
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
@@ -18,6 +19,7 @@ from packaging.utils import canonicalize_name
 
 from .. import nix
 from .._markers import MarkerError, parse, tree
+from .wheels import relevant_requires_python
 
 Condition = bool | nix.Expr
 
@@ -75,6 +77,41 @@ def compile_requires_python(specifier: str | None) -> Condition:
         _version_comparison("python_full_version", spec.operator, spec.version) for spec in sorted(specs, key=str)
     ]
     return conjunction(conditions)
+
+
+class Compiled:
+    """Conditions compiled once per translation, and kept for the next one (a
+    snapshot entry, see :func:`lock2nix.generate.plan`): compiling a lock's
+    markers, a parse by packaging each, was a twentieth of a one-package change."""
+
+    def __init__(self, known: Mapping[tuple[Any, ...], Condition] | None = None) -> None:
+        self._known = dict(known or {})
+        #: The conditions this translation used, by what they were compiled from.
+        self.used: dict[tuple[Any, ...], Condition] = {}
+
+    def marker(self, marker: str | None, extras: frozenset[str] = frozenset()) -> Condition:
+        """:func:`compile_marker`."""
+        return self._take(("marker", marker, tuple(sorted(extras))), lambda: compile_marker(marker, extras))
+
+    def requires_python(self, specifier: str | None) -> Condition:
+        """:func:`compile_requires_python`."""
+        return self._take(("requires-python", specifier), lambda: compile_requires_python(specifier))
+
+    def installed(self, marker: str | None, requires_python: str | None, lock_requires_python: str | None) -> Condition:
+        """Where a package with ``marker`` and ``requires_python`` is installed (lock: ``lock_requires_python``)."""
+
+        def compute() -> Condition:
+            relevant = relevant_requires_python(requires_python, lock_requires_python)
+            return conjunction([self.marker(marker, ANY_EXTRA), self.requires_python(relevant)])
+
+        return self._take(("installed", marker, requires_python, lock_requires_python), compute)
+
+    def _take(self, key: tuple[Any, ...], compute: Callable[[], Condition]) -> Condition:
+        found = self.used.get(key)
+        if found is None:
+            found = self._known[key] if key in self._known else compute()
+            self.used[key] = found
+        return found
 
 
 class Cond(nix.Chain):

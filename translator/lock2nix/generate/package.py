@@ -32,7 +32,7 @@ from ..overrides import Fix, Fixes
 from ..snapshot import Snapshot, digest
 from . import build_cycles, build_systems, fixes, markers, wheels
 from .graph import Edge, Graph
-from .markers import ANY_EXTRA, Condition
+from .markers import Condition
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class PackageWriter:
 
     def condition(self, package: Package) -> Condition:
         """Where ``package`` is installed: its marker and its Requires-Python."""
-        return _condition(package.marker, package.requires_python, self.lock.requires_python)
+        return self.graph.compiled.installed(package.marker, package.requires_python, self.lock.requires_python)
 
     def _guarded(self, package: Package) -> object:
         expr = self.package(package)
@@ -345,7 +345,7 @@ class PackageWriter:
         self, inputs: Sequence[build_systems.BuildInput], previous: frozenset[str]
     ) -> object:
         value = self.dependency_list(
-            [(b.attribute, markers.compile_marker(b.marker)) for b in inputs if b.attribute is not None],
+            [(b.attribute, self.graph.compiled.marker(b.marker)) for b in inputs if b.attribute is not None],
             keep_order=True,
             package_set=lambda attribute: _set_of(attribute, previous),
         )
@@ -431,14 +431,6 @@ def _lay_out(name: str, value: object, *, attribute: bool = False) -> dict[str, 
 
 def _entry(laid_out: dict[str, Any]) -> nix.Entry:
     return nix.Entry(laid_out["text"], frozenset(laid_out["uses"]))
-
-
-@functools.cache  # most packages of a lock share a few markers and Requires-Python
-def _condition(marker: str | None, requires_python: str | None, lock_requires_python: str | None) -> Condition:
-    relevant = wheels.relevant_requires_python(requires_python, lock_requires_python)
-    return markers.conjunction(
-        [markers.compile_marker(marker, ANY_EXTRA), markers.compile_requires_python(relevant)]
-    )
 
 
 def _build_facts(build: SourceBuild | None) -> object:

@@ -68,7 +68,7 @@ def spec(root: RootProject, lock: Lock, writer: PackageWriter, pythons: tuple[st
     return _spec(
         root.name if root.is_package else None,
         root.requires_python or lock.requires_python,
-        markers.compile_requires_python(root.requires_python),
+        writer.graph.compiled.requires_python(root.requires_python),
         lock, writer, groups, extras, pythons,
     )
 
@@ -98,8 +98,9 @@ def _spec(
 ) -> dict[str, object]:
     # The lock's environments (uv's supported-markers, PEP 751's environments): an
     # interpreter or platform outside them has nothing resolved for it.
-    environments = markers.compile_marker(_markers.union(lock.environments))
-    supports = markers.conjunction([requires_python, markers.compile_marker(lock.python_marker), environments])
+    compiled = writer.graph.compiled
+    environments = compiled.marker(_markers.union(lock.environments))
+    supports = markers.conjunction([requires_python, compiled.marker(lock.python_marker), environments])
     if lock.environments:
         constraint = f"{constraint or 'any version'} in the lock's environments ({'; '.join(lock.environments)})"
     test_names = {target for group, edges in groups.items() if group != MAIN_GROUP for target, _ in edges}

@@ -47,6 +47,14 @@ class Expr:
     def __str__(self) -> str:
         return self.code
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The names pickle in order: equal values give equal pickles (a snapshot keeps
+        # compiled conditions; a frozenset's order varies by process).
+        return {**self.__dict__, "uses": sorted(self.uses)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, uses=frozenset(state["uses"]))
+
 
 def name(identifier: str) -> Expr:
     """A reference to a bound helper or argument (``optionals``, ``pyFinal``)."""
