@@ -46,7 +46,7 @@ __all__ = ["Snapshot", "digest"]
 _T = TypeVar("_T")
 _S = TypeVar("_S")
 #: Changed when what the entries hold changes within one lock2nix version.
-_LAYOUT = 6
+_LAYOUT = 7
 #: The file's last bytes: the index's offset and length (8 bytes each, little-endian), then this.
 _MAGIC = b"lock2nix"
 _TRAILER = 16 + len(_MAGIC)

@@ -103,7 +103,8 @@ def parse(
             lambda: _root_project(pyproject_name, pyproject, data.get("extras")),
         )
         inputs.append(pyproject_name)
-    packages = _tell_apart(reader, packages, raw_packages, pyproject, snapshot.whole if snapshot else _itself)
+    whole = snapshot.whole if snapshot is not None else _itself
+    packages = _tell_apart(reader, packages, raw_packages, pyproject, whole)
     if reader.hashes_only:
         _check_hashes_attributable(reader, packages)
 
