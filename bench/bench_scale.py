@@ -161,6 +161,8 @@ print(json.dumps(result))
 
 
 def translate(lock: Path, cache: Path, out: Path, measure: str = "time") -> dict:
+    # From nothing every time: the snapshot of the run before would answer for every entry.
+    shutil.rmtree(cache / "snapshots", ignore_errors=True)
     argv = ["--offline", "--no-detect", "--force", "--cache-dir", str(cache), str(lock), "-o", str(out)]
     proc = subprocess.run([sys.executable, "-c", CHILD, measure, *argv], capture_output=True, text=True)
     if proc.returncode != 0 or not proc.stdout.strip():
